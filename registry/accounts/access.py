@@ -1,0 +1,116 @@
+"""Access control that every view and endpoint uses.
+
+A request acts for exactly one organisation: the signed-in user's, or the one that owns the
+bearer token. Private records are looked up through `own()`, which answers 404 (not 403) for
+another organisation's record so that its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import abort, g, request
+from flask_login import current_user, login_required
+from werkzeug.datastructures import WWWAuthenticate
+
+from registry.accounts import service
+from registry.accounts.models import OrgKind, Role, User
+from registry.db import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: the organisation, its kind, and the acting user."""
+
+    organisation_id: int
+    kind: OrgKind
+    user: User
+    scopes: frozenset[str] | None = None  # None: a signed-in person, not limited by scopes
+
+
+def principal() -> Principal:
+    """The principal of this request; 401 when nobody is authenticated."""
+    found: Principal | None = g.get("principal")
+    if found is not None:
+        return found
+    if current_user.is_authenticated:
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        return Principal(user.organisation_id, user.organisation.kind, user)
+    abort(401)
+
+
+def own(organisation_id: int) -> None:
+    """404 unless the record belongs to the acting organisation."""
+    if organisation_id != principal().organisation_id:
+        abort(404)
+
+
+def _check_roles(roles: tuple[Role, ...]) -> None:
+    user = principal().user
+    if roles and not any(user.has_role(r) for r in roles):
+        abort(403)
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A page for signed-in users holding one of `roles` in their organisation."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            _check_roles(roles)
+            return view(*args, **kwargs)
+
+        return login_required(wrapper)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def kinds_required(*kinds: OrgKind) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A page or endpoint only organisations of these kinds may use."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if principal().kind not in kinds:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def token_required(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """An API endpoint for a bearer token holding `scope` (401 without one, 403 without scope)."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            secret = _bearer_secret()
+            token = service.token_for_secret(db.session, secret) if secret else None
+            if token is None:
+                abort(401, www_authenticate=WWWAuthenticate("bearer", {"realm": "registry"}))
+            if scope not in token.scopes:
+                abort(403)
+            user = token.created_by
+            g.principal = Principal(token.organisation_id, token.organisation.kind, user,
+                                    frozenset(token.scopes))
+            db.session.commit()  # keep last_used_at even if the endpoint only reads
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+

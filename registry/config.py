@@ -1,0 +1,68 @@
+"""Settings read from the environment, with safe defaults for a laptop demo.
+
+`DATABASE_URL` defaults to a SQLite file under `instance/`; `SECRET_KEY` is generated into
+`instance/secret_key` on first run so that sessions survive restarts without the key ever
+being committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """Where runtime files live (database, secret key); never tracked by git."""
+    return Path(os.environ.get("REGISTRY_INSTANCE", PROJECT_ROOT / "instance"))
+
+
+def _secret_key(folder: Path) -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(folder: Path) -> str:
+    """`DATABASE_URL`, with `postgresql://` mapped to the psycopg 3 driver."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'registry.db'}"
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def from_environment() -> dict[str, Any]:
+    """The configuration mapping `create_app` starts from."""
+    folder = instance_path()
+    public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "SECRET_KEY": _secret_key(folder),
+        "SQLALCHEMY_DATABASE_URI": database_url(folder),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_BASE_URL": public_base,
+        "REGISTRY_ID": os.environ.get("REGISTRY_ID", "registry.example.vn"),
+        "PORT": int(os.environ.get("PORT", "5000")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": public_base.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": public_base.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ["vi", "en"],
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "API_TITLE": "Low-Emission Label Registry API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

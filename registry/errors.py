@@ -1,0 +1,153 @@
+"""One place that turns every failure into a clear answer.
+
+API requests (under `/api/`, `/log/`, `/.well-known/`) get RFC 9457 problem details;
+pages get a friendly, localised error page. Services raise `DomainError` subclasses and
+never know which of the two the caller will see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from registry.db import db
+
+PROBLEM_JSON = "application/problem+json"
+MACHINE_PREFIXES = ("/api/", "/log/", "/.well-known/")
+
+
+class DomainError(Exception):
+    """A rule of the registry was broken; `status` says which 4xx the caller gets."""
+
+    status = 422
+    title: Any = _l("The request breaks a rule of the registry.")
+
+    def __init__(self, detail: Any = None, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(str(detail or self.title))
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    status = 404
+    title = _l("Not found.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = _l("You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    status = 409
+    title = _l("This conflicts with what the registry already holds.")
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith(MACHINE_PREFIXES) or (
+        request.accept_mimetypes.best in ("application/json", PROBLEM_JSON)
+    )
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An RFC 9457 problem details response; `errors` maps field names to messages."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    response.headers.update(headers or {})
+    return response
+
+
+def _page(status: int, title: str, detail: str | None) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def _field_errors(exc: HTTPException) -> dict[str, Any]:
+    """Field messages that webargs (flask-smorest) attached to a 422, flattened by location."""
+    messages = (getattr(exc, "data", None) or {}).get("messages", {})
+    flat: dict[str, Any] = {}
+    for by_field in messages.values():
+        if isinstance(by_field, dict):
+            flat.update(by_field)
+    return flat
+
+
+def handle_http(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    title = str(STATUS_TITLES.get(status, exc.name))
+    detail = str(CSRF_DETAIL) if isinstance(exc, CSRFError) else None
+    if wants_problem_json():
+        headers = dict(exc.get_response().headers) if status in (401, 405) else {}
+        headers.pop("Content-Type", None)
+        headers.pop("Content-Length", None)
+        return problem(status, title, detail, _field_errors(exc) or None, headers)
+    return _page(status, title, detail)
+
+
+def handle_domain(exc: DomainError) -> Response | tuple[str, int]:
+    db.session.rollback()
+    title = str(exc.title)
+    detail = str(exc.detail) if exc.detail else None
+    if wants_problem_json():
+        return problem(exc.status, title, detail, exc.errors or None)
+    return _page(exc.status, title, detail)
+
+
+def handle_validation(exc: ValidationError) -> Response | tuple[str, int]:
+    db.session.rollback()
+    title = str(STATUS_TITLES[422])
+    errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    if wants_problem_json():
+        return problem(422, title, None, errors)
+    return _page(422, title, "; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    """Last resort: log it, roll back, and answer 500 without leaking internals."""
+    db.session.rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    title = str(STATUS_TITLES[500])
+    if wants_problem_json():
+        return problem(500, title)
+    return _page(500, title, None)
+
+
+CSRF_DETAIL = _l("The form expired or did not come from this site. "
+                 "Go back, reload the page and send it again.")
+
+STATUS_TITLES: dict[int, Any] = {
+    400: _l("The request is not valid."),
+    401: _l("Please sign in first."),
+    403: _l("You are not allowed to do this."),
+    404: _l("Not found."),
+    405: _l("This method is not allowed here."),
+    409: _l("This conflicts with what the registry already holds."),
+    413: _l("The upload is too large."),
+    415: _l("This content type is not supported."),
+    422: _l("Some fields are not valid."),
+    429: _l("Too many requests; please wait a moment."),
+    500: _l("Something went wrong on our side."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DomainError, handle_domain)
+    app.register_error_handler(ValidationError, handle_validation)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,28 @@
+"""Language choice: Vietnamese unless the person picked English (remembered per user and
+in a cookie for visitors who are not signed in)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+babel = Babel()
+
+
+def select_locale() -> str:
+    languages: list[str] = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if current_user and current_user.is_authenticated and current_user.locale:
+        chosen = current_user.locale
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path) + "/translations",
+    )
+    app.context_processor(lambda: {"current_locale": lambda: str(get_locale())})

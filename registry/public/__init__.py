@@ -1,0 +1,1 @@
+"""Public pages anyone can open without signing in."""
