@@ -20,15 +20,18 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
-                instance_path=str(config.instance_path()))
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(config.instance_path()),
+    )
     app.config.from_mapping(config.from_environment())
     app.config.update(overrides or {})
 
@@ -58,7 +61,7 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = _l("Please sign in to open this page.")  # type: ignore[assignment]
+    login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader

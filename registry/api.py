@@ -7,7 +7,7 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFProtect
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _blueprints() -> list[Blueprint]:
@@ -20,13 +20,19 @@ def init_app(app: Flask, csrf: CSRFProtect) -> Api:
     """Register every domain's API blueprint; they authenticate with bearer tokens, not
     cookies, so they are exempt from CSRF."""
 
-    api = Api(app, spec_kwargs={
-        "info": {"description": "Public and partner API of the Low-Emission Label Registry. "
-                               "Errors are RFC 9457 problem details (application/problem+json)."},
-        "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
-    })
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Public and partner API of the Low-Emission Label Registry. "
+                "Errors are RFC 9457 problem details (application/problem+json)."
+            },
+            "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
+        },
+    )
     api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API token (ptt_…)"})
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API token (ptt_…)"}
+    )
     for blp in _blueprints():
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")

@@ -42,8 +42,9 @@ def org_group() -> None:
 def org_create(code: str, name: str, kind: str, province: str, commune: str) -> None:
     """Register an organisation."""
     with _domain_errors():
-        org = service.create_organisation(db.session, code=code, name=name, kind=kind,
-                                          province=province, commune=commune)
+        org = service.create_organisation(
+            db.session, code=code, name=name, kind=kind, province=province, commune=commune
+        )
         db.session.commit()
     click.echo(f"organisation {org.code} created")
 
@@ -58,15 +59,22 @@ def user_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", "roles", multiple=True, default=[Role.STAFF.value],
-              type=click.Choice([r.value for r in Role]), show_default=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    default=[Role.STAFF.value],
+    type=click.Choice([r.value for r in Role]),
+    show_default=True,
+)
 @with_appcontext
 def user_create(org_code: str, email: str, name: str, password: str, roles: tuple[str]) -> None:
     """Add a user to an organisation."""
     with _domain_errors():
         org = service.organisation_by_code(db.session, org_code)
-        user = service.create_user(db.session, organisation=org, email=email, name=name,
-                                   password=password, roles=roles)
+        user = service.create_user(
+            db.session, organisation=org, email=email, name=name, password=password, roles=roles
+        )
         db.session.commit()
     click.echo(f"user {user.email} created in {org.code}")
 

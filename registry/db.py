@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +24,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# What services take: a plain Session (scripts, tests) or Flask-SQLAlchemy's scoped one.
+Db = Session | scoped_session[Any]
 
 
 def utcnow() -> datetime:
@@ -51,5 +55,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
     """Store a StrEnum by its value (readable in SQL and stable across renames of members)."""
-    return Enum(cls, native_enum=False, length=length, validate_strings=True,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -5,25 +5,39 @@ Every demo login shares DEMO_PASSWORD (README lists them). Loading twice adds no
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from registry.accounts import service
 from registry.accounts.models import Organisation, OrgKind, Role, User
+from registry.db import Db
 
 DEMO_PASSWORD = "phatthaithap2026"
 
 ORGANISATIONS = (
-    ("HP-CCTT", "Chi cục Trồng trọt và Bảo vệ thực vật Hải Phòng", OrgKind.AUTHORITY,
-     "Hải Phòng", "phường Hồng Bàng"),
-    ("HTX-DOSON", "HTX Dịch vụ Nông nghiệp Đồ Sơn", OrgKind.PRODUCER,
-     "Hải Phòng", "phường Đồ Sơn"),
+    (
+        "HP-CCTT",
+        "Chi cục Trồng trọt và Bảo vệ thực vật Hải Phòng",
+        OrgKind.AUTHORITY,
+        "Hải Phòng",
+        "phường Hồng Bàng",
+    ),
+    ("HTX-DOSON", "HTX Dịch vụ Nông nghiệp Đồ Sơn", OrgKind.PRODUCER, "Hải Phòng", "phường Đồ Sơn"),
     ("HTX-THOILAI", "HTX Nông nghiệp Thới Lai", OrgKind.PRODUCER, "Cần Thơ", "xã Thới Lai"),
-    ("VER-VNMRV", "Trung tâm Thẩm định Phát thải Nông nghiệp", OrgKind.VERIFIER,
-     "Hà Nội", "phường Ba Đình"),
+    (
+        "VER-VNMRV",
+        "Trung tâm Thẩm định Phát thải Nông nghiệp",
+        OrgKind.VERIFIER,
+        "Hà Nội",
+        "phường Ba Đình",
+    ),
     ("MILL-CODO", "Nhà máy Xay xát Gạo Cờ Đỏ", OrgKind.PROCESSOR, "Cần Thơ", "xã Cờ Đỏ"),
     ("RET-XANH", "Siêu thị Xanh Hải Phòng", OrgKind.RETAILER, "Hải Phòng", "phường Lê Chân"),
-    ("KT-DOSON", "Phòng Kinh tế phường Đồ Sơn", OrgKind.COMMUNE_OFFICE,
-     "Hải Phòng", "phường Đồ Sơn"),
+    (
+        "KT-DOSON",
+        "Phòng Kinh tế phường Đồ Sơn",
+        OrgKind.COMMUNE_OFFICE,
+        "Hải Phòng",
+        "phường Đồ Sơn",
+    ),
 )
 
 USERS = (
@@ -38,19 +52,26 @@ USERS = (
 )
 
 
-def load_demo(session: Session) -> int:
+def load_demo(session: Db) -> int:
     """Create whatever part of the demo is missing; returns how many records it added."""
     created = 0
     orgs = {o.code: o for o in session.scalars(select(Organisation))}
     for code, name, kind, province, commune in ORGANISATIONS:
         if code not in orgs:
-            orgs[code] = service.create_organisation(session, code=code, name=name, kind=kind,
-                                                     province=province, commune=commune)
+            orgs[code] = service.create_organisation(
+                session, code=code, name=name, kind=kind, province=province, commune=commune
+            )
             created += 1
     emails = set(session.scalars(select(User.email)))
     for code, email, name, roles in USERS:
         if email not in emails:
-            service.create_user(session, organisation=orgs[code], email=email, name=name,
-                                password=DEMO_PASSWORD, roles=roles)
+            service.create_user(
+                session,
+                organisation=orgs[code],
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                roles=roles,
+            )
             created += 1
     return created

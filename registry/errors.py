@@ -128,8 +128,9 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     return _page(500, title, None)
 
 
-CSRF_DETAIL = _l("The form expired or did not come from this site. "
-                 "Go back, reload the page and send it again.")
+CSRF_DETAIL = _l(
+    "The form expired or did not come from this site. Go back, reload the page and send it again."
+)
 
 STATUS_TITLES: dict[int, Any] = {
     400: _l("The request is not valid."),

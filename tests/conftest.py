@@ -43,11 +43,13 @@ def _database_url(tmp: Path) -> str:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("registry")
     os.environ["REGISTRY_INSTANCE"] = str(tmp)
-    flask_app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
-    })
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        }
+    )
     with flask_app.app_context():
         upgrade()
     yield flask_app
@@ -95,8 +97,13 @@ class Factory:
 
     def org(self, kind: OrgKind = OrgKind.PRODUCER, **fields: Any) -> Organisation:
         self.count += 1
-        values = {"code": f"ORG-{self.count}", "name": f"Tổ chức {self.count}",
-                  "province": "Hải Phòng", "commune": "phường Đồ Sơn", **fields}
+        values = {
+            "code": f"ORG-{self.count}",
+            "name": f"Tổ chức {self.count}",
+            "province": "Hải Phòng",
+            "commune": "phường Đồ Sơn",
+            **fields,
+        }
         with self.app.app_context():
             org = service.create_organisation(db.session, kind=kind, **values)
             db.session.commit()
@@ -104,15 +111,20 @@ class Factory:
             db.session.expunge(org)
         return org
 
-    def user(self, org: Organisation, roles: tuple[Role, ...] = (Role.ADMIN,),
-             **fields: Any) -> User:
+    def user(
+        self, org: Organisation, roles: tuple[Role, ...] = (Role.ADMIN,), **fields: Any
+    ) -> User:
         self.count += 1
         with self.app.app_context():
             user = service.create_user(
-                db.session, organisation=db.session.get(Organisation, org.id),
+                db.session,
+                organisation=db.session.get(Organisation, org.id),
                 email=fields.pop("email", f"user{self.count}@htx.vn"),
-                name=fields.pop("name", f"Người dùng {self.count}"), password=PASSWORD,
-                roles=roles, **fields)
+                name=fields.pop("name", f"Người dùng {self.count}"),
+                password=PASSWORD,
+                roles=roles,
+                **fields,
+            )
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)
@@ -128,13 +140,15 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token of the form at `path` (the tests submit forms as a browser would)."""
     html = client.get(path).get_data(as_text=True)
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert found, f"no CSRF token on {path}"
     return found.group(1)
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)

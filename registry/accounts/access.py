@@ -40,7 +40,7 @@ def principal() -> Principal:
     if found is not None:
         return found
     if current_user.is_authenticated:
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        user: User = current_user._get_current_object()
         return Principal(user.organisation_id, user.organisation.kind, user)
     abort(401)
 
@@ -66,7 +66,7 @@ def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
             _check_roles(roles)
             return view(*args, **kwargs)
 
-        return login_required(wrapper)  # type: ignore[no-any-return]
+        return login_required(wrapper)
 
     return decorate
 
@@ -105,12 +105,12 @@ def token_required(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             if scope not in token.scopes:
                 abort(403)
             user = token.created_by
-            g.principal = Principal(token.organisation_id, token.organisation.kind, user,
-                                    frozenset(token.scopes))
+            g.principal = Principal(
+                token.organisation_id, token.organisation.kind, user, frozenset(token.scopes)
+            )
             db.session.commit()  # keep last_used_at even if the endpoint only reads
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
-

@@ -9,8 +9,13 @@ from flask_smorest import Blueprint
 from registry.accounts import service
 from registry.accounts.access import principal, token_required
 from registry.accounts.models import Organisation
-from registry.accounts.schemas import (MeSchema, OrganisationQuerySchema, OrganisationSchema,
-                                       ProblemSchema, TokenSchema)
+from registry.accounts.schemas import (
+    MeSchema,
+    OrganisationQuerySchema,
+    OrganisationSchema,
+    ProblemSchema,
+    TokenSchema,
+)
 from registry.api import BEARER
 from registry.db import db
 
@@ -40,8 +45,11 @@ def get_organisation(code: str) -> Organisation:
 def me() -> dict[str, Any]:
     """Who this token acts for."""
     acting = principal()
-    return {"organisation": acting.user.organisation, "user": acting.user.name,
-            "scopes": sorted(acting.scopes or ())}
+    return {
+        "organisation": acting.user.organisation,
+        "user": acting.user.name,
+        "scopes": sorted(acting.scopes or ()),
+    }
 
 
 @blp.get("/tokens")

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField)
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import Email, InputRequired, Length, Regexp
 
 from registry.accounts.models import OrgKind, Role
@@ -32,39 +38,68 @@ SCOPE_LABELS = {"read": _l("Read"), "write": _l("Write")}
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[InputRequired(REQUIRED),
-                                                Email(_l("Enter a valid email address."))])
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(REQUIRED), Email(_l("Enter a valid email address."))]
+    )
     password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED)])
 
 
 class OrganisationForm(Form):
-    code = StringField(_l("Code"), validators=[
-        InputRequired(REQUIRED),
-        Regexp(CODE_PATTERN, message=_l("2 to 20 characters: capital letters, digits and -."))],
-        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v])
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(REQUIRED),
+            Regexp(CODE_PATTERN, message=_l("2 to 20 characters: capital letters, digits and -.")),
+        ],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
     name = StringField(_l("Name"), validators=[InputRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
-                       validators=[InputRequired(REQUIRED)])
-    province = SelectField(_l("Province or city"), choices=[SelectChoice(p) for p in PROVINCES],
-                           validators=[InputRequired(REQUIRED)])
-    commune = StringField(_l("Commune, ward or special zone"),
-                          validators=[InputRequired(REQUIRED), Length(max=100)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
+        validators=[InputRequired(REQUIRED)],
+    )
+    province = SelectField(
+        _l("Province or city"),
+        choices=[SelectChoice(p) for p in PROVINCES],
+        validators=[InputRequired(REQUIRED)],
+    )
+    commune = StringField(
+        _l("Commune, ward or special zone"), validators=[InputRequired(REQUIRED), Length(max=100)]
+    )
 
 
 class UserForm(Form):
     name = StringField(_l("Full name"), validators=[InputRequired(REQUIRED), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[InputRequired(REQUIRED),
-                                                Email(_l("Enter a valid email address."))])
-    password = PasswordField(_l("Password"), validators=[
-        InputRequired(REQUIRED), Length(min=10, message=_l("At least 10 characters."))])
-    roles = SelectMultipleField(_l("Roles"), choices=[SelectChoice(r.value, v) for r, v in ROLE_LABELS.items()],
-                                validators=[InputRequired(REQUIRED)])
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(REQUIRED), Email(_l("Enter a valid email address."))]
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(REQUIRED), Length(min=10, message=_l("At least 10 characters."))],
+    )
+    roles = SelectMultipleField(
+        _l("Roles"),
+        choices=[SelectChoice(r.value, v) for r, v in ROLE_LABELS.items()],
+        validators=[InputRequired(REQUIRED)],
+    )
 
 
 class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[InputRequired(REQUIRED), Length(max=80)])
-    scopes = SelectMultipleField(_l("Scopes"), choices=[SelectChoice(s, SCOPE_LABELS[s]) for s in SCOPES],
-                                 validators=[InputRequired(REQUIRED)])
-    valid_days = SelectField(_l("Valid for"), coerce=int, default=365, choices=[
-        SelectChoice(30, _l("30 days")), SelectChoice(90, _l("90 days")),
-        SelectChoice(365, _l("1 year")), SelectChoice(0, _l("No expiry"))])
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=[SelectChoice(s, SCOPE_LABELS[s]) for s in SCOPES],
+        validators=[InputRequired(REQUIRED)],
+    )
+    valid_days = SelectField(
+        _l("Valid for"),
+        coerce=int,
+        default=365,
+        choices=[
+            SelectChoice(30, _l("30 days")),
+            SelectChoice(90, _l("90 days")),
+            SelectChoice(365, _l("1 year")),
+            SelectChoice(0, _l("No expiry")),
+        ],
+    )

@@ -15,11 +15,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from registry.accounts.models import ApiToken, Organisation, OrgKind, Role, User
+from registry.db import Db, utcnow
 from registry.errors import Conflict, DomainError, NotFound
-from registry.db import utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -48,36 +47,52 @@ def hash_password(password: str) -> str:
 
 
 def create_organisation(
-    session: Session, *, code: str, name: str, kind: OrgKind | str, province: str, commune: str
+    session: Db, *, code: str, name: str, kind: OrgKind | str, province: str, commune: str
 ) -> Organisation:
     code = code.strip().upper()
     if session.scalar(select(Organisation.id).where(Organisation.code == code)):
-        raise Conflict(_l("An organisation with code %(code)s already exists.", code=code),
-                       errors={"code": [str(_l("Already in use."))]})
-    org = Organisation(code=code, name=name.strip(), kind=OrgKind(kind),
-                       province=province, commune=commune.strip())
+        raise Conflict(
+            _l("An organisation with code %(code)s already exists.", code=code),
+            errors={"code": [str(_l("Already in use."))]},
+        )
+    org = Organisation(
+        code=code, name=name.strip(), kind=OrgKind(kind), province=province, commune=commune.strip()
+    )
     session.add(org)
     session.flush()
     return org
 
 
 def create_user(
-    session: Session, *, organisation: Organisation, email: str, name: str, password: str,
-    roles: Iterable[Role | str] = (Role.STAFF,), locale: str | None = None,
+    session: Db,
+    *,
+    organisation: Organisation,
+    email: str,
+    name: str,
+    password: str,
+    roles: Iterable[Role | str] = (Role.STAFF,),
+    locale: str | None = None,
 ) -> User:
     email = email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise Conflict(_l("A user with this email already exists."),
-                       errors={"email": [str(_l("Already in use."))]})
-    user = User(organisation=organisation, email=email, name=name.strip(),
-                password_hash=hash_password(password),
-                roles=sorted({Role(r).value for r in roles}), locale=locale)
+        raise Conflict(
+            _l("A user with this email already exists."),
+            errors={"email": [str(_l("Already in use."))]},
+        )
+    user = User(
+        organisation=organisation,
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        roles=sorted({Role(r).value for r in roles}),
+        locale=locale,
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def authenticate(session: Db, email: str, password: str) -> User:
     """The active user with these credentials; counts failures and locks after too many."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     now = utcnow()
@@ -106,27 +121,40 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    session: Session, *, user: User, name: str, scopes: Iterable[str],
+    session: Db,
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
     valid_days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for the user's organisation and its secret, which is never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=valid_days) if valid_days else None
-    token = ApiToken(organisation_id=user.organisation_id, created_by=user, name=name.strip(),
-                     prefix=secret[:12], token_hash=_digest(secret),
-                     scopes=sorted(set(scopes)), expires_at=expires)
+    token = ApiToken(
+        organisation_id=user.organisation_id,
+        created_by=user,
+        name=name.strip(),
+        prefix=secret[:12],
+        token_hash=_digest(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires,
+    )
     session.add(token)
     session.flush()
     return token, secret
 
 
-def organisation_tokens(session: Session, organisation_id: int) -> list[ApiToken]:
-    query = (select(ApiToken).where(ApiToken.organisation_id == organisation_id)
-             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+def organisation_tokens(session: Db, organisation_id: int) -> list[ApiToken]:
+    query = (
+        select(ApiToken)
+        .where(ApiToken.organisation_id == organisation_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
     return list(session.scalars(query))
 
 
-def revoke_token(session: Session, *, organisation_id: int, token_id: int) -> ApiToken:
+def revoke_token(session: Db, *, organisation_id: int, token_id: int) -> ApiToken:
     """Revoke one of the organisation's tokens; another organisation's token is 'not found'."""
     token = session.get(ApiToken, token_id)
     if token is None or token.organisation_id != organisation_id:
@@ -136,7 +164,7 @@ def revoke_token(session: Session, *, organisation_id: int, token_id: int) -> Ap
     return token
 
 
-def token_for_secret(session: Session, secret: str, now: datetime | None = None) -> ApiToken | None:
+def token_for_secret(session: Db, secret: str, now: datetime | None = None) -> ApiToken | None:
     """The live token this bearer secret belongs to, or None; records when it was used."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
@@ -150,14 +178,14 @@ def token_for_secret(session: Session, secret: str, now: datetime | None = None)
     return token
 
 
-def organisation_by_code(session: Session, code: str) -> Organisation:
+def organisation_by_code(session: Db, code: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.code == code.upper()))
     if org is None:
         raise NotFound(_l("No organisation has code %(code)s.", code=code))
     return org
 
 
-def list_organisations(session: Session, kind: OrgKind | None = None) -> list[Organisation]:
+def list_organisations(session: Db, kind: OrgKind | None = None) -> list[Organisation]:
     query = select(Organisation).order_by(Organisation.kind, Organisation.name)
     if kind:
         query = query.where(Organisation.kind == kind)

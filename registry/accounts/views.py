@@ -11,8 +11,15 @@ from werkzeug.wrappers import Response
 
 from registry.accounts import service
 from registry.accounts.access import kinds_required, principal, roles_required
-from registry.accounts.forms import (KIND_LABELS, ROLE_LABELS, SCOPE_LABELS, LoginForm,
-                                     OrganisationForm, TokenForm, UserForm)
+from registry.accounts.forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    SCOPE_LABELS,
+    LoginForm,
+    OrganisationForm,
+    TokenForm,
+    UserForm,
+)
 from registry.accounts.models import OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
@@ -69,8 +76,9 @@ def logout() -> Response:
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> str:
-    return render_template("accounts/dashboard.html", org=current_user.organisation,
-                           kind_labels=KIND_LABELS)
+    return render_template(
+        "accounts/dashboard.html", org=current_user.organisation, kind_labels=KIND_LABELS
+    )
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
@@ -81,21 +89,36 @@ def organisation() -> Page:
     form = UserForm()
     if request.method == "POST":
         if not current_user.has_role(Role.ADMIN):
-            return render_template("errors/error.html", status=403,
-                                   title=_("You are not allowed to do this."), detail=None), 403
+            return render_template(
+                "errors/error.html",
+                status=403,
+                title=_("You are not allowed to do this."),
+                detail=None,
+            ), 403
         if form.validate_on_submit():
             try:
-                service.create_user(db.session, organisation=org, email=form.email.data or "",
-                                    name=form.name.data or "", password=form.password.data or "",
-                                    roles=form.roles.data or [])
+                service.create_user(
+                    db.session,
+                    organisation=org,
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    password=form.password.data or "",
+                    roles=form.roles.data or [],
+                )
             except DomainError as exc:
                 _apply_domain_errors(form, exc)
             else:
                 db.session.commit()
                 flash(_("User added."), "success")
                 return redirect(url_for("accounts.organisation"))
-    return _form_page("accounts/organisation.html", form, org=org, members=org.users,
-                      kind_labels=KIND_LABELS, role_labels=ROLE_LABELS)
+    return _form_page(
+        "accounts/organisation.html",
+        form,
+        org=org,
+        members=org.users,
+        kind_labels=KIND_LABELS,
+        role_labels=ROLE_LABELS,
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -106,23 +129,32 @@ def tokens() -> Page:
     created_secret = None
     if form.validate_on_submit():
         _, created_secret = service.create_token(
-            db.session, user=acting.user, name=form.name.data or "",
-            scopes=form.scopes.data or [], valid_days=form.valid_days.data or None)
+            db.session,
+            user=acting.user,
+            name=form.name.data or "",
+            scopes=form.scopes.data or [],
+            valid_days=form.valid_days.data or None,
+        )
         db.session.commit()
         form = TokenForm(formdata=None)
     listed = service.organisation_tokens(db.session, acting.organisation_id)
     if created_secret:
-        return render_template("accounts/tokens.html", form=form, tokens=listed,
-                               created_secret=created_secret, scope_labels=SCOPE_LABELS)
-    return _form_page("accounts/tokens.html", form, tokens=listed, created_secret=None,
-                      scope_labels=SCOPE_LABELS)
+        return render_template(
+            "accounts/tokens.html",
+            form=form,
+            tokens=listed,
+            created_secret=created_secret,
+            scope_labels=SCOPE_LABELS,
+        )
+    return _form_page(
+        "accounts/tokens.html", form, tokens=listed, created_secret=None, scope_labels=SCOPE_LABELS
+    )
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @roles_required(Role.ADMIN, Role.STAFF)
 def revoke_token(token_id: int) -> Response:
-    service.revoke_token(db.session, organisation_id=principal().organisation_id,
-                         token_id=token_id)
+    service.revoke_token(db.session, organisation_id=principal().organisation_id, token_id=token_id)
     db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("accounts.tokens"))
@@ -137,14 +169,22 @@ def organisations() -> Page:
     if form.validate_on_submit():
         try:
             service.create_organisation(
-                db.session, code=form.code.data or "", name=form.name.data or "",
-                kind=form.kind.data or "", province=form.province.data or "",
-                commune=form.commune.data or "")
+                db.session,
+                code=form.code.data or "",
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                province=form.province.data or "",
+                commune=form.commune.data or "",
+            )
         except DomainError as exc:
             _apply_domain_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Organisation registered."), "success")
             return redirect(url_for("accounts.organisations"))
-    return _form_page("accounts/organisations.html", form,
-                      orgs=service.list_organisations(db.session), kind_labels=KIND_LABELS)
+    return _form_page(
+        "accounts/organisations.html",
+        form,
+        orgs=service.list_organisations(db.session),
+        kind_labels=KIND_LABELS,
+    )

@@ -25,8 +25,14 @@ def set_language(code: str) -> Response:
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     response = redirect(safe_next(request.args.get("next"), url_for("public.home")))
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()

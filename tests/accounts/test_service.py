@@ -13,12 +13,24 @@ from tests.conftest import PASSWORD, Factory
 
 
 def test_organisation_codes_are_unique_and_upper_case(ctx: None) -> None:
-    org = service.create_organisation(db.session, code="htx-a", name="HTX A", kind="producer",
-                                      province="Cần Thơ", commune="xã Thới Lai")
+    org = service.create_organisation(
+        db.session,
+        code="htx-a",
+        name="HTX A",
+        kind="producer",
+        province="Cần Thơ",
+        commune="xã Thới Lai",
+    )
     assert org.code == "HTX-A"
     with pytest.raises(Conflict) as caught:
-        service.create_organisation(db.session, code="HTX-A", name="Khác", kind="retailer",
-                                    province="Cần Thơ", commune="xã Cờ Đỏ")
+        service.create_organisation(
+            db.session,
+            code="HTX-A",
+            name="Khác",
+            kind="retailer",
+            province="Cần Thơ",
+            commune="xã Cờ Đỏ",
+        )
     assert "code" in caught.value.errors
 
 
@@ -38,7 +50,8 @@ def test_authenticate_accepts_right_password_and_rejects_wrong(ctx: None, make: 
 
 
 def test_too_many_failures_lock_the_account_even_for_the_right_password(
-        ctx: None, make: Factory) -> None:
+    ctx: None, make: Factory
+) -> None:
     user = make.user(make.org())
     for _ in range(service.MAX_FAILED_LOGINS):
         with pytest.raises(service.InvalidCredentials):
@@ -52,8 +65,7 @@ def test_too_many_failures_lock_the_account_even_for_the_right_password(
     assert service.authenticate(db.session, user.email, PASSWORD).id == user.id
 
 
-def test_token_secret_is_shown_once_and_only_its_digest_is_stored(
-        ctx: None, make: Factory) -> None:
+def test_token_secret_is_shown_once_and_only_its_digest_is_stored(ctx: None, make: Factory) -> None:
     user = db.session.get(User, make.user(make.org()).id)
     assert user is not None
     token, secret = service.create_token(db.session, user=user, name="kho", scopes=["read"])
@@ -70,10 +82,10 @@ def test_token_secret_is_shown_once_and_only_its_digest_is_stored(
 def test_revoked_and_expired_tokens_stop_working(ctx: None, make: Factory) -> None:
     user = db.session.get(User, make.user(make.org()).id)
     assert user is not None
-    revoked, revoked_secret = service.create_token(db.session, user=user, name="a",
-                                                   scopes=["read"])
-    _, expiring_secret = service.create_token(db.session, user=user, name="b", scopes=["read"],
-                                              valid_days=30)
+    revoked, revoked_secret = service.create_token(db.session, user=user, name="a", scopes=["read"])
+    _, expiring_secret = service.create_token(
+        db.session, user=user, name="b", scopes=["read"], valid_days=30
+    )
     service.revoke_token(db.session, organisation_id=user.organisation_id, token_id=revoked.id)
     db.session.commit()
     assert service.token_for_secret(db.session, revoked_secret) is None
@@ -83,7 +95,8 @@ def test_revoked_and_expired_tokens_stop_working(ctx: None, make: Factory) -> No
 
 
 def test_an_organisation_cannot_revoke_another_organisations_token(
-        ctx: None, make: Factory) -> None:
+    ctx: None, make: Factory
+) -> None:
     owner = db.session.get(User, make.user(make.org()).id)
     other = make.org(kind=OrgKind.RETAILER)
     assert owner is not None

@@ -11,12 +11,12 @@ def test_login_page_speaks_vietnamese_by_default(client: FlaskClient) -> None:
     assert 'lang="vi"' in html and "Đăng nhập" in html
 
 
-def test_wrong_password_is_refused_with_a_field_message(client: FlaskClient,
-                                                         make: Factory) -> None:
+def test_wrong_password_is_refused_with_a_field_message(client: FlaskClient, make: Factory) -> None:
     user = make.user(make.org())
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": "sai mật khẩu",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": "sai mật khẩu", "csrf_token": token}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 401
     assert 'aria-invalid="true"' in html and "Email hoặc mật khẩu không đúng" in html
@@ -43,9 +43,10 @@ def test_forms_without_csrf_token_are_rejected(client: FlaskClient, make: Factor
 def test_login_redirects_only_to_local_pages(client: FlaskClient, make: Factory) -> None:
     user = make.user(make.org())
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=https://evil.example/x",
-                           data={"email": user.email, "password": "correct horse battery",
-                                 "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/x",
+        data={"email": user.email, "password": "correct horse battery", "csrf_token": token},
+    )
     assert response.headers["Location"] == "/dashboard"
 
 
@@ -56,13 +57,21 @@ def test_private_pages_need_a_signed_in_user(client: FlaskClient) -> None:
 
 
 def test_a_user_sees_only_their_own_organisations_people_and_tokens(
-        client: FlaskClient, make: Factory) -> None:
+    client: FlaskClient, make: Factory
+) -> None:
     mine, theirs = make.org(), make.org(kind=OrgKind.RETAILER)
     me = make.user(mine, name="Trần Văn Bình")
     make.user(theirs, name="Đặng Thu Trang", email="trang@sieuthi.vn")
     login(client, make.user(theirs, email="admin@sieuthi.vn"))
-    client.post("/tokens", data={"name": "kho-sieuthi", "scopes": "read", "valid_days": "30",
-                                 "csrf_token": csrf_token(client, "/tokens")})
+    client.post(
+        "/tokens",
+        data={
+            "name": "kho-sieuthi",
+            "scopes": "read",
+            "valid_days": "30",
+            "csrf_token": csrf_token(client, "/tokens"),
+        },
+    )
     client.post("/logout", data={"csrf_token": csrf_token(client, "/tokens")})
 
     login(client, me)
@@ -71,47 +80,73 @@ def test_a_user_sees_only_their_own_organisations_people_and_tokens(
     assert "kho-sieuthi" not in client.get("/tokens").get_data(as_text=True)
 
 
-def test_creating_and_revoking_a_token_from_the_page(client: FlaskClient,
-                                                      make: Factory) -> None:
+def test_creating_and_revoking_a_token_from_the_page(client: FlaskClient, make: Factory) -> None:
     login(client, make.user(make.org()))
-    response = client.post("/tokens", data={"name": "máy quét", "scopes": ["read", "write"],
-                                            "valid_days": "90",
-                                            "csrf_token": csrf_token(client, "/tokens")})
+    response = client.post(
+        "/tokens",
+        data={
+            "name": "máy quét",
+            "scopes": ["read", "write"],
+            "valid_days": "90",
+            "csrf_token": csrf_token(client, "/tokens"),
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="new-token">ptt_' in html
     secret = html.split('data-testid="new-token">')[1].split("<")[0]
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
 
     listing = client.get("/tokens").get_data(as_text=True)
     assert secret not in listing and "máy quét" in listing
-    token_id = listing.split('/tokens/')[1].split('/revoke')[0]
-    response = client.post(f"/tokens/{token_id}/revoke",
-                           data={"csrf_token": csrf_token(client, "/tokens")})
+    token_id = listing.split("/tokens/")[1].split("/revoke")[0]
+    response = client.post(
+        f"/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/tokens")}
+    )
     assert response.status_code == 302
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
-def test_another_organisations_token_cannot_be_revoked(client: FlaskClient,
-                                                       make: Factory) -> None:
+def test_another_organisations_token_cannot_be_revoked(client: FlaskClient, make: Factory) -> None:
     owner = make.user(make.org())
     login(client, owner)
-    html = client.post("/tokens", data={"name": "t", "scopes": "read", "valid_days": "30",
-                                        "csrf_token": csrf_token(client, "/tokens")})
+    html = client.post(
+        "/tokens",
+        data={
+            "name": "t",
+            "scopes": "read",
+            "valid_days": "30",
+            "csrf_token": csrf_token(client, "/tokens"),
+        },
+    )
     secret = html.get_data(as_text=True).split('data-testid="new-token">')[1].split("<")[0]
     token_id = client.get("/tokens").get_data(as_text=True).split("/tokens/")[1].split("/")[0]
     client.post("/logout", data={"csrf_token": csrf_token(client, "/tokens")})
 
     login(client, make.user(make.org(kind=OrgKind.RETAILER)))
-    response = client.post(f"/tokens/{token_id}/revoke",
-                           data={"csrf_token": csrf_token(client, "/tokens")})
+    response = client.post(
+        f"/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/tokens")}
+    )
     assert response.status_code == 404
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
 
 
 def test_token_form_rejects_unknown_scopes(client: FlaskClient, make: Factory) -> None:
     login(client, make.user(make.org()))
-    response = client.post("/tokens", data={"name": "x", "scopes": "admin", "valid_days": "30",
-                                            "csrf_token": csrf_token(client, "/tokens")})
+    response = client.post(
+        "/tokens",
+        data={
+            "name": "x",
+            "scopes": "admin",
+            "valid_days": "30",
+            "csrf_token": csrf_token(client, "/tokens"),
+        },
+    )
     assert response.status_code == 422
     assert 'id="scopes-error"' in response.get_data(as_text=True)
 
@@ -120,47 +155,66 @@ def test_viewers_cannot_manage_tokens_or_people(client: FlaskClient, make: Facto
     org = make.org()
     login(client, make.user(org, roles=(Role.VIEWER,)))
     assert client.get("/tokens").status_code == 403
-    response = client.post("/organisation", data={
-        "name": "Người mới", "email": "moi@htx.vn", "password": "mật khẩu đủ dài",
-        "roles": "staff", "csrf_token": csrf_token(client, "/organisation")})
+    response = client.post(
+        "/organisation",
+        data={
+            "name": "Người mới",
+            "email": "moi@htx.vn",
+            "password": "mật khẩu đủ dài",
+            "roles": "staff",
+            "csrf_token": csrf_token(client, "/organisation"),
+        },
+    )
     assert response.status_code == 403
 
 
-def test_an_admin_adds_a_person_to_their_organisation(client: FlaskClient,
-                                                      make: Factory) -> None:
+def test_an_admin_adds_a_person_to_their_organisation(client: FlaskClient, make: Factory) -> None:
     org = make.org()
     login(client, make.user(org))
-    data = {"name": "Phạm Thị Lụa", "email": "lua@htx.vn", "password": "mật khẩu đủ dài",
-            "roles": "staff"}
-    response = client.post("/organisation",
-                           data={**data, "csrf_token": csrf_token(client, "/organisation")})
+    data = {
+        "name": "Phạm Thị Lụa",
+        "email": "lua@htx.vn",
+        "password": "mật khẩu đủ dài",
+        "roles": "staff",
+    }
+    response = client.post(
+        "/organisation", data={**data, "csrf_token": csrf_token(client, "/organisation")}
+    )
     assert response.status_code == 302
     assert "Phạm Thị Lụa" in client.get("/organisation").get_data(as_text=True)
-    again = client.post("/organisation",
-                        data={**data, "csrf_token": csrf_token(client, "/organisation")})
+    again = client.post(
+        "/organisation", data={**data, "csrf_token": csrf_token(client, "/organisation")}
+    )
     assert again.status_code == 422 and 'id="email-error"' in again.get_data(as_text=True)
 
 
-def test_only_the_authority_registers_organisations(client: FlaskClient,
-                                                    make: Factory) -> None:
+def test_only_the_authority_registers_organisations(client: FlaskClient, make: Factory) -> None:
     login(client, make.user(make.org(kind=OrgKind.PRODUCER)))
     assert client.get("/organisations").status_code == 403
 
 
 def test_the_authority_registers_an_organisation_with_field_errors_first(
-        client: FlaskClient, make: Factory) -> None:
+    client: FlaskClient, make: Factory
+) -> None:
     login(client, make.user(make.org(kind=OrgKind.AUTHORITY)))
-    bad = {"code": "có dấu", "name": "", "kind": "producer", "province": "Sài Gòn",
-           "commune": "xã Thới Lai"}
-    response = client.post("/organisations",
-                           data={**bad, "csrf_token": csrf_token(client, "/organisations")})
+    bad = {
+        "code": "có dấu",
+        "name": "",
+        "kind": "producer",
+        "province": "Sài Gòn",
+        "commune": "xã Thới Lai",
+    }
+    response = client.post(
+        "/organisations", data={**bad, "csrf_token": csrf_token(client, "/organisations")}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     for field in ("code", "name", "province"):
         assert f'id="{field}-error"' in html
     good = {**bad, "code": "htx-moi", "name": "HTX Mới", "province": "Cần Thơ"}
-    response = client.post("/organisations",
-                           data={**good, "csrf_token": csrf_token(client, "/organisations")})
+    response = client.post(
+        "/organisations", data={**good, "csrf_token": csrf_token(client, "/organisations")}
+    )
     assert response.status_code == 302
     assert "HTX-MOI" in client.get("/organisations").get_data(as_text=True)
 

@@ -1,0 +1,44 @@
+# Two commands for a fresh machine with Python 3.11+ and make:
+#   make demo   installs, migrates, loads the demo data into SQLite, serves on 127.0.0.1:$(PORT)
+#   make test   installs and runs the whole suite with ruff and mypy
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+BIN := $(VENV)/bin
+MO := registry/translations/vi/LC_MESSAGES/messages.mo
+
+.PHONY: install demo test lint translations extract clean
+
+install: $(VENV)/.installed $(MO)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+$(MO): registry/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d registry/translations
+
+demo: install
+	$(BIN)/registry migrate
+	$(BIN)/registry demo
+	PORT=$(PORT) $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
+
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Refresh the catalogue after adding user-facing strings, then translate the new entries.
+extract: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--project "Low-Emission Label Registry" -o registry/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i registry/translations/messages.pot \
+		-d registry/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
