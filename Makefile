@@ -19,10 +19,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(MO): registry/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d registry/translations
+	$(BIN)/pybabel --quiet compile -d registry/translations
 
 demo: install
 	$(BIN)/registry migrate
+	$(BIN)/registry keys generate
 	$(BIN)/registry demo
 	PORT=$(PORT) $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
 
@@ -35,9 +36,9 @@ lint: install
 
 # Refresh the catalogue after adding user-facing strings, then translate the new entries.
 extract: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext --no-location \
 		--project "Low-Emission Label Registry" -o registry/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i registry/translations/messages.pot \
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i registry/translations/messages.pot \
 		-d registry/translations
 
 clean:

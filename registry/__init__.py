@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from registry import config, errors, i18n
+from registry import config, errors, i18n, keys
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 
@@ -39,15 +39,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, sqla, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     i18n.init_app(app)
+    keys.init_app(app)
     _init_login(app)
 
     from registry import api, cli
     from registry.accounts.views import bp as accounts_bp
+    from registry.ledger.views import bp as ledger_bp
     from registry.public.views import bp as public_bp
 
     api.init_app(app, csrf)
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(ledger_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)
     app.after_request(_security_headers)

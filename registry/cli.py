@@ -1,14 +1,16 @@
-"""The `registry` command: `registry migrate`, `registry org create`, `registry user
-create`, `registry demo`, plus Flask's own `run` and `db` commands."""
+"""The `registry` command: migrate, org and user create, demo, keys generate/rotate,
+log verify, plus Flask's own `run` and `db` commands."""
 
 from __future__ import annotations
 
+import base64
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from flask import Flask
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
@@ -16,6 +18,10 @@ from registry.accounts import service
 from registry.accounts.models import OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
+from registry.keys import PURPOSES, keystore
+from registry.ledger import note
+from registry.ledger import service as ledger
+from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
 
 
@@ -101,8 +107,75 @@ def _domain_errors() -> Iterator[None]:
         sys.exit(2)
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """The registry's signing keys (files outside the repository, never in the database)."""
+
+
+@keys_group.command("generate")
+@with_appcontext
+def keys_generate() -> None:
+    """Create the log key and the label key where they are missing (keeps existing ones)."""
+    store = keystore()
+    for purpose in PURPOSES:
+        if store.exists(purpose):
+            click.echo(f"{purpose} key kept ({store.folder})")
+            continue
+        _log_key_event("key.added", purpose, store.generate(purpose).public_key())
+        db.session.commit()
+        click.echo(f"{purpose} key generated in {store.folder}")
+
+
+@keys_group.command("rotate")
+@click.argument("purpose", type=click.Choice(PURPOSES))
+@with_appcontext
+def keys_rotate(purpose: str) -> None:
+    """Retire the current key (its public half stays published) and start a new one."""
+    store = keystore()
+    old = store.current(purpose).public_key
+    new = store.rotate(purpose)
+    _log_key_event("key.retired", purpose, old)
+    _log_key_event("key.added", purpose, new.public_key())
+    db.session.commit()
+    click.echo(f"{purpose} key rotated")
+
+
+def _log_key_event(kind: str, purpose: str, public_key: Ed25519PublicKey) -> None:
+    raw = note.raw_public(public_key)
+    ledger.append(
+        db.session,
+        kind,
+        ledger.SYSTEM_ACTOR,
+        f"key:{purpose}",
+        {"purpose": purpose, "public_key": base64.b64encode(raw).decode()},
+    )
+
+
+@click.group("log")
+def log_group() -> None:
+    """The transparency log."""
+
+
+@log_group.command("verify")
+@with_appcontext
+def log_verify() -> None:
+    """Re-derive the whole tree from the stored entries and check hashes and checkpoints."""
+    origin = current_app.config["LOG_ORIGIN"]
+    vkeys = [note.vkey(origin, k.public_key) for k in keystore().published("log")]
+    report = verify_store(db.session, origin, vkeys)
+    click.echo(
+        f"{report.entries} entries, {report.nodes} subtree hashes, "
+        f"{report.checkpoints} checkpoints checked"
+    )
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    if not report.ok:
+        sys.exit(1)
+    click.echo("log verified: every stored hash and checkpoint matches the entries")
+
+
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, org_group, user_group, demo_command):
+    for command in (migrate_command, org_group, user_group, demo_command, keys_group, log_group):
         app.cli.add_command(command)
 
 

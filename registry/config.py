@@ -43,12 +43,16 @@ def from_environment() -> dict[str, Any]:
     """The configuration mapping `create_app` starts from."""
     folder = instance_path()
     public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    registry_id = os.environ.get("REGISTRY_ID", "demo.phatthaithap.vn")
     return {
         "SECRET_KEY": _secret_key(folder),
         "SQLALCHEMY_DATABASE_URI": database_url(folder),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PUBLIC_BASE_URL": public_base,
-        "REGISTRY_ID": os.environ.get("REGISTRY_ID", "registry.example.vn"),
+        "REGISTRY_ID": registry_id,
+        "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(folder / "keys")),
+        # C2SP origin of the transparency log: a schema-less URL naming this log.
+        "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", f"{registry_id}/log"),
         "PORT": int(os.environ.get("PORT", "5000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

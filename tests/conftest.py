@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
+from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.accounts import service
 from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db
+from registry.keys import PURPOSES, KeyStore
+from registry.ledger.models import LogHead
 
 PASSWORD = "correct horse battery"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def _database_url(tmp: Path) -> str:
@@ -48,8 +53,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+            "KEYS_DIR": str(tmp / "keys"),
+            "LOG_ORIGIN": "test.phatthaithap.vn/log",
         }
     )
+    store = KeyStore(tmp / "keys")
+    for purpose in PURPOSES:
+        store.generate(purpose)
     with flask_app.app_context():
         upgrade()
     yield flask_app
@@ -67,7 +77,9 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name != LogHead.__tablename__:
+                    conn.execute(table.delete())
+            conn.execute(update(LogHead).values(size=0))  # the head row is schema, not data
 
 
 @pytest.fixture
@@ -76,6 +88,15 @@ def ctx(app: Flask) -> Iterator[None]:
     with app.test_request_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP on a free port, for browsers and outside checkers."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

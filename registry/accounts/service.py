@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from registry.accounts.models import ApiToken, Organisation, OrgKind, Role, User
 from registry.db import Db, utcnow
 from registry.errors import Conflict, DomainError, NotFound
+from registry.ledger import service as ledger
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -47,8 +48,16 @@ def hash_password(password: str) -> str:
 
 
 def create_organisation(
-    session: Db, *, code: str, name: str, kind: OrgKind | str, province: str, commune: str
+    session: Db,
+    *,
+    code: str,
+    name: str,
+    kind: OrgKind | str,
+    province: str,
+    commune: str,
+    actor: str = ledger.SYSTEM_ACTOR,
 ) -> Organisation:
+    """Register an organisation (public facts only go to the log)."""
     code = code.strip().upper()
     if session.scalar(select(Organisation.id).where(Organisation.code == code)):
         raise Conflict(
@@ -60,6 +69,19 @@ def create_organisation(
     )
     session.add(org)
     session.flush()
+    ledger.append(
+        session,
+        "organisation.registered",
+        actor,
+        org.code,
+        {
+            "code": org.code,
+            "name": org.name,
+            "kind": org.kind.value,
+            "province": org.province,
+            "commune": org.commune,
+        },
+    )
     return org
 
 

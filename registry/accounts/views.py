@@ -175,6 +175,7 @@ def organisations() -> Page:
                 kind=form.kind.data or "",
                 province=form.province.data or "",
                 commune=form.commune.data or "",
+                actor=current_user.organisation.code,
             )
         except DomainError as exc:
             _apply_domain_errors(form, exc)

@@ -1,4 +1,4 @@
-"""A live server on a free port and Debian's chromium driven by Playwright.
+"""Debian's chromium driven by Playwright, against the live server of tests/conftest.py.
 
 The browser tests are skipped, saying why, on a machine without /usr/bin/chromium
 (`apt-get install chromium`); Playwright never downloads a browser of its own."""
@@ -6,27 +6,21 @@ The browser tests are skipped, saying why, on a machine without /usr/bin/chromiu
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +38,10 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def phone(browser: object, live_server: str) -> Iterator[object]:
     """A page in a 360 px wide phone viewport that records every host it requests."""
-    context = browser.new_context(viewport={"width": 360, "height": 740},  # type: ignore[attr-defined]
-                                  base_url=live_server)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},  # type: ignore[attr-defined]
+        base_url=live_server,
+    )
     page = context.new_page()
     page.requested_hosts = set()
     page.on("request", lambda r: page.requested_hosts.add(r.url.split("/")[2]))

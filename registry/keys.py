@@ -1,0 +1,150 @@
+"""The registry's own Ed25519 signing keys: the transparency-log key and the label key.
+
+Private keys are PKCS#8 PEM files in a folder outside the repository (`REGISTRY_KEYS_DIR`,
+default `instance/keys/`), written owner-read-only by `registry keys generate` and never
+stored in the database. Rotating a key keeps the retired key's *public* half (and when it
+was in use) under `retired/`, so that everything it signed stays verifiable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from registry.db import utcnow
+from registry.errors import DomainError
+
+PURPOSES = ("log", "label")
+
+
+class KeyMissing(DomainError):
+    """The key has not been generated: run `registry keys generate`."""
+
+    status = 503
+    title = _l("The registry's signing key is not configured yet.")
+
+
+@dataclass(frozen=True)
+class PublicKeyInfo:
+    """A published key: current (`retired is None`) or retired."""
+
+    purpose: str
+    public_key: Ed25519PublicKey
+    created: datetime
+    retired: datetime | None
+
+    @property
+    def raw(self) -> bytes:
+        return self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+class KeyStore:
+    """Reads and writes the key files of one folder; caches the loaded private keys."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, tuple[float, Ed25519PrivateKey]] = {}
+
+    def _pem(self, purpose: str) -> Path:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown key purpose {purpose!r}")
+        return self.folder / f"{purpose}.pem"
+
+    def exists(self, purpose: str) -> bool:
+        return self._pem(purpose).exists()
+
+    def generate(self, purpose: str) -> Ed25519PrivateKey:
+        """A new current key; refuses to overwrite one (rotate instead)."""
+        if self.exists(purpose):
+            raise FileExistsError(f"{self._pem(purpose)} exists; use rotate")
+        key = Ed25519PrivateKey.generate()
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        fd = os.open(self._pem(purpose), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        self._meta(purpose).write_text(json.dumps({"created": utcnow().isoformat()}))
+        return key
+
+    def rotate(self, purpose: str) -> Ed25519PrivateKey:
+        """Retire the current key (keeping its public half) and generate a new one."""
+        old = self.current(purpose)
+        retired_dir = self.folder / "retired"
+        retired_dir.mkdir(exist_ok=True, mode=0o700)
+        record = {
+            "public_key": base64.b64encode(old.raw).decode(),
+            "created": old.created.isoformat(),
+            "retired": utcnow().isoformat(),
+        }
+        name = f"{purpose}-{old.raw.hex()[:16]}.json"
+        (retired_dir / name).write_text(json.dumps(record))
+        self._pem(purpose).unlink()
+        self._cache.pop(purpose, None)
+        return self.generate(purpose)
+
+    def private(self, purpose: str) -> Ed25519PrivateKey:
+        path = self._pem(purpose)
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            raise KeyMissing(
+                f"no {purpose} key in {self.folder}: run `registry keys generate`"
+            ) from None
+        cached = self._cache.get(purpose)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        key = load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyMissing(f"{path} is not an Ed25519 private key")
+        self._cache[purpose] = (mtime, key)
+        return key
+
+    def current(self, purpose: str) -> PublicKeyInfo:
+        created = json.loads(self._meta(purpose).read_text())["created"]
+        return PublicKeyInfo(
+            purpose, self.private(purpose).public_key(), datetime.fromisoformat(created), None
+        )
+
+    def published(self, purpose: str) -> list[PublicKeyInfo]:
+        """The current key first, then retired ones, newest first."""
+        keys = [self.current(purpose)] if self.exists(purpose) else []
+        retired = []
+        for path in (self.folder / "retired").glob(f"{purpose}-*.json"):
+            record = json.loads(path.read_text())
+            public = Ed25519PublicKey.from_public_bytes(base64.b64decode(record["public_key"]))
+            retired.append(
+                PublicKeyInfo(
+                    purpose,
+                    public,
+                    datetime.fromisoformat(record["created"]),
+                    datetime.fromisoformat(record["retired"]),
+                )
+            )
+        return keys + sorted(retired, key=lambda k: k.retired or k.created, reverse=True)
+
+    def _meta(self, purpose: str) -> Path:
+        return self.folder / f"{purpose}.json"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["registry.keys"] = KeyStore(Path(app.config["KEYS_DIR"]))
+
+
+def keystore() -> KeyStore:
+    store: KeyStore = current_app.extensions["registry.keys"]
+    return store

@@ -1,0 +1,57 @@
+"""Stored log: entries (exact bytes), complete-subtree hashes, the head, signed checkpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime, utcnow
+
+
+class LogEntry(Base):
+    """One leaf: the exact JCS bytes that were hashed, with a few columns to list them by."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (Index("ix_log_entries_subject", "subject"),)
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(100))
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogNode(Base):
+    """Hash of the complete subtree `(level, index)`; level 0 holds the leaf hashes."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogHead(Base):
+    """The single row whose update serialises appenders, keeping indices gapless."""
+
+    __tablename__ = "log_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint note as served, kept so that every served note can be re-checked."""
+
+    __tablename__ = "log_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[bytes] = mapped_column(LargeBinary)
+    key_hash: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
