@@ -1,0 +1,34 @@
+"""Every demo login works and sees its own organisation only (the README lists them)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from registry.db import db
+from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo
+from tests.conftest import csrf_token
+
+
+def test_each_demo_role_signs_in_and_sees_only_its_organisation(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        load_demo(db.session)
+        db.session.commit()
+    names = {code: name for code, name, *_ in ORGANISATIONS}
+    for code, email, person, _ in USERS:
+        response = client.post(
+            "/login",
+            data={
+                "email": email,
+                "password": DEMO_PASSWORD,
+                "csrf_token": csrf_token(client, "/login"),
+            },
+        )
+        assert response.status_code == 302, email
+        page = client.get("/organisation").get_data(as_text=True)
+        assert names[code] in page and person in page
+        other_people = [p for c, _, p, _ in USERS if c != code]
+        assert not any(p in page for p in other_people), email
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
