@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -147,7 +147,15 @@ STATUS_TITLES: dict[int, Any] = {
 }
 
 
+def reject_nul_bytes() -> None:
+    """NUL characters are never meaningful input, and PostgreSQL refuses them in text."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in v for v in values) or "\x00" in request.path:
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(reject_nul_bytes)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(ValidationError, handle_validation)

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
+from tests.conftest import csrf_token
 
 
 def test_unknown_page_is_a_localised_404(client: FlaskClient) -> None:
@@ -57,3 +58,12 @@ def test_security_headers_forbid_third_party_content(client: FlaskClient) -> Non
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_nul_bytes_in_input_are_a_400_not_a_database_error(client: FlaskClient) -> None:
+    assert client.get("/api/v1/organisations?kind=pro%00ducer").status_code == 400
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": "a\x00@b.vn", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400 and "Yêu cầu không hợp lệ" in response.get_data(True)

@@ -11,7 +11,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Email, InputRequired, Length, Regexp
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp
 
 from registry.accounts.models import OrgKind, Role
 from registry.accounts.service import SCOPES
@@ -76,7 +76,10 @@ class UserForm(Form):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(REQUIRED), Length(min=10, message=_l("At least 10 characters."))],
+        validators=[
+            InputRequired(REQUIRED),
+            Length(min=10, max=200, message=_l("At least 10 characters.")),
+        ],
     )
     roles = SelectMultipleField(
         _l("Roles"),
@@ -101,5 +104,23 @@ class TokenForm(Form):
             SelectChoice(90, _l("90 days")),
             SelectChoice(365, _l("1 year")),
             SelectChoice(0, _l("No expiry")),
+        ],
+    )
+
+
+class PasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(REQUIRED),
+            Length(min=10, max=200, message=_l("At least 10 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(REQUIRED),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
         ],
     )

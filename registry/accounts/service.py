@@ -39,6 +39,10 @@ class TooManyFailedLogins(DomainError):
     title = _l("Too many failed sign-ins. Try again in 15 minutes.")
 
 
+class WrongPassword(DomainError):
+    title = _l("The current password is wrong.")
+
+
 class TokenNotFound(NotFound):
     title = _l("This API token does not exist.")
 
@@ -135,6 +139,15 @@ def authenticate(session: Db, email: str, password: str) -> User:
         user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     return user
+
+
+def change_password(session: Db, user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise WrongPassword() from None
+    user.password_hash = hash_password(new)
 
 
 def _digest(secret: str) -> str:

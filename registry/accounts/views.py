@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -17,10 +17,11 @@ from registry.accounts.forms import (
     SCOPE_LABELS,
     LoginForm,
     OrganisationForm,
+    PasswordForm,
     TokenForm,
     UserForm,
 )
-from registry.accounts.models import OrgKind, Role
+from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
 
@@ -81,20 +82,12 @@ def dashboard() -> str:
     )
 
 
-@bp.route("/organisation", methods=["GET", "POST"])
-@login_required
-def organisation() -> Page:
-    """The signed-in user's own organisation and its people; admins add people here."""
-    org = current_user.organisation
+def _people_page(org: Organisation, can_add: bool, here: str) -> Page:
+    """An organisation's people, with a form to add one when `can_add`."""
     form = UserForm()
     if request.method == "POST":
-        if not current_user.has_role(Role.ADMIN):
-            return render_template(
-                "errors/error.html",
-                status=403,
-                title=_("You are not allowed to do this."),
-                detail=None,
-            ), 403
+        if not can_add:
+            abort(403)
         if form.validate_on_submit():
             try:
                 service.create_user(
@@ -110,15 +103,58 @@ def organisation() -> Page:
             else:
                 db.session.commit()
                 flash(_("User added."), "success")
-                return redirect(url_for("accounts.organisation"))
+                return redirect(here)
     return _form_page(
         "accounts/organisation.html",
         form,
         org=org,
         members=org.users,
+        can_add=can_add,
         kind_labels=KIND_LABELS,
         role_labels=ROLE_LABELS,
     )
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@login_required
+def organisation() -> Page:
+    """The signed-in user's own organisation and its people; its admins add people here."""
+    return _people_page(
+        current_user.organisation,
+        current_user.has_role(Role.ADMIN),
+        url_for("accounts.organisation"),
+    )
+
+
+@bp.route("/organisations/<code>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@kinds_required(OrgKind.AUTHORITY)
+def organisation_detail(code: str) -> Page:
+    """The authority onboards an organisation: it adds the organisation's first people."""
+    org = service.organisation_by_code(db.session, code)
+    return _people_page(org, True, url_for("accounts.organisation_detail", code=org.code))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Page:
+    """The signed-in person's own account: change the password."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                db.session,
+                current_user._get_current_object(),
+                form.current_password.data or "",
+                form.new_password.data or "",
+            )
+        except DomainError as exc:
+            form.current_password.errors = [str(exc.title)]
+        else:
+            db.session.commit()
+            flash(_("Password changed."), "success")
+            return redirect(url_for("accounts.account"))
+    return _form_page("accounts/account.html", form)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

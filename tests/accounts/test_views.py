@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from registry.accounts.models import OrgKind, Role
-from tests.conftest import Factory, csrf_token, login
+from tests.conftest import PASSWORD, Factory, csrf_token, login
 
 
 def test_login_page_speaks_vietnamese_by_default(client: FlaskClient) -> None:
@@ -224,3 +224,65 @@ def test_sign_out_needs_a_post_with_csrf(client: FlaskClient, make: Factory) -> 
     assert client.get("/logout").status_code == 405
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
     assert client.get("/dashboard").status_code == 302
+
+
+def test_a_person_changes_their_password(client: FlaskClient, make: Factory) -> None:
+    user = make.user(make.org())
+    login(client, user)
+    wrong = client.post(
+        "/account",
+        data={
+            "current_password": "đoán sai",
+            "new_password": "mật khẩu mới dài",
+            "confirm": "mật khẩu mới dài",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert wrong.status_code == 422 and 'id="current_password-error"' in wrong.get_data(True)
+    differ = client.post(
+        "/account",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mật khẩu mới dài",
+            "confirm": "khác hẳn",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert differ.status_code == 422 and 'id="confirm-error"' in differ.get_data(True)
+    done = client.post(
+        "/account",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mật khẩu mới dài",
+            "confirm": "mật khẩu mới dài",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert done.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login(client, user, password="mật khẩu mới dài")
+
+
+def test_the_authority_adds_the_first_admin_of_a_new_organisation(
+    client: FlaskClient, make: Factory
+) -> None:
+    new_org = make.org(code="HTX-MOI")
+    login(client, make.user(make.org(kind=OrgKind.AUTHORITY)))
+    assert "/organisations/HTX-MOI" in client.get("/organisations").get_data(True)
+    response = client.post(
+        "/organisations/HTX-MOI",
+        data={
+            "name": "Lê Văn Mới",
+            "email": "moi@htx.vn",
+            "password": "mật khẩu đủ dài",
+            "roles": "admin",
+            "csrf_token": csrf_token(client, "/organisations/HTX-MOI"),
+        },
+    )
+    assert response.status_code == 302
+    assert "Lê Văn Mới" in client.get("/organisations/HTX-MOI").get_data(True)
+    assert client.get("/organisations/KHONG-CO").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+
+    login(client, make.user(new_org))
+    assert client.get("/organisations/HTX-MOI").status_code == 403
