@@ -82,12 +82,17 @@ def keys() -> Response:
     return _cacheable(jsonify(keys=listed), "public, max-age=3600")
 
 
-@bp.get("/log/checkpoint")
-def checkpoint() -> Response:
+def _current_checkpoint() -> bytes:
     signed = service.checkpoint(
         db.session, current_app.config["LOG_ORIGIN"], keystore().private("log")
     )
-    return _text(signed, "public, max-age=5")
+    db.session.commit()
+    return signed
+
+
+@bp.get("/log/checkpoint")
+def checkpoint() -> Response:
+    return _text(_current_checkpoint(), "public, max-age=5")
 
 
 @bp.get("/log/entries/<int:index>")
@@ -116,9 +121,7 @@ def consistency() -> Response:
 def page() -> str:
     """The public page: latest checkpoint, recent entries, and how to audit them."""
     args = _query(schemas.RecentQuery())
-    signed = service.checkpoint(
-        db.session, current_app.config["LOG_ORIGIN"], keystore().private("log")
-    )
+    signed = _current_checkpoint()
     entries = service.recent(db.session, limit=50, before=args["before"])
     return render_template(
         "ledger/log.html",
