@@ -12,8 +12,9 @@ BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 def _blueprints() -> list[Blueprint]:
     from registry.accounts.api import blp as accounts
+    from registry.trace.api import blp as trace
 
-    return [accounts]
+    return [accounts, trace]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

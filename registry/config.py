@@ -51,6 +51,7 @@ def from_environment() -> dict[str, Any]:
         "PUBLIC_BASE_URL": public_base,
         "REGISTRY_ID": registry_id,
         "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(folder / "keys")),
+        "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", f"{registry_id}/log"),
         "PORT": int(os.environ.get("PORT", "5000")),

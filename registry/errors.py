@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from registry.db import db
+from registry.validation import localise
 
 PROBLEM_JSON = "application/problem+json"
 MACHINE_PREFIXES = ("/api/", "/log/", "/.well-known/")
@@ -85,7 +86,7 @@ def _field_errors(exc: HTTPException) -> dict[str, Any]:
     for by_field in messages.values():
         if isinstance(by_field, dict):
             flat.update(by_field)
-    return flat
+    return localise(flat)
 
 
 def handle_http(exc: HTTPException) -> Response | tuple[str, int]:
@@ -105,14 +106,15 @@ def handle_domain(exc: DomainError) -> Response | tuple[str, int]:
     title = str(exc.title)
     detail = str(exc.detail) if exc.detail else None
     if wants_problem_json():
-        return problem(exc.status, title, detail, exc.errors or None)
+        return problem(exc.status, title, detail, localise(exc.errors) or None)
     return _page(exc.status, title, detail)
 
 
 def handle_validation(exc: ValidationError) -> Response | tuple[str, int]:
     db.session.rollback()
     title = str(STATUS_TITLES[422])
-    errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    raw = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    errors = localise(raw)
     if wants_problem_json():
         return problem(422, title, None, errors)
     return _page(422, title, "; ".join(f"{k}: {v}" for k, v in errors.items()))

@@ -1,6 +1,6 @@
-"""Demo data that looks like the programme in 2026: Hải Phòng's authority, an HTX in Đồ Sơn
-ward and one in a Cần Thơ commune, a verifier, a mill, a retailer and a commune office.
-Every demo login shares DEMO_PASSWORD (README lists them). Loading twice adds nothing."""
+"""Demo organisations and logins: Hải Phòng's authority, an HTX in Đồ Sơn ward and one in a
+Cần Thơ commune, a verifier, a mill, a retailer and a commune office. Every demo login
+shares DEMO_PASSWORD (README lists them)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ USERS = (
 )
 
 
-def load_demo(session: Db) -> int:
+def load_accounts(session: Db) -> int:
     """Create whatever part of the demo is missing; returns how many records it added."""
     created = 0
     orgs = {o.code: o for o in session.scalars(select(Organisation))}

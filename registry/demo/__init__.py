@@ -1,0 +1,14 @@
+"""Demo data that looks like the programme in late 2026 (loading twice adds nothing)."""
+
+from __future__ import annotations
+
+from registry.db import Db
+from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_accounts
+from registry.demo.farms import load_farms
+
+__all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo"]
+
+
+def load_demo(session: Db) -> int:
+    """Create whatever part of the demo is missing; returns how many records it added."""
+    return load_accounts(session) + load_farms(session)

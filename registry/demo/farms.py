@@ -1,0 +1,234 @@
+"""Demo fields with complete seasons: each HTX has a 2020 baseline season (continuous
+flooding, straw incorporated shortly before sowing, straw burned, more urea) and 2026
+seasons under the programme's practice (AWD drainage, straw off the field for mushrooms,
+less nitrogen), one of them still in progress. Diaries go through the same validation and
+service as a person's entries, so the demo log holds them too."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.accounts.models import Organisation, User
+from registry.db import Db
+from registry.demo.accounts import USERS
+from registry.trace import service
+from registry.trace.models import Field
+from registry.trace.schemas import DiaryEntryIn, FieldIn, SeasonIn
+
+
+@dataclass(frozen=True)
+class Practice:
+    drainages: tuple[tuple[int, int], ...]  # (days after sowing, days kept dry)
+    straw_incorporated_t_ha: float  # previous crop's straw, worked in before sowing
+    urea_kg_ha: float
+    npk_kg_ha: float  # NPK 20-20-15
+    after_harvest: str  # what happens to this crop's straw
+    yield_kg_ha: float
+    diesel_l_ha: float
+
+
+BASELINE = Practice((), 3.0, 230, 150, "burned", 6200, 18)
+LOW_EMISSION = Practice(((22, 6), (38, 7), (60, 8)), 0.0, 165, 120, "mushroom", 6600, 12)
+
+
+@dataclass(frozen=True)
+class DemoSeason:
+    season_type: str
+    year: int
+    sowing: date
+    days: int
+    practice: Practice
+
+
+@dataclass(frozen=True)
+class DemoField:
+    code: str
+    name: str
+    area_ha: float
+    lon: float
+    lat: float
+    household: str
+    seasons: tuple[DemoSeason, ...]
+    polygon: bool = True
+
+
+MEKONG = (
+    DemoSeason("dong_xuan", 2020, date(2019, 12, 5), 96, BASELINE),
+    DemoSeason("dong_xuan", 2026, date(2025, 12, 8), 95, LOW_EMISSION),
+    DemoSeason("he_thu", 2026, date(2026, 4, 15), 92, LOW_EMISSION),
+    DemoSeason("thu_dong", 2026, date(2026, 8, 25), 95, LOW_EMISSION),
+)
+RED_RIVER = (
+    DemoSeason("dong_xuan", 2020, date(2020, 2, 1), 125, BASELINE),
+    DemoSeason("dong_xuan", 2026, date(2026, 2, 3), 125, LOW_EMISSION),
+    DemoSeason("vu_mua", 2026, date(2026, 7, 5), 102, LOW_EMISSION),
+)
+
+FARMS: dict[str, tuple[DemoField, ...]] = {
+    "HTX-THOILAI": (
+        DemoField("TL-01", "Ruộng Kênh Ngang", 1.2, 105.5612, 10.0731, "Hộ ông Lê Văn Tư", MEKONG),
+        DemoField("TL-02", "Ruộng Bờ Tre", 0.8, 105.5655, 10.0702, "Hộ bà Trần Thị Năm", MEKONG),
+        DemoField(
+            "TL-03",
+            "Ruộng Cây Dừa",
+            2.0,
+            105.5703,
+            10.0766,
+            "Hộ ông Huỳnh Văn Sáu",
+            MEKONG[:2],
+            polygon=False,
+        ),
+    ),
+    "HTX-DOSON": (
+        DemoField(
+            "DS-01", "Ruộng Đồng Cao", 1.0, 106.7802, 20.7105, "Hộ ông Nguyễn Văn Ba", RED_RIVER
+        ),
+        DemoField(
+            "DS-02", "Ruộng Cửa Đình", 0.6, 106.7841, 20.7079, "Hộ bà Phạm Thị Bảy", RED_RIVER
+        ),
+    ),
+}
+
+
+def load_farms(session: Db) -> int:
+    created = 0
+    staff = {code: email for code, email, _, _ in USERS}
+    for org_code, farm in FARMS.items():
+        org = session.scalar(select(Organisation).where(Organisation.code == org_code))
+        user = session.scalar(select(User).where(User.email == staff[org_code]))
+        assert org is not None and user is not None, "load the demo accounts first"
+        for demo in farm:
+            if session.scalar(
+                select(Field.id).where(Field.organisation_id == org.id, Field.code == demo.code)
+            ):
+                continue
+            created += _load_field(session, org, user, demo)
+    return created
+
+
+def _load_field(session: Db, org: Organisation, user: User, demo: DemoField) -> int:
+    service.register_field(
+        session,
+        org,
+        FieldIn().load(
+            {
+                "code": demo.code,
+                "name": demo.name,
+                "area_ha": demo.area_ha,
+                "province": org.province,
+                "commune": org.commune,
+                "household": demo.household,
+                "location": _square(demo)
+                if demo.polygon
+                else {"type": "Point", "coordinates": [demo.lon, demo.lat]},
+            }
+        ),
+    )
+    created = 1
+    for plan in demo.seasons:
+        season = service.open_season(
+            session,
+            org,
+            SeasonIn().load(
+                {
+                    "field": demo.code,
+                    "season_type": plan.season_type,
+                    "year": plan.year,
+                    "sowing_date": plan.sowing.isoformat(),
+                }
+            ),
+        )
+        created += 1
+        for on, kind, data in _diary(plan, demo.area_ha):
+            if on > service.today_in_vietnam():
+                break
+            service.record_entry(
+                session,
+                org,
+                user,
+                DiaryEntryIn().load(
+                    {"season": season.code, "kind": kind, "date": on.isoformat(), "data": data}
+                ),
+            )
+            created += 1
+    return created
+
+
+def _square(demo: DemoField) -> dict[str, Any]:
+    """A square of the field's area around its centre (real boundaries come from phones)."""
+    half = math.sqrt(demo.area_ha * 10_000) / 2
+    dlat = half / 111_320
+    dlon = half / (111_320 * math.cos(math.radians(demo.lat)))
+    w, e, s, n = demo.lon - dlon, demo.lon + dlon, demo.lat - dlat, demo.lat + dlat
+    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+
+
+def _diary(plan: DemoSeason, area: float) -> list[tuple[date, str, dict[str, Any]]]:
+    """The season's diary in date order, as an HTX would keep it."""
+    p, sow = plan.practice, plan.sowing
+
+    def day(n: int) -> date:
+        return sow + timedelta(days=n)
+
+    entries: list[tuple[date, str, dict[str, Any]]] = []
+    if p.straw_incorporated_t_ha:
+        entries.append(
+            (day(-20), "amendment", {"material": "straw", "t_ha": p.straw_incorporated_t_ha})
+        )
+    entries.append((day(-4), "water", {"event": "flooding"}))
+    entries.append(
+        (
+            day(-2),
+            "energy",
+            {
+                "source": "diesel",
+                "amount": round(p.diesel_l_ha * area, 1),
+                "purpose": "land_preparation",
+            },
+        )
+    )
+    entries.append(
+        (
+            day(1),
+            "fertiliser",
+            {"product": "NPK 20-20-15", "n_pct": 20, "kg": round(p.npk_kg_ha * area, 1)},
+        )
+    )
+    for n, share in ((15, 0.45), (40, 0.55)):
+        entries.append(
+            (
+                day(n),
+                "fertiliser",
+                {
+                    "product": "Urê Phú Mỹ",
+                    "urea": True,
+                    "kg": round(p.urea_kg_ha * share * area, 1),
+                },
+            )
+        )
+    for start, dry in p.drainages:
+        entries.append(
+            (day(start), "water", {"event": "drainage", "end_date": day(start + dry).isoformat()})
+        )
+    entries.append(
+        (
+            day(50),
+            "pesticide",
+            {
+                "product": "Beam 75WP",
+                "amount": round(0.3 * area, 2),
+                "unit": "kg",
+                "active_ingredient": "Tricyclazole",
+            },
+        )
+    )
+    harvested = round(p.yield_kg_ha * area)
+    entries.append((day(plan.days), "harvest", {"kg": harvested, "moisture_pct": 24}))
+    straw_t = round(harvested / 1000 * 0.9, 1)  # straw-to-grain ratio about 0.9 (dry matter)
+    entries.append((day(plan.days + 3), "straw", {"practice": p.after_harvest, "tonnes": straw_t}))
+    return sorted(entries, key=lambda e: e[0])

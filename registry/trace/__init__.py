@@ -1,0 +1,1 @@
+"""Fields, seasons, the farm diary, batches and trace events."""

@@ -1,0 +1,135 @@
+"""Trace API for farm-management apps and sensor gateways: fields, seasons, the diary and
+evidence uploads. Bearer tokens; `read` to list, `write` to record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from registry.accounts.access import kinds_required, principal, token_required
+from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.schemas import ProblemSchema
+from registry.api import BEARER
+from registry.db import db
+from registry.trace import evidence as evidence_files
+from registry.trace import schemas, service
+from registry.trace.models import DiaryEntry, Field, Season
+
+blp = Blueprint("trace_api", __name__, description="Fields, seasons and the farm diary")
+
+
+def _org() -> Organisation:
+    org = db.session.get(Organisation, principal().organisation_id)
+    assert org is not None
+    return org
+
+
+@blp.get("/fields")
+@blp.doc(security=BEARER)
+@blp.response(200, schemas.FieldOut(many=True))
+@token_required("read")
+def list_fields() -> list[Field]:
+    """The caller's fields."""
+    return service.fields_of(db.session, principal().organisation_id)
+
+
+@blp.post("/fields")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.FieldIn)
+@blp.response(201, schemas.FieldOut)
+@blp.alt_response(422, schema=ProblemSchema)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def create_field(values: dict[str, Any]) -> Field:
+    """Register a field (logged as `field.registered`; the household stays private)."""
+    field = service.register_field(db.session, _org(), values)
+    db.session.commit()
+    return field
+
+
+@blp.get("/fields/<code>")
+@blp.doc(security=BEARER)
+@blp.response(200, schemas.FieldOut)
+@blp.alt_response(404, schema=ProblemSchema)
+@token_required("read")
+def get_field(code: str) -> Field:
+    return service.field_by_code(db.session, principal().organisation_id, code)
+
+
+@blp.post("/fields/<code>/certifications")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.CertificationIn)
+@blp.response(201, schemas.CertificationIn)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def add_certification(values: dict[str, Any], code: str) -> Any:
+    cert = service.add_certification(db.session, _org(), code, values)
+    db.session.commit()
+    return {**values, "document": cert.document_sha256}
+
+
+@blp.get("/seasons")
+@blp.doc(security=BEARER)
+@blp.response(200, schemas.SeasonOut(many=True))
+@token_required("read")
+def list_seasons() -> list[Season]:
+    return service.seasons_of(db.session, principal().organisation_id)
+
+
+@blp.post("/seasons")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.SeasonIn)
+@blp.response(201, schemas.SeasonOut)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def open_season(values: dict[str, Any]) -> Season:
+    season = service.open_season(db.session, _org(), values)
+    db.session.commit()
+    return season
+
+
+@blp.get("/seasons/<code>")
+@blp.doc(security=BEARER)
+@blp.response(200, schemas.SeasonOut)
+@token_required("read")
+def get_season(code: str) -> Season:
+    return service.season_by_code(db.session, principal().organisation_id, code)
+
+
+@blp.get("/seasons/<code>/diary")
+@blp.doc(security=BEARER)
+@blp.response(200, schemas.DiaryEntryOut(many=True))
+@token_required("read")
+def season_diary(code: str) -> list[DiaryEntry]:
+    """Every entry, corrections included (`supersedes` names the entry each one replaces)."""
+    return service.season_by_code(db.session, principal().organisation_id, code).entries
+
+
+@blp.post("/diary")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.DiaryEntryIn)
+@blp.response(201, schemas.DiaryEntryOut)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def record_entry(values: dict[str, Any]) -> DiaryEntry:
+    """Append a diary entry; `data` is validated by `kind` (see the *Data schemas)."""
+    entry = service.record_entry(db.session, _org(), principal().user, values)
+    db.session.commit()
+    return entry
+
+
+@blp.post("/evidence")
+@blp.doc(security=BEARER, description="multipart/form-data with one `file` part")
+@blp.response(201, schemas.EvidenceOut)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def upload_evidence() -> Any:
+    """Store a photo or PDF by its SHA-256; reference the digest from diary entries."""
+    upload = request.files.get("file")
+    store = evidence_files.EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
+    record = service.store_evidence(db.session, _org(), store, upload)
+    db.session.commit()
+    return record

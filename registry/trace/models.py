@@ -1,0 +1,162 @@
+"""Fields, their certifications, seasons and the append-only farm diary."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.accounts.models import Organisation, User
+from registry.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class SeasonType(enum.StrEnum):
+    """Vietnam's rice seasons; the short code goes into season codes."""
+
+    DONG_XUAN = "dong_xuan"  # winter–spring
+    HE_THU = "he_thu"  # summer–autumn
+    THU_DONG = "thu_dong"  # autumn–winter
+    VU_MUA = "vu_mua"  # main wet season
+
+    @property
+    def short(self) -> str:
+        return {"dong_xuan": "DX", "he_thu": "HT", "thu_dong": "TD", "vu_mua": "VM"}[self.value]
+
+
+class SeasonStatus(enum.StrEnum):
+    OPEN = "open"  # sown, diary being kept
+    HARVESTED = "harvested"  # harvest recorded
+
+
+class Crop(enum.StrEnum):
+    RICE = "rice"
+
+
+class Scheme(enum.StrEnum):
+    VIETGAP = "vietgap"
+    GLOBALGAP = "globalgap"
+    ORGANIC = "organic"
+    OCOP = "ocop"
+
+
+class DiaryKind(enum.StrEnum):
+    WATER = "water"
+    FERTILISER = "fertiliser"
+    AMENDMENT = "amendment"
+    STRAW = "straw"
+    PESTICIDE = "pesticide"
+    HARVEST = "harvest"
+    ENERGY = "energy"
+    NOTE = "note"
+
+
+class Field(Base):
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    planting_area_code: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    area_ha: Mapped[float] = mapped_column(Float)
+    province: Mapped[str] = mapped_column(String(60))
+    commune: Mapped[str] = mapped_column(String(100))
+    household: Mapped[str | None] = mapped_column(String(120))  # private: never published
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    drawn_area_ha: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+    seasons: Mapped[list[Season]] = relationship(
+        back_populates="field", order_by="Season.sowing_date.desc()"
+    )
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="field", order_by="Certification.valid_until.desc()"
+    )
+
+
+class Certification(Base):
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    scheme: Mapped[Scheme] = mapped_column(str_enum(Scheme))
+    number: Mapped[str] = mapped_column(String(60))
+    issuer: Mapped[str] = mapped_column(String(120))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    ocop_stars: Mapped[int | None] = mapped_column(SmallInteger)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    field: Mapped[Field] = relationship(back_populates="certifications")
+
+
+class Season(Base):
+    __tablename__ = "seasons"
+    __table_args__ = (UniqueConstraint("field_id", "year", "season_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    crop: Mapped[Crop] = mapped_column(str_enum(Crop), default=Crop.RICE)
+    season_type: Mapped[SeasonType] = mapped_column(str_enum(SeasonType))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    sowing_date: Mapped[date] = mapped_column(Date)
+    harvest_date: Mapped[date | None] = mapped_column(Date)
+    harvested_kg: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[SeasonStatus] = mapped_column(str_enum(SeasonStatus), default=SeasonStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    field: Mapped[Field] = relationship(back_populates="seasons")
+    entries: Mapped[list[DiaryEntry]] = relationship(
+        back_populates="season", order_by="(DiaryEntry.date, DiaryEntry.id)"
+    )
+
+    @property
+    def is_baseline(self) -> bool:
+        """The 2020 season is the field's baseline practice (the plans' reference year)."""
+        return self.year == 2020
+
+
+class DiaryEntry(Base):
+    """One diary record. Never updated: a correction is a new entry that supersedes it."""
+
+    __tablename__ = "diary_entries"
+    __table_args__ = (Index("ix_diary_entries_season_date", "season_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"))
+    kind: Mapped[DiaryKind] = mapped_column(str_enum(DiaryKind))
+    date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("diary_entries.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    digest: Mapped[str] = mapped_column(String(64))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    season: Mapped[Season] = relationship(back_populates="entries")
+    recorded_by: Mapped[User] = relationship()
+    supersedes: Mapped[DiaryEntry | None] = relationship(remote_side=[id])
+
+
+class EvidenceFile(Base):
+    """Metadata of a stored evidence file; the bytes live on disk under their SHA-256."""
+
+    __tablename__ = "evidence_files"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column()
+    original_name: Mapped[str] = mapped_column(String(120))
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

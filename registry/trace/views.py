@@ -1,0 +1,314 @@
+"""HTX pages: fields and their map, seasons, and the phone-first farm diary.
+
+Forms are validated by the same marshmallow schemas as the API; a bad submission re-shows
+the form with 422 and a message beside each field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response
+
+from registry.accounts.access import kinds_required, principal
+from registry.accounts.models import Organisation, OrgKind
+from registry.db import db
+from registry.errors import DomainError
+from registry.places import PROVINCES
+from registry.trace import geo, schemas, service
+from registry.trace.evidence import EvidenceStore
+from registry.trace.labels import (
+    DIARY_FIELDS,
+    KIND_LABELS,
+    OPTION_LABELS,
+    SEASON_LABELS,
+    describe,
+)
+from registry.trace.models import DiaryKind, Scheme
+from registry.validation import localise
+
+bp = Blueprint("trace", __name__)
+
+Page = str | tuple[str, int] | Response
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def producer_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Pages for signed-in staff of an HTX (producer organisation)."""
+    return login_required(kinds_required(OrgKind.PRODUCER)(view))
+
+
+def _org() -> Organisation:
+    org = db.session.get(Organisation, principal().organisation_id)
+    assert org is not None
+    return org
+
+
+def _load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Validated values, or None and the field messages in the person's language."""
+    try:
+        return schema.load(data), {}
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+        return None, localise(messages)
+
+
+def _form(keys: list[str]) -> dict[str, Any]:
+    """The named form fields, leaving out empty ones so that optional fields stay optional."""
+    return {k: request.form[k] for k in keys if request.form.get(k, "").strip()}
+
+
+def _store() -> EvidenceStore:
+    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
+
+
+# ---------------------------------------------------------------- fields
+@bp.get("/fields")
+@producer_only
+def fields() -> str:
+    listed = service.fields_of(db.session, principal().organisation_id)
+    features = [
+        geo.MapFeature(f.code, f.name, url_for("trace.field", code=f.code), f.geometry)
+        for f in listed
+    ]
+    return render_template("trace/fields.html", fields=listed, map_svg=geo.svg_map(features))
+
+
+FIELD_KEYS = ["code", "planting_area_code", "name", "area_ha", "province", "commune", "household"]
+
+
+def _location_from_form() -> dict[str, Any] | str | None:
+    """A GeoJSON geometry from the form: pasted GeoJSON, or latitude and longitude."""
+    pasted = request.form.get("geojson", "").strip()
+    if pasted:
+        return pasted
+    lat, lon = request.form.get("lat", "").strip(), request.form.get("lon", "").strip()
+    if not lat and not lon:
+        return None
+    try:
+        return {"type": "Point", "coordinates": [float(lon), float(lat)]}
+    except ValueError:
+        return "not-a-number"
+
+
+def _parse_json(pasted: str) -> Any:
+    """Pasted GeoJSON; text that is not JSON is passed on for the schema to refuse."""
+    try:
+        return json.loads(pasted)
+    except ValueError:
+        return pasted
+
+
+@bp.route("/fields/new", methods=["GET", "POST"])
+@producer_only
+def new_field() -> Page:
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        data = _form(FIELD_KEYS)
+        location = _location_from_form()
+        if location is not None:
+            data["location"] = _parse_json(location) if isinstance(location, str) else location
+        values, errors = _load(schemas.FieldIn(), data)
+        if values is not None:
+            try:
+                field = service.register_field(db.session, _org(), values)
+            except DomainError as exc:
+                errors = localise(exc.errors)
+            else:
+                db.session.commit()
+                flash(_("Field %(code)s registered.", code=field.code), "success")
+                return redirect(url_for("trace.field", code=field.code))
+    org = _org()
+    status = 422 if errors else 200
+    return render_template(
+        "trace/field_new.html",
+        errors=errors,
+        form=request.form,
+        provinces=PROVINCES,
+        default_province=org.province,
+        default_commune=org.commune,
+    ), status
+
+
+@bp.get("/fields/<code>")
+@producer_only
+def field(code: str) -> str:
+    found = service.field_by_code(db.session, principal().organisation_id, code)
+    feature = geo.MapFeature(found.code, found.name, "#", found.geometry)
+    return render_template(
+        "trace/field.html",
+        field=found,
+        map_svg=geo.svg_map([feature]),
+        season_types=SEASON_LABELS,
+        schemes=Scheme,
+        errors={},
+        form={},
+        today=service.today_in_vietnam(),
+    )
+
+
+@bp.post("/fields/<code>/seasons")
+@producer_only
+def open_season(code: str) -> Page:
+    data = {**_form(["season_type", "year", "sowing_date"]), "field": code}
+    values, errors = _load(schemas.SeasonIn(), data)
+    if values is not None:
+        try:
+            season = service.open_season(db.session, _org(), values)
+        except DomainError as exc:
+            errors = localise(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Season %(code)s opened.", code=season.code), "success")
+            return redirect(url_for("trace.season", code=season.code))
+    found = service.field_by_code(db.session, principal().organisation_id, code)
+    feature = geo.MapFeature(found.code, found.name, "#", found.geometry)
+    return render_template(
+        "trace/field.html",
+        field=found,
+        map_svg=geo.svg_map([feature]),
+        season_types=SEASON_LABELS,
+        schemes=Scheme,
+        errors=errors,
+        form=request.form,
+        today=service.today_in_vietnam(),
+    ), 422
+
+
+# ---------------------------------------------------------------- seasons and the diary
+@bp.get("/seasons")
+@producer_only
+def seasons() -> str:
+    listed = service.seasons_of(db.session, principal().organisation_id)
+    return render_template("trace/seasons.html", seasons=listed, season_types=SEASON_LABELS)
+
+
+@bp.get("/seasons/<code>")
+@producer_only
+def season(code: str) -> str:
+    found = service.season_by_code(db.session, principal().organisation_id, code)
+    replaced = {e.supersedes_id for e in found.entries if e.supersedes_id}
+    return render_template(
+        "trace/season.html",
+        season=found,
+        replaced=replaced,
+        kinds=KIND_LABELS,
+        season_types=SEASON_LABELS,
+        describe=describe,
+    )
+
+
+@bp.route("/seasons/<code>/diary", methods=["GET", "POST"])
+@producer_only
+def diary_entry(code: str) -> Page:
+    """The quick phone form: pick what happened, fill two or three boxes, save."""
+    acting = principal()
+    found = service.season_by_code(db.session, acting.organisation_id, code)
+    kind = request.values.get("kind", "")
+    if kind not in DiaryKind.__members__.values():
+        return render_template("trace/diary_kinds.html", season=found, kinds=KIND_LABELS)
+    corrects = request.values.get("supersedes", type=int)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        entry, errors = _record_from_form(code, DiaryKind(kind))
+        if entry is not None:
+            flash(_("Saved in the diary."), "success")
+            return redirect(url_for("trace.season", code=found.code))
+    original = next((e for e in found.entries if e.id == corrects), None)
+    form = request.form if request.method == "POST" else _prefill(original)
+    return render_template(
+        "trace/diary_form.html",
+        season=found,
+        kind=DiaryKind(kind),
+        label=KIND_LABELS[DiaryKind(kind)],
+        inputs=DIARY_FIELDS[kind],
+        form=form,
+        errors=errors,
+        corrects=original,
+        option_labels=OPTION_LABELS,
+        today=service.today_in_vietnam().isoformat(),
+    ), (422 if errors else 200)
+
+
+def _prefill(original: Any) -> dict[str, Any]:
+    """The corrected entry's values as the form shows them (5000.0 reads as 5000)."""
+    if original is None:
+        return {}
+    shown = {k: _shown(v) for k, v in original.data.items() if v not in (None, False)}
+    return {**shown, "date": original.date.isoformat()}
+
+
+def _shown(value: Any) -> Any:
+    if value is True:
+        return "y"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _record_from_form(code: str, kind: DiaryKind) -> tuple[Any, dict[str, Any]]:
+    names = [spec["name"] for spec in DIARY_FIELDS[kind.value]]
+    data: dict[str, Any] = _form(names)
+    for spec in DIARY_FIELDS[kind.value]:
+        if spec.get("type") == "checkbox":
+            data[spec["name"]] = spec["name"] in request.form
+    entry_data = {
+        "season": code,
+        "kind": kind.value,
+        "date": request.form.get("date") or "",
+        "data": data,
+        **_form(["supersedes", "reason"]),
+    }
+    try:
+        photo = request.files.get("photo")
+        if photo and photo.filename:
+            stored = service.store_evidence(db.session, _org(), _store(), photo)
+            entry_data["evidence"] = [stored.sha256]
+        values, errors = _load(schemas.DiaryEntryIn(), entry_data)
+        if values is None:
+            db.session.rollback()
+            return None, {**errors.pop("data", {}), **errors}
+        entry = service.record_entry(db.session, _org(), principal().user, values)
+    except DomainError as exc:
+        db.session.rollback()
+        return None, localise(exc.errors) or {"_": [str(exc.title)]}
+    db.session.commit()
+    return entry, {}
+
+
+@bp.get("/evidence/<sha256>")
+@producer_only
+def evidence(sha256: str) -> Response:
+    """A stored photo or document, for its own organisation only."""
+    record = service.evidence_of(db.session, principal().organisation_id, sha256)
+    response = send_file(
+        _store().path(sha256),
+        mimetype=record.content_type,
+        as_attachment=record.content_type == "application/pdf",
+        download_name=record.original_name,
+        max_age=86400,
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
+
+
+@bp.app_template_filter("vn_date")
+def vn_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
