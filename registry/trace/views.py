@@ -37,10 +37,11 @@ from registry.trace.labels import (
     DIARY_FIELDS,
     KIND_LABELS,
     OPTION_LABELS,
+    SCHEME_LABELS,
     SEASON_LABELS,
     describe,
 )
-from registry.trace.models import DiaryKind, Scheme
+from registry.trace.models import DiaryKind
 from registry.validation import localise
 
 bp = Blueprint("trace", __name__)
@@ -147,9 +148,8 @@ def new_field() -> Page:
     ), status
 
 
-@bp.get("/fields/<code>")
-@producer_only
-def field(code: str) -> str:
+def _field_page(code: str, errors: dict[str, Any], form: Any) -> str:
+    """The field page; `errors` holds the season form's ("season") or certificate's ("cert")."""
     found = service.field_by_code(db.session, principal().organisation_id, code)
     feature = geo.MapFeature(found.code, found.name, "#", found.geometry)
     return render_template(
@@ -157,11 +157,17 @@ def field(code: str) -> str:
         field=found,
         map_svg=geo.svg_map([feature]),
         season_types=SEASON_LABELS,
-        schemes=Scheme,
-        errors={},
-        form={},
+        scheme_labels=SCHEME_LABELS,
+        errors=errors,
+        form=form,
         today=service.today_in_vietnam(),
     )
+
+
+@bp.get("/fields/<code>")
+@producer_only
+def field(code: str) -> str:
+    return _field_page(code, {}, {})
 
 
 @bp.post("/fields/<code>/seasons")
@@ -178,18 +184,29 @@ def open_season(code: str) -> Page:
             db.session.commit()
             flash(_("Season %(code)s opened.", code=season.code), "success")
             return redirect(url_for("trace.season", code=season.code))
-    found = service.field_by_code(db.session, principal().organisation_id, code)
-    feature = geo.MapFeature(found.code, found.name, "#", found.geometry)
-    return render_template(
-        "trace/field.html",
-        field=found,
-        map_svg=geo.svg_map([feature]),
-        season_types=SEASON_LABELS,
-        schemes=Scheme,
-        errors=errors,
-        form=request.form,
-        today=service.today_in_vietnam(),
-    ), 422
+    db.session.rollback()
+    return _field_page(code, {"season": errors}, request.form), 422
+
+
+@bp.post("/fields/<code>/certifications")
+@producer_only
+def add_certification(code: str) -> Page:
+    """Attach a VietGAP, GlobalGAP, organic or OCOP certificate, with its scan if given."""
+    data = _form(["scheme", "number", "issuer", "valid_from", "valid_until", "ocop_stars"])
+    try:
+        scan = request.files.get("document")
+        if scan and scan.filename:
+            data["document"] = service.store_evidence(db.session, _org(), _store(), scan).sha256
+        values, errors = _load(schemas.CertificationIn(), data)
+        if values is not None:
+            service.add_certification(db.session, _org(), code, values)
+            db.session.commit()
+            flash(_("Certification added."), "success")
+            return redirect(url_for("trace.field", code=code.upper()))
+    except DomainError as exc:
+        errors = localise(exc.errors) or {"_": [str(exc.title)]}
+    db.session.rollback()
+    return _field_page(code, {"cert": errors}, request.form), 422
 
 
 # ---------------------------------------------------------------- seasons and the diary

@@ -161,3 +161,39 @@ def test_other_organisations_cannot_open_an_htxs_pages(client: FlaskClient, make
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
     login(client, make.user(make.org(kind=OrgKind.RETAILER)))
     assert client.get("/fields").status_code == 403
+
+
+def test_attach_a_certification_with_its_scan(client: FlaskClient, make: Factory) -> None:
+    signed_in_htx(client, make)
+    post(client, "/fields/new", FIELD_FORM)
+    cert = {
+        "scheme": "vietgap",
+        "number": "VietGAP-TT-21-05-31-0012",
+        "issuer": "Trung tâm KN",
+        "valid_from": "2025-03-01",
+        "valid_until": "2028-02-28",
+    }
+    wrong = post(
+        client,
+        "/fields/DS-01/certifications",
+        {**cert, "valid_until": "2024-01-01"},
+        form_page="/fields/DS-01",
+    )
+    assert wrong.status_code == 422 and 'id="valid_until-error"' in wrong.get_data(True)
+    ocop = post(
+        client,
+        "/fields/DS-01/certifications",
+        {**cert, "scheme": "ocop"},
+        form_page="/fields/DS-01",
+    )
+    assert ocop.status_code == 422 and 'id="ocop_stars-error"' in ocop.get_data(True)
+    scan = (io.BytesIO(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"), "gcn.pdf")
+    done = post(
+        client,
+        "/fields/DS-01/certifications",
+        {**cert, "document": scan},
+        form_page="/fields/DS-01",
+    )
+    assert done.status_code == 302
+    page = client.get("/fields/DS-01").get_data(as_text=True)
+    assert "VietGAP-TT-21-05-31-0012" in page and "/evidence/" in page
