@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean
+.PHONY: install demo test lint translations extract clean bench
 
 install: $(VENV)/.installed $(MO)
 
@@ -43,3 +43,7 @@ extract: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# Transparency-log benchmark on PostgreSQL (BENCH_DATABASE_URL; its schema is rebuilt).
+bench: install
+	$(BIN)/python bench/ledger_bench.py

@@ -152,33 +152,42 @@ def root(session: Db, tree_size: int) -> bytes:
     return tree.root(tree_size, _nodes(session, tree.root_needs(tree_size)))
 
 
-def _check_size(session: Db, tree_size: int, name: str) -> None:
+def _too_big(session: Db, name: str) -> BadParameter:
     current = size(session)
-    if not 1 <= tree_size <= current:
-        raise BadParameter(
-            _l("%(name)s must be between 1 and the log size %(size)d.", name=name, size=current),
-            errors={name: [f"1..{current}"]},
-        )
+    return BadParameter(
+        _l("%(name)s must be between 1 and the log size %(size)d.", name=name, size=current),
+        errors={name: [f"1..{current}"]},
+    )
+
+
+def _proof_nodes(session: Db, keys: list[tree.Key], tree_size: int, name: str) -> tree.Nodes:
+    """The nodes a proof needs, plus the tree's last leaf: if that leaf is not stored, the
+    asked size is beyond the log. One query instead of reading the head first."""
+    last_leaf = (0, tree_size - 1)
+    nodes = _nodes(session, [*keys, last_leaf])
+    if last_leaf not in nodes:
+        raise _too_big(session, name)
+    return nodes
 
 
 def inclusion_proof(session: Db, index: int, tree_size: int) -> list[bytes]:
-    _check_size(session, tree_size, "size")
+    if tree_size < 1:
+        raise _too_big(session, "size")
     if not 0 <= index < tree_size:
         raise BadParameter(
             _l("index must be below size."), errors={"index": [f"0..{tree_size - 1}"]}
         )
-    return tree.inclusion_proof(
-        index, tree_size, _nodes(session, tree.inclusion_needs(index, tree_size))
-    )
+    keys = tree.inclusion_needs(index, tree_size)
+    return tree.inclusion_proof(index, tree_size, _proof_nodes(session, keys, tree_size, "size"))
 
 
 def consistency_proof(session: Db, first: int, second: int) -> list[bytes]:
-    _check_size(session, second, "to")
+    if second < 1:
+        raise _too_big(session, "to")
     if not 1 <= first <= second:
         raise BadParameter(_l("from must be between 1 and to."), errors={"from": [f"1..{second}"]})
-    return tree.consistency_proof(
-        first, second, _nodes(session, tree.consistency_needs(first, second))
-    )
+    keys = tree.consistency_needs(first, second)
+    return tree.consistency_proof(first, second, _proof_nodes(session, keys, second, "to"))
 
 
 def checkpoint(session: Db, origin: str, key: Ed25519PrivateKey) -> bytes:

@@ -115,6 +115,7 @@ def test_bad_proof_parameters_are_domain_errors(ctx: None) -> None:
     for call in (
         lambda: service.inclusion_proof(db.session, 4, 4),
         lambda: service.inclusion_proof(db.session, 0, 5),
+        lambda: service.inclusion_proof(db.session, 4, 5),  # its left siblings all exist
         lambda: service.consistency_proof(db.session, 3, 2),
         lambda: service.consistency_proof(db.session, 1, 9),
     ):
