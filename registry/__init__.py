@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from registry import config, errors, i18n, keys
+from registry import config, errors, i18n, keys, limits
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 
@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     keys.init_app(app)
+    limits.init_app(app)
     _init_login(app)
 
     from registry import api, cli

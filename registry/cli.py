@@ -4,15 +4,19 @@ log verify, plus Flask's own `run` and `db` commands."""
 from __future__ import annotations
 
 import base64
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO, Any, NoReturn
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import force_locale
 from flask_migrate import upgrade
+from marshmallow import ValidationError
 
 from registry.accounts import service
 from registry.accounts.models import OrgKind, Role
@@ -23,6 +27,8 @@ from registry.ledger import note
 from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
+from registry.validation import localise
+from registry.verify.calc_schema import calc_from_json
 
 
 @click.command("migrate")
@@ -174,8 +180,45 @@ def log_verify() -> None:
     click.echo("log verified: every stored hash and checkpoint matches the entries")
 
 
+@click.group("mrv")
+def mrv_group() -> None:
+    """MRV: the emissions methodology."""
+
+
+@mrv_group.command("calc")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def mrv_calc(source: IO[str]) -> None:
+    """Print the result JSON for one calculator input (DESIGN.md §10); FILE or - for stdin.
+
+    Invalid input: exit status 2 and {"errors": {field: [messages]}} on stdout."""
+    with force_locale("en"):
+        try:
+            document = json.loads(source.read())
+            result = calc_from_json(document)
+        except json.JSONDecodeError as exc:
+            _print_errors({"_schema": [f"Not valid JSON: {exc.msg} (line {exc.lineno})."]})
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            _print_errors(localise(messages))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def _print_errors(errors: dict[str, Any]) -> NoReturn:
+    click.echo(json.dumps({"errors": errors}, ensure_ascii=False))
+    sys.exit(2)
+
+
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, org_group, user_group, demo_command, keys_group, log_group):
+    for command in (
+        migrate_command,
+        org_group,
+        user_group,
+        demo_command,
+        keys_group,
+        log_group,
+        mrv_group,
+    ):
         app.cli.add_command(command)
 
 

@@ -24,6 +24,7 @@ from registry.accounts.forms import (
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
+from registry.limits import SIGN_IN, limiter, limits_off
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,6 +53,7 @@ def _apply_domain_errors(form: object, exc: DomainError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN, methods=["POST"], exempt_when=limits_off)
 def login() -> Page:
     form = LoginForm()
     if form.validate_on_submit():

@@ -28,7 +28,7 @@ def test_login_shows_field_errors_then_signs_in(phone: Any, make: Factory) -> No
     user = make.user(org, name="Trần Văn Bình")
     phone.goto("/login")
     phone.get_by_role("button", name="Đăng nhập").click()
-    assert phone.locator("#email-error").is_visible()
+    phone.locator("#email-error").wait_for(state="visible")  # the form comes back with 422
     assert phone.locator("#email").get_attribute("aria-invalid") == "true"
 
     phone.get_by_label("Email").fill(user.email)

@@ -1,0 +1,1 @@
+"""MRV: the emissions methodology, MRV reports, verifier keys and signed approvals."""

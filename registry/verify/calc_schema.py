@@ -1,0 +1,177 @@
+"""The §10 calculator input as a marshmallow schema, and ``calc_from_json``, the one entry
+point that the ``registry mrv calc`` command, the API and the pages share.
+
+Numbers must be JSON numbers: text such as ``"1.5"`` is refused rather than guessed at, as
+are booleans. Fields not in §10 are refused. Messages are lazy, so they follow the person's
+language; render them with ``registry.validation.localise`` before they leave the app.
+``organic``, the N quantities, ``urea_kg`` and ``straw_burned_t`` may be left out and then
+count as none; everything else without a §10 default is required. A baseline takes the
+season's ``methodology``, ``gwp`` and ``region`` unless it gives its own, and must compare
+like with like: its methodology and GWP set, when given, must be the season's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, cast
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from registry.verify.calculator import CalcInput, OrganicAmendment, calculate
+from registry.verify.methodology import (
+    DEFAULT_ID,
+    GWP_SETS,
+    ORGANIC_KINDS,
+    PRESEASONS,
+    REGIONS,
+    WATER_REGIMES,
+    UnknownMethodology,
+    load_methodology,
+)
+
+# Upper bounds keep every product finite; they are far above any real field-season.
+MAX_AREA_HA = 100_000
+MAX_T_HA = 100
+MAX_KG = 100_000_000
+MAX_STRAW_T = 1_000_000
+MAX_AMENDMENTS = 50
+
+
+class Number(fields.Float):
+    """A JSON number: not text, not a boolean, not NaN or infinity."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str | bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class WholeNumber(fields.Integer):
+    """A JSON number with no fractional part (``90`` or ``90.0``), as an int."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return int(value)
+
+
+def one_of(choices: tuple[str, ...]) -> validate.OneOf:
+    return validate.OneOf(choices, error=_l("Must be one of: {choices}."))
+
+
+def between(low: float, high: float) -> validate.Range:
+    return validate.Range(min=low, max=high, error=_l("Must be between {min} and {max}."))
+
+
+def above(low: float, high: float) -> validate.Range:
+    return validate.Range(
+        min=low,
+        max=high,
+        min_inclusive=False,
+        error=_l("Must be more than {min} and at most {max}."),
+    )
+
+
+class OrganicSchema(Schema):
+    """An organic amendment: straw in dry weight, the others in fresh weight (IPCC Eq. 5.3)."""
+
+    kind = fields.String(required=True, validate=one_of(ORGANIC_KINDS))
+    t_ha = Number(required=True, validate=between(0, MAX_T_HA))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> OrganicAmendment:
+        return OrganicAmendment(kind=data["kind"], t_ha=data["t_ha"])
+
+
+class SeasonSchema(Schema):
+    """The fields of one field-season; quantities are totals for the season."""
+
+    methodology = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=60, error=_l("Between {min} and {max} characters.")),
+    )
+    gwp = fields.String(load_default=None, validate=one_of(GWP_SETS))
+    region = fields.String(load_default=None, validate=one_of(REGIONS))
+    area_ha = Number(required=True, validate=above(0, MAX_AREA_HA))
+    cultivation_days = WholeNumber(required=True, validate=between(1, 365))
+    water_regime = fields.String(required=True, validate=one_of(WATER_REGIMES))
+    preseason = fields.String(required=True, validate=one_of(PRESEASONS))
+    organic = fields.List(
+        fields.Nested(OrganicSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_AMENDMENTS, error=_l("At most {max} items.")),
+    )
+    synthetic_n_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
+    organic_n_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
+    urea_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
+    straw_burned_t = Number(load_default=0.0, validate=between(0, MAX_STRAW_T))
+    yield_kg = Number(required=True, validate=above(0, MAX_KG))
+
+
+class BaselineSchema(SeasonSchema):
+    """The season to compare with (usually the field's 2020 season); it has no baseline."""
+
+
+class CalcInputSchema(SeasonSchema):
+    """The §10 input; loads as a ``CalcInput``."""
+
+    methodology = fields.String(
+        load_default=DEFAULT_ID,
+        validate=validate.Length(min=1, max=60, error=_l("Between {min} and {max} characters.")),
+    )
+    gwp = fields.String(load_default="AR5", validate=one_of(GWP_SETS))
+    region = fields.String(load_default="south_east_asia", validate=one_of(REGIONS))
+    baseline = fields.Nested(BaselineSchema, load_default=None)
+
+    @validates_schema
+    def like_with_like(self, data: dict[str, Any], **_: Any) -> None:
+        baseline = data.get("baseline")
+        if not baseline:
+            return
+        errors = {
+            name: [_l("Must be the same as the season's.")]
+            for name in ("methodology", "gwp")
+            if baseline[name] not in (None, data[name])
+        }
+        if errors:
+            raise ValidationError({"baseline": errors})
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> CalcInput:
+        baseline = data.pop("baseline")
+        season = _season(data, None)
+        return season if baseline is None else replace(season, baseline=_season(baseline, season))
+
+
+def _season(data: dict[str, Any], parent: CalcInput | None) -> CalcInput:
+    inherited = {
+        name: data[name] if data[name] is not None else getattr(parent, name)
+        for name in ("methodology", "gwp", "region")
+    }
+    values = {k: v for k, v in data.items() if k not in inherited}
+    values["organic"] = tuple(values["organic"])
+    return CalcInput(**values, **inherited)
+
+
+def load_input(document: object) -> CalcInput:
+    """The document as a ``CalcInput``; raises ValidationError with field-level messages."""
+    return cast(CalcInput, CalcInputSchema().load(cast(Any, document)))
+
+
+def calc_from_json(
+    document: object, *, version: int | None = None, folder: Path | None = None
+) -> dict[str, Any]:
+    """Validate ``document``, compute it and return the §10 result JSON.
+
+    ``version`` pins the methodology version (a report recomputed as it was approved); None
+    takes the latest. Raises ValidationError with field-level messages for bad input,
+    including a methodology that does not exist."""
+    inputs = load_input(document)
+    try:
+        methodology = load_methodology(inputs.methodology, version, folder=folder)
+    except UnknownMethodology as exc:
+        raise ValidationError({"methodology": [exc.detail]}) from exc
+    return calculate(inputs, methodology).to_json()
