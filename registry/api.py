@@ -13,8 +13,9 @@ BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 def _blueprints() -> list[Blueprint]:
     from registry.accounts.api import blp as accounts
     from registry.trace.api import blp as trace
+    from registry.trace.import_api import blp as trace_import
 
-    return [accounts, trace]
+    return [accounts, trace, trace_import]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

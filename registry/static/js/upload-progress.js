@@ -1,0 +1,81 @@
+// Upload progress for forms marked data-upload (the spreadsheet import). The form is sent
+// with XMLHttpRequest so the browser can report how much of the file has gone up; then the
+// answer replaces the page's <main>. After a clean check the chosen file is put back in the
+// form, so "Import" needs no second choice. Without JavaScript the form posts as usual.
+(function () {
+  "use strict";
+  if (!window.FormData || !window.DOMParser || !window.XMLHttpRequest) return;
+
+  function setDisabled(form, disabled) {
+    var buttons = form.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = disabled;
+  }
+
+  function keepFile(file) {
+    var input = document.querySelector("form[data-upload] input[type=file]");
+    if (!input || !file || !window.DataTransfer) return;
+    try {
+      var transfer = new DataTransfer();
+      transfer.items.add(file);
+      input.files = transfer.files;
+    } catch (e) { /* older browsers: the person chooses the file again */ }
+  }
+
+  function show(xhr, file) {
+    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var incoming = doc.querySelector("main");
+    var main = document.querySelector("main");
+    if (!incoming || !main) { window.location.reload(); return; }
+    main.innerHTML = incoming.innerHTML;  // scripts inside are not run again
+    document.title = doc.title;
+    if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+      window.history.replaceState(null, "", xhr.responseURL);
+    }
+    var report = document.getElementById("report");
+    if (report && report.getAttribute("data-report") === "ok") keepFile(file);
+    var focus = report || main.querySelector(".error-summary, .flash");
+    if (focus) {
+      if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
+      focus.focus();
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-upload")) return;
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    var box = form.querySelector("[data-progress]");
+    if (!file || !box) return;  // the server explains a missing file
+    event.preventDefault();
+
+    var data = new FormData(form);
+    var submitter = event.submitter;
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("[data-progress-text]");
+    box.hidden = false;
+    bar.value = 0;
+    text.textContent = box.getAttribute("data-sending");
+    setDisabled(form, true);
+
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") || window.location.href);
+    xhr.setRequestHeader("Accept", "text/html");
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((100 * e.loaded) / e.total);
+      text.textContent = box.getAttribute("data-sending") + " " + bar.value + " %";
+    };
+    xhr.upload.onload = function () {
+      bar.removeAttribute("value");  // indeterminate while the server checks the rows
+      text.textContent = box.getAttribute("data-checking");
+    };
+    xhr.onload = function () { show(xhr, file); };
+    xhr.onerror = function () {
+      text.textContent = box.getAttribute("data-failed");
+      setDisabled(form, false);
+    };
+    xhr.send(data);
+  });
+})();

@@ -1,0 +1,259 @@
+"""The import page and the import/export API, through the test client."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from registry.accounts.models import OrgKind, User
+from registry.trace import spreadsheets as sheets
+from tests.accounts.test_api import bearer
+from tests.conftest import Factory, csrf_token, login
+
+GOOD = {
+    "fields": [
+        {
+            "code": "DS-01",
+            "name": "Ruộng Đồng Cao",
+            "area_ha": 1.0,
+            "province": "Hải Phòng",
+            "commune": "phường Đồ Sơn",
+            "household": "Hộ ông Nguyễn Văn Ba",
+            "location": {"type": "Point", "coordinates": [106.7805, 20.7104]},
+        }
+    ],
+    "seasons": [
+        {"field": "DS-01", "season_type": "he_thu", "year": 2026, "sowing_date": date(2026, 5, 2)}
+    ],
+    "diary": [
+        {
+            "season": "DS-01-2026-HT",
+            "kind": "water",
+            "date": date(2026, 5, 20),
+            "data": {"event": "drainage", "end_date": "2026-05-27"},
+        }
+    ],
+}
+
+
+def workbook(bad: bool = False) -> bytes:
+    tables = {k: [dict(r) for r in v] for k, v in GOOD.items()}
+    if bad:
+        tables["diary"].append(
+            {
+                "season": "DS-01-2026-HT",
+                "kind": "fertiliser",
+                "date": date(2026, 5, 22),
+                "data": {"product": "NPK", "kg": 30},
+            }
+        )
+    return sheets.write_xlsx(tables)
+
+
+def htx_user(make: Factory, kind: OrgKind = OrgKind.PRODUCER) -> User:
+    return make.user(make.org(kind=kind))
+
+
+def upload(client: FlaskClient, data: bytes, name: str, action: str, **form: str) -> object:
+    token = csrf_token(client, "/import")
+    return client.post(
+        "/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "action": action, "file": (io.BytesIO(data), name), **form},
+    )
+
+
+# ---------------------------------------------------------------- pages
+def test_the_page_offers_the_template_check_import_and_exports(
+    client: FlaskClient, make: Factory
+) -> None:
+    login(client, htx_user(make))
+    html = client.get("/import").get_data(as_text=True)
+    for needle in (
+        'enctype="multipart/form-data"',
+        "data-upload",
+        "<progress",
+        'value="check"',
+        'value="import"',
+        "/import/template.xlsx",
+        "/export.xlsx",
+        "/export/diary.csv",
+        "js/upload-progress.js",
+        "Kiểm tra trước",
+        "Nhập dữ liệu",
+    ):
+        assert needle in html, needle
+
+
+def test_check_first_saves_nothing_then_import_saves_everything(
+    client: FlaskClient, make: Factory
+) -> None:
+    login(client, htx_user(make))
+    checked = upload(client, workbook(), "nhap.xlsx", "check")
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and 'data-report="ok"' in html
+    assert "sẽ thêm 1 thửa ruộng, 1 vụ và 1 dòng nhật ký" in html
+    assert "DS-01" not in client.get("/fields").get_data(as_text=True)
+    imported = upload(client, workbook(), "nhap.xlsx", "import")
+    assert imported.status_code == 302 and imported.location.endswith("/import")
+    page = client.get("/import").get_data(as_text=True)
+    assert "Đã nhập 1 thửa ruộng, 1 vụ và 1 dòng nhật ký." in page
+    assert "DS-01" in client.get("/fields").get_data(as_text=True)
+
+
+def test_a_bad_row_is_shown_with_its_row_and_column_and_nothing_is_saved(
+    client: FlaskClient, make: Factory
+) -> None:
+    login(client, htx_user(make))
+    response = upload(client, workbook(bad=True), "nhap.xlsx", "import")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-report="errors"' in html
+    assert "Có 1 lỗi: chưa lưu gì" in html
+    assert ">Nhật ký</td>" in html and ">3</td>" in html and ">Hàm lượng N (%)</td>" in html
+    assert "Hãy nhập hàm lượng đạm (%)." in html
+    assert "DS-01" not in client.get("/fields").get_data(as_text=True)
+
+
+def test_a_wrong_file_or_no_file_is_explained_beside_the_input(
+    client: FlaskClient, make: Factory
+) -> None:
+    login(client, htx_user(make))
+    xls = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "cu.xls", "check")
+    assert xls.status_code == 415
+    assert "Excel Workbook (.xlsx)" in xls.get_data(as_text=True)
+    assert 'id="file-error"' in xls.get_data(as_text=True)
+    token = csrf_token(client, "/import")
+    empty = client.post("/import", data={"csrf_token": token, "action": "check"})
+    assert empty.status_code == 422 and "Chọn một tệp CSV hoặc XLSX." in empty.get_data(
+        as_text=True
+    )
+
+
+def test_a_csv_uses_the_kind_chosen_on_the_form(client: FlaskClient, make: Factory) -> None:
+    login(client, htx_user(make))
+    data = sheets.write_csv("fields", GOOD["fields"])
+    response = upload(client, data, "thua.csv", "import", kind="fields")
+    assert response.status_code == 302
+
+
+def test_template_and_exports_download(client: FlaskClient, make: Factory) -> None:
+    login(client, htx_user(make))
+    upload(client, workbook(), "nhap.xlsx", "import")
+    template = client.get("/import/template.xlsx")
+    assert template.status_code == 200 and template.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "attachment" in template.headers["Content-Disposition"]
+    assert "Hướng dẫn" in load_workbook(io.BytesIO(template.data)).sheetnames
+    export = client.get("/export.xlsx")
+    assert export.headers["Cache-Control"] == "private, no-store"
+    rows = list(load_workbook(io.BytesIO(export.data))["Thửa ruộng"].values)
+    assert rows[1][:2] == ("DS-01", "Ruộng Đồng Cao") and "Hộ ông Nguyễn Văn Ba" not in rows[1]
+    csv = client.get("/export/diary.csv")
+    assert csv.mimetype == "text/csv" and csv.data.startswith("\ufeffMã vụ,Loại,Ngày".encode())
+    assert "Rút nước" in csv.get_data(as_text=True)
+    assert client.get("/export/households.csv").status_code == 404
+
+
+def test_only_signed_in_producers_import_or_export(client: FlaskClient, make: Factory) -> None:
+    assert client.get("/import").status_code == 302
+    assert client.get("/export.xlsx").status_code == 302
+    login(client, htx_user(make, OrgKind.RETAILER))
+    assert client.get("/import").status_code == 403
+    assert client.get("/export/fields.csv").status_code == 403
+
+
+# ---------------------------------------------------------------- API
+def post(
+    client: FlaskClient, auth: dict[str, str], data: bytes, name: str, query: str = "", **form: str
+) -> object:
+    return client.post(
+        f"/api/v1/imports{query}",
+        headers=auth,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), name), **form},
+    )
+
+
+def test_the_api_checks_by_default_and_imports_when_asked(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    auth = bearer(app, htx_user(make), scopes=("read", "write"))
+    checked = post(client, auth, workbook(), "nhap.xlsx")
+    assert checked.status_code == 200, checked.json
+    assert checked.json["dry_run"] is True and checked.json["saved"] is False
+    assert checked.json["counts"] == {"fields": 1, "seasons": 1, "diary": 1}
+    assert client.get("/api/v1/fields", headers=auth).json == []
+    done = post(client, auth, workbook(), "nhap.xlsx", "?dry_run=false")
+    assert done.status_code == 201 and done.json["saved"] is True
+    assert done.json["row_errors"] == [] and done.json["error_count"] == 0
+    assert [f["code"] for f in client.get("/api/v1/fields", headers=auth).json] == ["DS-01"]
+
+
+def test_api_row_errors_are_a_problem_in_vietnamese(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    auth = bearer(app, htx_user(make), scopes=("read", "write"))
+    bad = post(client, auth, workbook(bad=True), "nhap.xlsx", "?dry_run=false")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert bad.json["status"] == 422 and bad.json["saved"] is False
+    assert bad.json["detail"] == "Tệp có 1 lỗi: chưa lưu gì."
+    [error] = bad.json["row_errors"]
+    assert error == {
+        "kind": "diary",
+        "sheet": "Nhật ký",
+        "row": 3,
+        "column": "Hàm lượng N (%)",
+        "message": error["message"],
+    }
+    assert error["message"] == "Hãy nhập hàm lượng đạm (%)."
+    assert client.get("/api/v1/fields", headers=auth).json == []
+
+
+def test_api_csv_kind_from_query_or_form_and_wrong_types(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    auth = bearer(app, htx_user(make), scopes=("read", "write"))
+    data = sheets.write_csv("fields", GOOD["fields"])
+    assert post(client, auth, data, "a.csv", "?kind=fields").status_code == 200
+    assert post(client, auth, data, "a.csv", kind="fields").status_code == 200
+    assert post(client, auth, data, "a.csv", "?kind=seasons").status_code == 422
+    wrong = post(client, auth, b"%PDF-1.7\n\xe2\xe3\xcf\xd3", "a.pdf")
+    assert wrong.status_code == 415 and wrong.mimetype == "application/problem+json"
+    assert wrong.json["errors"]["file"]
+    missing = client.post(
+        "/api/v1/imports", headers=auth, content_type="multipart/form-data", data={}
+    )
+    assert missing.status_code == 422 and "file" in missing.json["errors"]
+
+
+def test_api_scopes_and_kinds(app: Flask, client: FlaskClient, make: Factory) -> None:
+    reader = bearer(app, htx_user(make), scopes=("read",))
+    assert post(client, reader, workbook(), "x.xlsx").status_code == 403
+    retailer = bearer(app, htx_user(make, OrgKind.RETAILER), scopes=("read", "write"))
+    assert post(client, retailer, workbook(), "x.xlsx").status_code == 403
+    assert client.get("/api/v1/exports.xlsx", headers=retailer).status_code == 403
+    assert client.get("/api/v1/exports/fields.csv").status_code == 401
+
+
+def test_api_exports(app: Flask, client: FlaskClient, make: Factory) -> None:
+    user = htx_user(make)
+    writer = bearer(app, user, scopes=("write",))
+    post(client, writer, workbook(), "x.xlsx", "?dry_run=false")
+    reader = bearer(app, user, scopes=("read",))
+    csv = client.get("/api/v1/exports/seasons.csv", headers=reader)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert "DS-01,Hè Thu,2026,2026-05-02,DS-01-2026-HT" in csv.get_data(as_text=True)
+    book = client.get("/api/v1/exports.xlsx", headers=reader)
+    assert load_workbook(io.BytesIO(book.data)).sheetnames == ["Thửa ruộng", "Vụ", "Nhật ký"]
+    assert client.get("/api/v1/exports/labels.csv", headers=reader).status_code == 404
+    spec = client.get("/api/v1/openapi.json").json
+    assert {"/api/v1/imports", "/api/v1/exports.xlsx", "/api/v1/exports/{kind}.csv"} <= set(
+        spec["paths"]
+    )
+    body = spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in body
