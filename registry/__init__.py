@@ -49,12 +49,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.public.views import bp as public_bp
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.views import bp as trace_bp
+    from registry.verify.views import bp as verify_bp
 
     api.init_app(app, csrf)
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(trace_bp)
+    app.register_blueprint(verify_bp)
     app.register_blueprint(trace_import_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)

@@ -51,6 +51,8 @@ def from_environment() -> dict[str, Any]:
         "PUBLIC_BASE_URL": public_base,
         "REGISTRY_ID": registry_id,
         "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(folder / "keys")),
+        # The plans' target: emissions this much below 2020 by 2035 (10–15 %).
+        "REDUCTION_TARGET_PCT": float(os.environ.get("REDUCTION_TARGET_PCT", "10")),
         "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", f"{registry_id}/log"),

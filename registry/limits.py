@@ -21,6 +21,7 @@ def limits_off() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI",
-                          os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    )
     limiter.init_app(app)

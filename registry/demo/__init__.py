@@ -5,10 +5,11 @@ from __future__ import annotations
 from registry.db import Db
 from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_accounts
 from registry.demo.farms import load_farms
+from registry.demo.mrv import load_mrv
 
 __all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo"]
 
 
 def load_demo(session: Db) -> int:
     """Create whatever part of the demo is missing; returns how many records it added."""
-    return load_accounts(session) + load_farms(session)
+    return load_accounts(session) + load_farms(session) + load_mrv(session)

@@ -294,8 +294,11 @@ def test_sign_in_attempts_are_rate_limited_per_address(app: object) -> None:
     limited = create_app({**app.config, "RATE_LIMITS": True})  # type: ignore[attr-defined]
     client = limited.test_client()
     token = csrf_token(client, "/login")
-    statuses = [client.post("/login", data={"email": "a@htx.vn", "password": "x",
-                                            "csrf_token": token}).status_code
-                for _ in range(11)]
+    statuses = [
+        client.post(
+            "/login", data={"email": "a@htx.vn", "password": "x", "csrf_token": token}
+        ).status_code
+        for _ in range(11)
+    ]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
     assert "Quá nhiều yêu cầu" in client.post("/login", data={"csrf_token": token}).get_data(True)

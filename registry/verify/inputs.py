@@ -1,0 +1,138 @@
+"""From a season's farm diary to the calculator's input (DESIGN.md §10).
+
+Pure: takes a season with its entries loaded and returns the input document, which diary
+entries fed each input (so people can see where a number came from), and the list of
+what to fix when the diary is incomplete or contradictory. A season with problems gets no
+number."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry.trace.models import DiaryEntry, DiaryKind, Season
+from registry.trace.service import current_entries
+
+STRAW_SHORT_DAYS = 30  # IPCC Table 5.14: straw incorporated < 30 days before cultivation
+FLOODED_LONG_DAYS = 30  # IPCC Table 5.13: flooded pre-season > 30 days
+MAX_YIELD_KG_HA = 15_000  # above any rice yield on record in Vietnam: a typing error
+
+
+@dataclass
+class Derivation:
+    """The calculator input for one season, its provenance, and what blocks it."""
+
+    season: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[Any] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def derive(season: Season) -> Derivation:
+    """The season's own inputs (without a baseline)."""
+    result = Derivation(season.code)
+    entries = current_entries(season)
+    _days_and_yield(season, entries, result)
+    _water(season, entries, result)
+    _amendments(season, entries, result)
+    _nitrogen(entries, result)
+    _burning(entries, result)
+    result.inputs["area_ha"] = season.field.area_ha
+    return result
+
+
+def _days_and_yield(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+    harvests = [e for e in entries if e.kind is DiaryKind.HARVEST]
+    if not harvests or season.harvest_date is None or not season.harvested_kg:
+        out.problems.append(_l("Record the harvest (date and kg) to finish the season."))
+        return
+    days = (season.harvest_date - season.sowing_date).days
+    if not 1 <= days <= 365:
+        out.problems.append(_l("From sowing to harvest must be 1 to 365 days."))
+        return
+    out.inputs["cultivation_days"] = days
+    out.inputs["yield_kg"] = season.harvested_kg
+    out.sources["cultivation_days"].extend(e.id for e in harvests)
+    out.sources["yield_kg"].extend(e.id for e in harvests)
+    if season.harvested_kg / season.field.area_ha > MAX_YIELD_KG_HA:
+        out.problems.append(
+            _l(
+                "The harvest is over %(t)d t/ha: check the kg and the field's area.",
+                t=MAX_YIELD_KG_HA // 1000,
+            )
+        )
+
+
+def _water(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+    """No drainage: continuous flooding; one: single drainage; two or more: AWD."""
+    water = [e for e in entries if e.kind is DiaryKind.WATER]
+    if not water:
+        out.problems.append(
+            _l("Record the water regime: at least the flooding before sowing, and every drainage.")
+        )
+        return
+    drainages = [e for e in water if e.data.get("event") == "drainage"]
+    for e in drainages:
+        end = e.data.get("end_date")
+        if end and date.fromisoformat(end) < e.date:
+            out.problems.append(
+                _l(
+                    "The drainage of %(d)s is flooded again before it started.",
+                    d=e.date.strftime("%d/%m/%Y"),
+                )
+            )
+    regime = ("continuous", "single_drainage", "multiple_drainage")[min(len(drainages), 2)]
+    out.inputs["water_regime"] = regime
+    out.sources["water_regime"].extend(e.id for e in water)
+    floods = [e for e in water if e.data.get("event") == "flooding" and e.date < season.sowing_date]
+    long_flood = any(
+        season.sowing_date - e.date > timedelta(days=FLOODED_LONG_DAYS) for e in floods
+    )
+    out.inputs["preseason"] = "flooded_long" if long_flood else "nonflooded_short"
+    out.sources["preseason"].extend(e.id for e in floods)
+
+
+def _amendments(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+    totals: dict[str, float] = defaultdict(float)
+    for e in entries:
+        if e.kind is not DiaryKind.AMENDMENT:
+            continue
+        kind = e.data["material"]
+        if kind == "straw":
+            before = (season.sowing_date - e.date).days
+            kind = "straw_long" if before > STRAW_SHORT_DAYS else "straw_short"
+        totals[kind] += float(e.data["t_ha"])
+        out.sources["organic"].append(e.id)
+    out.inputs["organic"] = [{"kind": k, "t_ha": v} for k, v in sorted(totals.items())]
+
+
+def _nitrogen(entries: list[DiaryEntry], out: Derivation) -> None:
+    synthetic = organic = urea = 0.0
+    for e in entries:
+        if e.kind is not DiaryKind.FERTILISER:
+            continue
+        n = float(e.data["kg"]) * float(e.data["n_pct"]) / 100
+        if e.data.get("organic"):
+            organic += n
+            out.sources["organic_n_kg"].append(e.id)
+        else:
+            synthetic += n
+            out.sources["synthetic_n_kg"].append(e.id)
+        if e.data.get("urea"):
+            urea += float(e.data["kg"])
+            out.sources["urea_kg"].append(e.id)
+    out.inputs.update(synthetic_n_kg=synthetic, organic_n_kg=organic, urea_kg=urea)
+
+
+def _burning(entries: list[DiaryEntry], out: Derivation) -> None:
+    burned = [e for e in entries if e.kind is DiaryKind.STRAW and e.data["practice"] == "burned"]
+    out.inputs["straw_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
+    out.sources["straw_burned_t"].extend(e.id for e in burned)

@@ -1,0 +1,192 @@
+"""MRV reports: an HTX bundles the results of a monitoring period's seasons and submits
+them; the content is frozen, digested (SHA-256 of its JCS) and logged, and the report
+enters the verifiers' queue. Callers commit."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+import rfc8785
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.accounts.models import Organisation, User
+from registry.db import Db, utcnow
+from registry.errors import Conflict, DomainError, NotFound
+from registry.ledger import service as ledger
+from registry.trace import service as trace
+from registry.trace.models import Season
+from registry.verify.models import MrvReport, ReportSeason, ReportStatus
+from registry.verify.results import compute
+
+ACTIVE = (ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW, ReportStatus.APPROVED)
+
+
+class ReportNotFound(NotFound):
+    title = _l("This MRV report does not exist in your organisation.")
+
+
+class ReportNotReady(DomainError):
+    title = _l("The report cannot be submitted yet.")
+
+
+def create_report(
+    session: Db,
+    org: Organisation,
+    user: User,
+    period_start: date,
+    period_end: date,
+    season_codes: list[str],
+) -> MrvReport:
+    """A draft report of these seasons, each harvested within the period with a result."""
+    errors: dict[str, list[Any]] = {}
+    if period_end < period_start:
+        errors["period_end"] = [_l("The period ends before it starts.")]
+    if not season_codes:
+        errors["seasons"] = [_l("Choose at least one season.")]
+    if errors:
+        raise ReportNotReady(errors=errors)
+    report = MrvReport(
+        organisation_id=org.id,
+        period_start=period_start,
+        period_end=period_end,
+        created_by_id=user.id,
+    )
+    for code in dict.fromkeys(season_codes):
+        season = trace.season_by_code(session, org.id, code)
+        report.seasons.append(
+            ReportSeason(season=season, result=_ready(session, season, period_start, period_end))
+        )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _ready(session: Db, season: Season, start: date, end: date) -> Any:
+    if season.is_baseline:
+        raise ReportNotReady(
+            errors={
+                "seasons": [
+                    _l("%(code)s is the 2020 baseline, not a season to report.", code=season.code)
+                ]
+            }
+        )
+    if season.harvest_date is None or not start <= season.harvest_date <= end:
+        raise ReportNotReady(
+            errors={
+                "seasons": [_l("%(code)s was not harvested within the period.", code=season.code)]
+            }
+        )
+    outcome = compute(session, season)
+    if outcome.result is None:
+        raise ReportNotReady(
+            errors={
+                "seasons": [_l("%(code)s has no result yet: complete its diary.", code=season.code)]
+            }
+        )
+    taken = session.scalar(
+        select(MrvReport.id)
+        .join(ReportSeason)
+        .where(ReportSeason.season_id == season.id, MrvReport.status.in_(ACTIVE))
+    )
+    if taken:
+        raise Conflict(
+            errors={
+                "seasons": [
+                    str(_l("%(code)s is already in report #%(id)s.", code=season.code, id=taken))
+                ]
+            }
+        )
+    return outcome.result
+
+
+def report_of(session: Db, organisation_id: int, report_id: int) -> MrvReport:
+    report = session.get(MrvReport, report_id)
+    if report is None or report.organisation_id != organisation_id:
+        raise ReportNotFound()
+    return report
+
+
+def content(report: MrvReport) -> dict[str, Any]:
+    """What the verifier approves: inputs, results and evidence digests of every season."""
+    seasons = []
+    for item in sorted(report.seasons, key=lambda rs: rs.season.code):
+        entries = trace.current_entries(item.season)
+        seasons.append(
+            {
+                "season": item.season.code,
+                "field": item.season.field.code,
+                "area_ha": item.result.area_ha,
+                "inputs": item.result.inputs,
+                "result": {k: v for k, v in item.result.result.items() if k != "factors"},
+                "diary": [e.digest for e in entries],
+                "evidence": sorted({sha for e in entries for sha in e.evidence}),
+            }
+        )
+    first = report.seasons[0].result if report.seasons else None
+    return {
+        "report": report.id,
+        "organisation": report.organisation.code,
+        "period": {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()},
+        "methodology": {"id": first.methodology, "version": first.version} if first else None,
+        "seasons": seasons,
+        "totals": totals(report),
+    }
+
+
+def totals(report: MrvReport) -> dict[str, float]:
+    results = [rs.result for rs in report.seasons]
+    return {
+        "seasons": len(results),
+        "area_ha": sum(r.area_ha for r in results),
+        "yield_kg": sum(r.yield_kg for r in results),
+        "total_kg_co2e": sum(r.total_kg_co2e for r in results),
+    }
+
+
+def submit(session: Db, org: Organisation, report_id: int) -> MrvReport:
+    """Freeze, digest and log the report; it then waits in the verifiers' queue."""
+    report = report_of(session, org.id, report_id)
+    if report.status is not ReportStatus.DRAFT:
+        raise Conflict(_l("Only a draft can be submitted."))
+    frozen = content(report)
+    report.content = frozen
+    report.digest = hashlib.sha256(rfc8785.dumps(frozen)).hexdigest()
+    report.status, report.submitted_at = ReportStatus.SUBMITTED, utcnow()
+    report.log_index = ledger.append(
+        session,
+        "mrv.submitted",
+        org.code,
+        f"mrv-{report.id}",
+        {
+            "report": report.id,
+            "digest": report.digest,
+            "seasons": frozen["totals"]["seasons"],
+            "total_kg_co2e": frozen["totals"]["total_kg_co2e"],
+            "methodology": frozen["methodology"],
+        },
+    )
+    return report
+
+
+def reports_of(session: Db, organisation_id: int) -> list[MrvReport]:
+    return list(
+        session.scalars(
+            select(MrvReport)
+            .where(MrvReport.organisation_id == organisation_id)
+            .order_by(MrvReport.id.desc())
+        )
+    )
+
+
+def queue(session: Db) -> list[MrvReport]:
+    """Reports waiting for a verifier, oldest first."""
+    return list(
+        session.scalars(
+            select(MrvReport)
+            .where(MrvReport.status.in_((ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW)))
+            .order_by(MrvReport.submitted_at)
+        )
+    )

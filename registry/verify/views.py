@@ -1,0 +1,195 @@
+"""MRV pages: each season's result with its explanation, reports an HTX submits, the
+verifiers' queue, and progress against the 2035 target."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from registry.accounts.access import kinds_required, principal
+from registry.accounts.models import Organisation, OrgKind
+from registry.db import db
+from registry.errors import DomainError
+from registry.trace import service as trace
+from registry.trace.labels import KIND_LABELS, SEASON_LABELS
+from registry.trace.views import producer_only
+from registry.validation import localise
+from registry.verify import reports, results
+from registry.verify.chart import gas_bars
+from registry.verify.models import MrvReport, ReportStatus
+
+bp = Blueprint("verify", __name__)
+
+Page = str | tuple[str, int] | Response
+OVERSEERS = (OrgKind.AUTHORITY, OrgKind.COMMUNE_OFFICE)
+
+
+def _org() -> Organisation:
+    org = db.session.get(Organisation, principal().organisation_id)
+    assert org is not None
+    return org
+
+
+@bp.get("/mrv")
+@producer_only
+def overview() -> str:
+    """Every season of the HTX with its current result, or what to fix in its diary."""
+    computed = [
+        results.compute(db.session, s)
+        for s in trace.seasons_of(db.session, principal().organisation_id)
+    ]
+    db.session.commit()
+    return render_template(
+        "verify/overview.html",
+        computed=computed,
+        reports=reports.reports_of(db.session, principal().organisation_id),
+        season_types=SEASON_LABELS,
+    )
+
+
+@bp.get("/mrv/seasons/<code>")
+@producer_only
+def explanation(code: str) -> str:
+    """The formula with the numbers put in, the factors and their sources, the chart."""
+    season = trace.season_by_code(db.session, principal().organisation_id, code)
+    outcome = results.compute(db.session, season)
+    db.session.commit()
+    entries = {e.id: e for e in season.entries}
+    chart = None
+    if outcome.result is not None:
+        chart = gas_bars(
+            outcome.result.result,
+            (_("This season"), _("2020 baseline")),
+            _("Emissions by gas, kg CO2e per ha"),
+        )
+    return render_template(
+        "verify/explanation.html",
+        outcome=outcome,
+        season=season,
+        entries=entries,
+        kinds=KIND_LABELS,
+        chart=chart,
+        season_types=SEASON_LABELS,
+    )
+
+
+@bp.route("/mrv/reports/new", methods=["GET", "POST"])
+@producer_only
+def new_report() -> Page:
+    org, errors = _org(), {}
+    if request.method == "POST":
+        try:
+            report = reports.create_report(
+                db.session,
+                org,
+                principal().user,
+                date.fromisoformat(request.form.get("period_start", "")),
+                date.fromisoformat(request.form.get("period_end", "")),
+                request.form.getlist("seasons"),
+            )
+        except ValueError:
+            errors = {"period_start": [_("Give the period's first and last day.")]}
+        except DomainError as exc:
+            db.session.rollback()
+            errors = localise(exc.errors) or {"_": [str(exc.title)]}
+        else:
+            db.session.commit()
+            return redirect(url_for("verify.report", report_id=report.id))
+    candidates = [
+        s for s in trace.seasons_of(db.session, org.id) if not s.is_baseline and s.harvest_date
+    ]
+    return render_template(
+        "verify/report_new.html",
+        seasons=candidates,
+        errors=errors,
+        form=request.form,
+        season_types=SEASON_LABELS,
+        chosen=set(request.form.getlist("seasons")),
+    ), (422 if errors else 200)
+
+
+@bp.get("/mrv/reports/<int:report_id>")
+@login_required
+def report(report_id: int) -> str:
+    """An HTX's own report; verifiers and the authority read submitted ones."""
+    found = _readable_report(report_id)
+    return render_template(
+        "verify/report.html", report=found, totals=reports.totals(found), season_types=SEASON_LABELS
+    )
+
+
+def _readable_report(report_id: int) -> MrvReport:
+    acting = principal()
+    if acting.kind in (OrgKind.VERIFIER, *OVERSEERS):
+        found = db.session.get(MrvReport, report_id)
+        if found is not None and found.submitted_at is not None:
+            return found
+    return reports.report_of(db.session, acting.organisation_id, report_id)
+
+
+@bp.post("/mrv/reports/<int:report_id>/submit")
+@producer_only
+def submit(report_id: int) -> Response:
+    reports.submit(db.session, _org(), report_id)
+    db.session.commit()
+    flash(_("Report submitted. It now waits for a verifier."), "success")
+    return redirect(url_for("verify.report", report_id=report_id))
+
+
+@bp.get("/mrv/queue")
+@login_required
+@kinds_required(OrgKind.VERIFIER, *OVERSEERS)
+def queue() -> str:
+    return render_template("verify/queue.html", reports=reports.queue(db.session))
+
+
+@bp.get("/mrv/progress")
+@login_required
+def progress() -> str:
+    """Reductions by HTX, commune and province against the target trajectory to 2035."""
+    by = request.args.get("by", "organisation")
+    by = by if by in results.GROUPINGS else "organisation"
+    year = request.args.get("year", type=int)
+    own = None if principal().kind in OVERSEERS else principal().organisation_id
+    rows = results.aggregate(db.session, by, year=year, organisation_id=own)
+    return render_template(
+        "verify/progress.html",
+        rows=rows,
+        by=by,
+        year=year,
+        target=_target(year or date.today().year),
+        final=current_app.config["REDUCTION_TARGET_PCT"],
+    )
+
+
+def _target(year: int) -> float:
+    """The plans' trajectory: from 0 % in 2025 to the target in 2035, linearly."""
+    final: float = current_app.config["REDUCTION_TARGET_PCT"]
+    return final * min(max(year - 2025, 0), 10) / 10
+
+
+@bp.app_template_filter("kg")
+def kg(value: Any, pattern: str = "#,##0") -> str:
+    return str(format_decimal(value, pattern)) if value is not None else "—"
+
+
+STATUS_LABELS = {
+    ReportStatus.DRAFT: _l("draft"),
+    ReportStatus.SUBMITTED: _l("submitted, waiting for a verifier"),
+    ReportStatus.UNDER_REVIEW: _l("under review"),
+    ReportStatus.APPROVED: _l("approved"),
+    ReportStatus.REJECTED: _l("rejected"),
+    ReportStatus.SUPERSEDED: _l("superseded"),
+}
+
+
+@bp.app_template_global()
+def status_label(status: ReportStatus) -> str:
+    return str(STATUS_LABELS[status])

@@ -1,0 +1,61 @@
+"""MRV reports: drafted from results, frozen and logged on submission, queued."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+import pytest
+import rfc8785
+
+from registry.db import db
+from registry.errors import Conflict
+from registry.ledger import service as ledger
+from registry.verify import reports
+from registry.verify.models import ReportStatus
+from tests.verify.conftest import Farm
+
+PERIOD = (date(2025, 12, 1), date(2026, 4, 30))
+
+
+def test_a_submitted_report_is_frozen_digested_logged_and_queued(farm: Farm) -> None:
+    org, user, _, awd = farm
+    draft = reports.create_report(db.session, org, user, *PERIOD, [awd.code])
+    assert draft.status is ReportStatus.DRAFT and reports.queue(db.session) == []
+    submitted = reports.submit(db.session, org, draft.id)
+    db.session.commit()
+    assert submitted.status is ReportStatus.SUBMITTED
+    assert submitted.digest == hashlib.sha256(rfc8785.dumps(submitted.content)).hexdigest()
+    (season,) = submitted.content["seasons"]
+    assert season["season"] == awd.code and season["inputs"]["water_regime"]
+    assert len(season["diary"]) == 6
+    logged = json.loads(ledger.entry(db.session, submitted.log_index))
+    assert logged["type"] == "mrv.submitted" and logged["data"]["digest"] == submitted.digest
+    assert [r.id for r in reports.queue(db.session)] == [submitted.id]
+    with pytest.raises(Conflict):
+        reports.submit(db.session, org, draft.id)
+
+
+def test_a_season_is_in_one_active_report_only(farm: Farm) -> None:
+    org, user, _, awd = farm
+    first = reports.create_report(db.session, org, user, *PERIOD, [awd.code])
+    reports.submit(db.session, org, first.id)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        reports.create_report(db.session, org, user, *PERIOD, [awd.code])
+
+
+def test_reports_refuse_baselines_seasons_outside_the_period_and_empty_choices(farm: Farm) -> None:
+    org, user, base, awd = farm
+    cases = [
+        (PERIOD, [base.code]),
+        ((date(2026, 5, 1), date(2026, 9, 30)), [awd.code]),
+        (PERIOD, []),
+        ((PERIOD[1], PERIOD[0]), [awd.code]),
+    ]
+    for (start, end), codes in cases:
+        with pytest.raises(reports.ReportNotReady) as caught:
+            reports.create_report(db.session, org, user, start, end, codes)
+        assert caught.value.errors
+        db.session.rollback()

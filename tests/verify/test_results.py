@@ -1,0 +1,98 @@
+"""From the diary to results: inputs, provenance, baseline, storage and aggregates."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.db import db
+from registry.trace import service
+from registry.trace.schemas import DiaryEntryIn, SeasonIn
+from registry.verify import results
+from registry.verify.calc_schema import calc_from_json
+from registry.verify.inputs import derive
+from registry.verify.models import EmissionResult
+from tests.verify.conftest import Farm
+
+
+def test_inputs_come_from_the_diary_with_their_sources(farm: Farm) -> None:
+    _, _, base, awd = farm
+    own = derive(awd)
+    assert own.ok, own.problems
+    assert own.inputs["water_regime"] == "multiple_drainage"
+    assert own.inputs["cultivation_days"] == 94 and own.inputs["yield_kg"] == 6600
+    assert own.inputs["urea_kg"] == 165 and own.inputs["synthetic_n_kg"] == pytest.approx(75.9)
+    assert own.inputs["organic"] == [] and own.inputs["straw_burned_t"] == 0
+    assert len(own.sources["water_regime"]) == 3
+    baseline = derive(base)
+    assert baseline.inputs["water_regime"] == "continuous"
+    assert baseline.inputs["organic"] == [{"kind": "straw_short", "t_ha": 3.0}]
+    assert baseline.inputs["straw_burned_t"] == 5.6
+
+
+def test_an_incomplete_diary_gives_what_to_fix_not_a_number(farm: Farm) -> None:
+    org, user, _, _ = farm
+    fresh = service.open_season(
+        db.session,
+        org,
+        SeasonIn().load(
+            {"field": "DS-01", "season_type": "he_thu", "year": 2026, "sowing_date": "2026-04-15"}
+        ),
+    )
+    service.record_entry(
+        db.session,
+        org,
+        user,
+        DiaryEntryIn().load(
+            {"season": fresh.code, "kind": "note", "date": "2026-04-16", "data": {"text": "gieo"}}
+        ),
+    )
+    outcome = results.compute(db.session, fresh)
+    assert outcome.result is None and len(outcome.derivation.problems) == 2  # harvest, water
+
+
+def test_the_result_against_the_2020_baseline_shows_a_reduction(farm: Farm) -> None:
+    _, _, base, awd = farm
+    outcome = results.compute(db.session, awd)
+    assert outcome.baseline is not None and outcome.baseline.id == base.id
+    stored = outcome.result
+    assert stored is not None and stored.reduction_pct is not None and stored.reduction_pct > 30
+    assert stored.result == calc_from_json(stored.inputs)  # recomputable from the snapshot
+    assert stored.inputs["baseline"]["water_regime"] == "continuous"
+
+
+def test_a_new_result_is_kept_only_when_the_inputs_change(farm: Farm) -> None:
+    org, user, _, awd = farm
+    first = results.compute(db.session, awd).result
+    again = results.compute(db.session, awd).result
+    assert first is not None and again is not None and first.id == again.id
+    service.record_entry(
+        db.session,
+        org,
+        user,
+        DiaryEntryIn().load(
+            {
+                "season": awd.code,
+                "kind": "fertiliser",
+                "date": "2026-01-10",
+                "data": {"product": "NPK 20-20-15", "n_pct": 20, "kg": 100},
+            }
+        ),
+    )
+    changed = results.compute(db.session, awd).result
+    assert changed is not None and changed.id != first.id
+    assert changed.total_kg_co2e > first.total_kg_co2e
+    assert db.session.scalar(select(func.count()).select_from(EmissionResult)) == 2
+
+
+def test_aggregates_equal_the_sum_of_their_seasons(farm: Farm) -> None:
+    _, _, base, awd = farm
+    results.compute(db.session, base)
+    season = results.compute(db.session, awd).result
+    db.session.commit()
+    assert season is not None
+    for by in ("organisation", "commune", "province"):
+        (row,) = results.aggregate(db.session, by)
+        assert row.seasons == 1 and row.total_kg_co2e == pytest.approx(season.total_kg_co2e)
+        assert row.reduction_pct == pytest.approx(season.reduction_pct)
+    assert results.aggregate(db.session, "province", year=2025) == []

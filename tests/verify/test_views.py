@@ -1,0 +1,73 @@
+"""MRV pages in Vietnamese: results and their explanation, reports, the queue, progress."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from registry.accounts.models import OrgKind
+from tests.conftest import Factory, csrf_token, login
+from tests.verify.conftest import Farm
+
+
+def test_the_explanation_shows_the_formula_factors_sources_and_chart(
+    farm: Farm, client: FlaskClient
+) -> None:
+    login(client, farm[1])
+    html = client.get(f"/mrv/seasons/{farm[3].code}").get_data(as_text=True)
+    assert "Table 5.12" in html and "<svg" in html and "EF<sub>c</sub>" in html
+    assert "thấp hơn" in html  # "x % lower per kg" against 2020
+    assert "mrv" in client.get("/mrv").get_data(as_text=True)
+
+
+def test_an_htx_submits_a_report_that_reaches_the_verifiers_queue(
+    farm: Farm, client: FlaskClient, make: Factory
+) -> None:
+    login(client, farm[1])
+    bad = client.post(
+        "/mrv/reports/new",
+        data={
+            "period_start": "2026-05-01",
+            "period_end": "2026-09-30",
+            "seasons": farm[3].code,
+            "csrf_token": csrf_token(client, "/mrv/reports/new"),
+        },
+    )
+    assert bad.status_code == 422 and 'id="seasons-error"' in bad.get_data(as_text=True)
+    made = client.post(
+        "/mrv/reports/new",
+        data={
+            "period_start": "2025-12-01",
+            "period_end": "2026-04-30",
+            "seasons": farm[3].code,
+            "csrf_token": csrf_token(client, "/mrv/reports/new"),
+        },
+    )
+    assert made.status_code == 302
+    page = made.headers["Location"]
+    submitted = client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})
+    assert submitted.status_code == 302
+    assert 'data-status="submitted"' in client.get(page).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+
+    verifier = make.user(make.org(kind=OrgKind.VERIFIER))
+    login(client, verifier)
+    queue = client.get("/mrv/queue").get_data(as_text=True)
+    assert page in queue and farm[0].name in queue
+    assert client.get(page).status_code == 200
+
+
+def test_other_htxs_cannot_read_a_report_or_results(
+    farm: Farm, client: FlaskClient, make: Factory
+) -> None:
+    login(client, make.user(make.org(kind=OrgKind.PRODUCER)))
+    assert client.get(f"/mrv/seasons/{farm[3].code}").status_code == 404
+    assert client.get("/mrv/queue").status_code == 403
+
+
+def test_progress_compares_with_the_target(farm: Farm, client: FlaskClient, make: Factory) -> None:
+    login(client, farm[1])
+    client.get("/mrv")  # computes the results
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    login(client, make.user(make.org(kind=OrgKind.AUTHORITY)))
+    html = client.get("/mrv/progress?by=province").get_data(as_text=True)
+    assert "Cần Thơ" in html and "✓" in html
