@@ -14,8 +14,9 @@ def _blueprints() -> list[Blueprint]:
     from registry.accounts.api import blp as accounts
     from registry.trace.api import blp as trace
     from registry.trace.import_api import blp as trace_import
+    from registry.verify.api import blp as verify
 
-    return [accounts, trace, trace_import]
+    return [accounts, trace, trace_import, verify]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

@@ -61,7 +61,7 @@ MEKONG = (
     DemoSeason("dong_xuan", 2020, date(2019, 12, 5), 96, BASELINE),
     DemoSeason("dong_xuan", 2026, date(2025, 12, 8), 95, LOW_EMISSION),
     DemoSeason("he_thu", 2026, date(2026, 4, 15), 92, LOW_EMISSION),
-    DemoSeason("thu_dong", 2026, date(2026, 8, 25), 95, LOW_EMISSION),
+    DemoSeason("thu_dong", 2026, date(2026, 8, 12), 95, LOW_EMISSION),
 )
 RED_RIVER = (
     DemoSeason("dong_xuan", 2020, date(2020, 2, 1), 125, BASELINE),

@@ -169,7 +169,13 @@ def calc_from_json(
     ``version`` pins the methodology version (a report recomputed as it was approved); None
     takes the latest. Raises ValidationError with field-level messages for bad input,
     including a methodology that does not exist."""
-    inputs = load_input(document)
+    return calc_from_input(load_input(document), version=version, folder=folder)
+
+
+def calc_from_input(
+    inputs: CalcInput, *, version: int | None = None, folder: Path | None = None
+) -> dict[str, Any]:
+    """The result JSON of already validated input (the API's schema loads it first)."""
     try:
         methodology = load_methodology(inputs.methodology, version, folder=folder)
     except UnknownMethodology as exc:

@@ -1,0 +1,137 @@
+"""MRV API: the calculator (the same code as `registry mrv calc` and the pages), each
+season's current result, and MRV reports for farm-management systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from registry.accounts.access import kinds_required, principal, token_required
+from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.schemas import ProblemSchema
+from registry.api import BEARER
+from registry.db import db
+from registry.trace import service as trace
+from registry.verify import reports, results
+from registry.verify.calc_schema import CalcInputSchema, calc_from_input
+from registry.verify.calculator import CalcInput
+from registry.verify.models import MrvReport
+
+blp = Blueprint("verify_api", __name__, description="MRV: emissions and reports")
+
+
+class CalcOut(Schema):
+    """The calculator's result (DESIGN.md §10), numbers unrounded."""
+
+    ch4_kg = fields.Float()
+    n2o_kg = fields.Float()
+    co2_kg = fields.Float()
+    total_kg_co2e = fields.Float()
+    per_ha_kg_co2e = fields.Float()
+    per_kg_product_g_co2e = fields.Float()
+    baseline = fields.Dict(allow_none=True)
+    reduction_pct = fields.Float(allow_none=True)
+    reduction_per_ha_pct = fields.Float(allow_none=True)
+    breakdown = fields.Dict(metadata={"description": "every term of the formulas"})
+    factors = fields.Dict(metadata={"description": "each factor used, with its source"})
+    methodology = fields.String()
+    version = fields.Integer()
+
+
+class ResultOut(Schema):
+    season = fields.String(attribute="season.code")
+    methodology = fields.String()
+    version = fields.Integer()
+    inputs = fields.Dict()
+    sources = fields.Dict(metadata={"description": "diary entry ids that fed each input"})
+    result = fields.Dict(metadata={"description": "the calculator's result JSON"})
+    computed_at = fields.DateTime()
+
+
+class ReportIn(Schema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    seasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class ReportOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    seasons = fields.Function(lambda r: sorted(rs.season.code for rs in r.seasons))
+    digest = fields.String(allow_none=True)
+    log_index = fields.Integer(allow_none=True)
+    content = fields.Dict(allow_none=True)
+
+
+def _org() -> Organisation:
+    org = db.session.get(Organisation, principal().organisation_id)
+    assert org is not None
+    return org
+
+
+@blp.post("/mrv/calc")
+@blp.arguments(CalcInputSchema)
+@blp.response(200, CalcOut)
+@blp.alt_response(422, schema=ProblemSchema)
+def calc(inputs: CalcInput) -> dict[str, Any]:
+    """Compute one field-season (DESIGN.md §10): public, nothing is stored."""
+    return calc_from_input(inputs)
+
+
+@blp.get("/seasons/<code>/result")
+@blp.doc(security=BEARER)
+@blp.response(200, ResultOut)
+@blp.alt_response(422, schema=ProblemSchema, description="the diary is incomplete")
+@token_required("read")
+def season_result(code: str) -> Any:
+    """The season's current result, or the list of what its diary still lacks."""
+    season = trace.season_by_code(db.session, principal().organisation_id, code)
+    outcome = results.compute(db.session, season)
+    db.session.commit()
+    if outcome.result is None:
+        raise reports.ReportNotReady(errors={"diary": outcome.derivation.problems})
+    return outcome.result
+
+
+@blp.get("/mrv/reports")
+@blp.doc(security=BEARER)
+@blp.response(200, ReportOut(many=True))
+@token_required("read")
+def list_reports() -> list[MrvReport]:
+    return reports.reports_of(db.session, principal().organisation_id)
+
+
+@blp.post("/mrv/reports")
+@blp.doc(security=BEARER)
+@blp.arguments(ReportIn)
+@blp.response(201, ReportOut)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def create_report(values: dict[str, Any]) -> MrvReport:
+    """A draft report of harvested seasons with results."""
+    report = reports.create_report(
+        db.session,
+        _org(),
+        principal().user,
+        values["period_start"],
+        values["period_end"],
+        values["seasons"],
+    )
+    db.session.commit()
+    return report
+
+
+@blp.post("/mrv/reports/<int:report_id>/submit")
+@blp.doc(security=BEARER)
+@blp.response(200, ReportOut)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER)
+def submit_report(report_id: int) -> MrvReport:
+    """Freeze, digest and log the report; it then waits for a verifier."""
+    report = reports.submit(db.session, _org(), report_id)
+    db.session.commit()
+    return report

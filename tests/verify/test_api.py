@@ -1,0 +1,43 @@
+"""The MRV API: public calculator, season results and reports with tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from registry.verify.calc_schema import calc_from_json
+from tests.accounts.test_api import bearer
+from tests.verify.conftest import Farm
+from tests.verify.test_cli import AWD
+
+
+def test_the_public_calculator_runs_the_same_code(client: FlaskClient) -> None:
+    response = client.post("/api/v1/mrv/calc", json=AWD)
+    assert response.status_code == 200 and response.json == calc_from_json(AWD)
+    bad = client.post("/api/v1/mrv/calc", json={**AWD, "cultivation_days": 0, "x": 1})
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert {"cultivation_days", "x"} <= set(bad.json["errors"])
+
+
+def test_a_farm_system_reads_results_and_submits_a_report(
+    app: Flask, client: FlaskClient, farm: Farm
+) -> None:
+    auth = bearer(app, farm[1], scopes=("read", "write"))
+    result = client.get(f"/api/v1/seasons/{farm[3].code}/result", headers=auth)
+    assert result.status_code == 200 and result.json["result"]["reduction_pct"] > 0
+    assert result.json["sources"]["water_regime"]
+    made = client.post(
+        "/api/v1/mrv/reports",
+        headers=auth,
+        json={"period_start": "2025-12-01", "period_end": "2026-04-30", "seasons": [farm[3].code]},
+    )
+    assert made.status_code == 201 and made.json["status"] == "draft"
+    done = client.post(f"/api/v1/mrv/reports/{made.json['id']}/submit", headers=auth)
+    assert done.status_code == 200 and done.json["status"] == "submitted"
+    assert len(done.json["digest"]) == 64
+    empty = client.post(
+        "/api/v1/mrv/reports",
+        headers=auth,
+        json={"period_start": "2025-12-01", "period_end": "2026-04-30", "seasons": []},
+    )
+    assert empty.status_code == 422
