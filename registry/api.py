@@ -15,8 +15,9 @@ def _blueprints() -> list[Blueprint]:
     from registry.trace.api import blp as trace
     from registry.trace.import_api import blp as trace_import
     from registry.verify.api import blp as verify
+    from registry.verify.approvals_api import blp as approvals
 
-    return [accounts, trace, trace_import, verify]
+    return [accounts, trace, trace_import, verify, approvals]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

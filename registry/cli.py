@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import force_locale
@@ -28,6 +30,7 @@ from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
 from registry.validation import localise
+from registry.verify import signing
 from registry.verify.calc_schema import calc_from_json
 
 
@@ -97,7 +100,7 @@ def demo_command() -> None:
     """Load the demo organisations and users (idempotent)."""
     from registry.demo import load_demo
 
-    created = load_demo(db.session)
+    created = load_demo(db.session, Path(current_app.instance_path))
     db.session.commit()
     click.echo(f"demo data loaded ({created} new records)" if created else "demo data present")
 
@@ -209,6 +212,52 @@ def _print_errors(errors: dict[str, Any]) -> NoReturn:
     sys.exit(2)
 
 
+@click.group("verifier")
+def verifier_group() -> None:
+    """A verifier's own tools: they run offline, on the verifier's machine."""
+
+
+@verifier_group.command("keygen")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="where to write the private key (PKCS#8 PEM, owner-only)",
+)
+def verifier_keygen(out: Path) -> None:
+    """Create an Ed25519 key pair; print the public key to register with the registry."""
+    if out.exists():
+        raise click.ClickException(f"{out} exists; not overwriting a key")
+    key = Ed25519PrivateKey.generate()
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(signing.private_pem(key))
+    public = key.public_key()
+    click.echo(f"kid {signing.kid(public)}")
+    click.echo(f"public key {signing.b64url(signing.raw(public))}")
+
+
+@verifier_group.command("sign")
+@click.argument("statement", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.File("rb"),
+    help="the verifier's private key (PEM)",
+)
+def verifier_sign(statement: IO[str], key_file: IO[bytes]) -> None:
+    """Sign a statement downloaded from the registry; prints the signature (base64url).
+
+    Refuses a statement whose kid is not this key's, so the wrong key is caught here."""
+    document = json.loads(statement.read())
+    key = signing.load_private_key(key_file.read())
+    if document.get("kid") != signing.kid(key.public_key()):
+        raise click.ClickException("the statement names another key (kid); use that key")
+    click.echo(signing.sign(document, key))
+
+
 def init_app(app: Flask) -> None:
     for command in (
         migrate_command,
@@ -218,6 +267,7 @@ def init_app(app: Flask) -> None:
         keys_group,
         log_group,
         mrv_group,
+        verifier_group,
     ):
         app.cli.add_command(command)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,7 +16,7 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.app_context():
-        load_demo(db.session)
+        load_demo(db.session, Path(app.instance_path))
         db.session.commit()
     names = {code: name for code, name, *_ in ORGANISATIONS}
     for code, email, person, _ in USERS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from registry.db import Db
 from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_accounts
 from registry.demo.farms import load_farms
@@ -10,6 +12,8 @@ from registry.demo.mrv import load_mrv
 __all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo"]
 
 
-def load_demo(session: Db) -> int:
-    """Create whatever part of the demo is missing; returns how many records it added."""
-    return load_accounts(session) + load_farms(session) + load_mrv(session)
+def load_demo(session: Db, instance: Path) -> int:
+    """Create whatever part of the demo is missing; returns how many records it added.
+    `instance` receives the demo verifier's private key (its 'own machine')."""
+    created = load_accounts(session) + load_farms(session)
+    return created + load_mrv(session, instance / "demo-verifier.pem")

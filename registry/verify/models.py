@@ -91,3 +91,104 @@ class ReportSeason(Base):
     report: Mapped[MrvReport] = relationship(back_populates="seasons")
     season: Mapped[Season] = relationship()
     result: Mapped[EmissionResult] = relationship()
+
+
+class Accreditation(Base):
+    """The authority's accreditation of a verifier: what it may verify, where, until when."""
+
+    __tablename__ = "accreditations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    crops: Mapped[list[str]] = mapped_column(JSON)
+    provinces: Mapped[list[str]] = mapped_column(JSON)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class VerifierKey(Base):
+    """A verifier's Ed25519 public key (the private key never reaches the registry)."""
+
+    __tablename__ = "verifier_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64url of the raw 32 bytes
+    label: Mapped[str] = mapped_column(String(80))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    compromised: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class DeclaredTie(Base):
+    """A verifier's declared tie to a producer (consultancy, ownership): a conflict of
+    interest that bars it from verifying that producer's reports."""
+
+    __tablename__ = "verifier_relationships"
+
+    verifier_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Decision(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Approval(Base):
+    """A verifier's signed decision on a report: the exact statement, its JCS bytes and
+    the signature, checked against the verifier's key before it was recorded."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("mrv_reports.id"), index=True)
+    verifier_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    decision: Mapped[Decision] = mapped_column(str_enum(Decision))
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    statement_digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))
+    kid: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(300))
+    revoked_log_index: Mapped[int | None] = mapped_column()
+
+    report: Mapped[MrvReport] = relationship()
+    verifier: Mapped[Organisation] = relationship()
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked_at else "valid"
+
+
+class ReviewComment(Base):
+    """A verifier's request for correction, or the HTX's answer, on a report."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("mrv_reports.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()
