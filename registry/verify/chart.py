@@ -3,6 +3,7 @@ No script and no library, so it shows on any phone and in the 60 KB page budget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -22,8 +23,14 @@ def per_ha_by_gas(data: dict[str, Any]) -> dict[str, float]:
     return {key: float(data["breakdown"][key]) * share for key, _, _ in GASES}
 
 
-def gas_bars(result: dict[str, Any], labels: tuple[str, str], title: str) -> Markup:
-    """Stacked horizontal bars (this season, then its baseline) in kg CO2e per ha, by gas."""
+def gas_bars(
+    result: dict[str, Any],
+    labels: tuple[str, str],
+    title: str,
+    number: Callable[[float], str] = lambda v: f"{v:,.0f}",
+) -> Markup:
+    """Stacked horizontal bars (this season, then its baseline) in kg CO2e per ha, by gas;
+    `number` formats figures in the reader's language."""
     rows = [(labels[0], result)]
     if isinstance(result.get("baseline"), dict):
         rows.append((labels[1], result["baseline"]))
@@ -34,7 +41,7 @@ def gas_bars(result: dict[str, Any], labels: tuple[str, str], title: str) -> Mar
         f'role="img" aria-label="{escape(title)}">'
     ]
     for i, (name, data) in enumerate(rows):
-        parts.extend(_bar(i, name, data, scale))
+        parts.extend(_bar(i, name, data, scale, number))
     legend_y = height - 6
     for i, (_, gas, colour) in enumerate(GASES):
         x = LABEL + i * 60
@@ -46,7 +53,9 @@ def gas_bars(result: dict[str, Any], labels: tuple[str, str], title: str) -> Mar
     return Markup("".join(parts))
 
 
-def _bar(row: int, name: str, data: dict[str, Any], scale: float) -> list[str]:
+def _bar(
+    row: int, name: str, data: dict[str, Any], scale: float, number: Callable[[float], str]
+) -> list[str]:
     y, x = TOP + row * (BAR + GAP), float(LABEL)
     parts = [f'<text x="0" y="{y + 17}" font-size="12">{escape(name)}</text>']
     values = per_ha_by_gas(data)

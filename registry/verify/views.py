@@ -66,8 +66,9 @@ def explanation(code: str) -> str:
     if outcome.result is not None:
         chart = gas_bars(
             outcome.result.result,
-            (_("This season"), _("2020 baseline")),
+            (_("This season"), "2020"),
             _("Emissions by gas, kg CO2e per ha"),
+            kg,
         )
     return render_template(
         "verify/explanation.html",
