@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.public.views import bp as public_bp
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.views import bp as trace_bp
+    from registry.verify.verifier_views import bp as verifier_bp
     from registry.verify.views import bp as verify_bp
 
     api.init_app(app, csrf)
@@ -57,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(trace_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import WWWAuthenticate
 
 from registry.accounts import service
-from registry.accounts.models import OrgKind, Role, User
+from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db
 
 P = ParamSpec("P")
@@ -43,6 +43,14 @@ def principal() -> Principal:
         user: User = current_user._get_current_object()
         return Principal(user.organisation_id, user.organisation.kind, user)
     abort(401)
+
+
+def acting_organisation() -> Organisation:
+    """The acting organisation's record (the principal carries only its id)."""
+    org = db.session.get(Organisation, principal().organisation_id)
+    if org is None:
+        abort(401)
+    return org
 
 
 def own(organisation_id: int) -> None:

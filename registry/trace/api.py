@@ -9,8 +9,8 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from registry.accounts.access import kinds_required, principal, token_required
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
+from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
@@ -19,12 +19,6 @@ from registry.trace import schemas, service
 from registry.trace.models import DiaryEntry, Field, Season
 
 blp = Blueprint("trace_api", __name__, description="Fields, seasons and the farm diary")
-
-
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
 
 
 @blp.get("/fields")
@@ -45,7 +39,7 @@ def list_fields() -> list[Field]:
 @kinds_required(OrgKind.PRODUCER)
 def create_field(values: dict[str, Any]) -> Field:
     """Register a field (logged as `field.registered`; the household stays private)."""
-    field = service.register_field(db.session, _org(), values)
+    field = service.register_field(db.session, acting_organisation(), values)
     db.session.commit()
     return field
 
@@ -66,7 +60,7 @@ def get_field(code: str) -> Field:
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
 def add_certification(values: dict[str, Any], code: str) -> Any:
-    cert = service.add_certification(db.session, _org(), code, values)
+    cert = service.add_certification(db.session, acting_organisation(), code, values)
     db.session.commit()
     return {**values, "document": cert.document_sha256}
 
@@ -86,7 +80,7 @@ def list_seasons() -> list[Season]:
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
 def open_season(values: dict[str, Any]) -> Season:
-    season = service.open_season(db.session, _org(), values)
+    season = service.open_season(db.session, acting_organisation(), values)
     db.session.commit()
     return season
 
@@ -116,7 +110,7 @@ def season_diary(code: str) -> list[DiaryEntry]:
 @kinds_required(OrgKind.PRODUCER)
 def record_entry(values: dict[str, Any]) -> DiaryEntry:
     """Append a diary entry; `data` is validated by `kind` (see the *Data schemas)."""
-    entry = service.record_entry(db.session, _org(), principal().user, values)
+    entry = service.record_entry(db.session, acting_organisation(), principal().user, values)
     db.session.commit()
     return entry
 
@@ -130,6 +124,6 @@ def upload_evidence() -> Any:
     """Store a photo or PDF by its SHA-256; reference the digest from diary entries."""
     upload = request.files.get("file")
     store = evidence_files.EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
-    record = service.store_evidence(db.session, _org(), store, upload)
+    record = service.store_evidence(db.session, acting_organisation(), store, upload)
     db.session.commit()
     return record

@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from registry.accounts.access import kinds_required, principal, token_required
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
+from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
@@ -82,12 +82,6 @@ class ImportProblem(ImportReportOut):
     detail = fields.String()
 
 
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
-
-
 @blp.post("/imports")
 @blp.doc(security=BEARER)
 @blp.arguments(ImportQuery, location="query")
@@ -110,7 +104,7 @@ def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
     data = upload.read(sheets.MAX_BYTES + 1)
     report = imports.import_file(
         db.session,
-        _org(),
+        acting_organisation(),
         principal().user,
         upload.filename or "",
         data,
@@ -146,7 +140,7 @@ def _problem(report: imports.ImportReport) -> Response:
 def export_workbook() -> Response:
     """The caller's fields, seasons and diary (corrections included) as one workbook in the
     template's columns. It includes member households: it is the cooperative's own copy."""
-    data = imports.export_xlsx(db.session, _org())
+    data = imports.export_xlsx(db.session, acting_organisation())
     return _attachment(data, XLSX_MIME, "export.xlsx")
 
 
@@ -158,7 +152,7 @@ def export_workbook() -> Response:
 @kinds_required(OrgKind.PRODUCER)
 def export_table(kind: str) -> Response:
     """One kind (`fields`, `seasons` or `diary`) of the caller's records as CSV."""
-    data = imports.export_csv(db.session, _org(), kind)
+    data = imports.export_csv(db.session, acting_organisation(), kind)
     return _attachment(data, CSV_MIME, f"{kind}.csv")
 
 

@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from registry.accounts.access import principal
-from registry.accounts.models import Organisation
+from registry.accounts.access import acting_organisation, principal
 from registry.db import db
 from registry.errors import DomainError
 from registry.trace import imports, service
@@ -39,12 +38,6 @@ KIND_LABELS = {
 Page = str | tuple[str, int] | Response
 
 
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @producer_only
 def import_page() -> Page:
@@ -61,7 +54,13 @@ def import_page() -> Page:
             data = upload.read(sheets.MAX_BYTES + 1)
             try:
                 report = imports.import_file(
-                    db.session, _org(), principal().user, upload.filename, data, kind, dry_run
+                    db.session,
+                    acting_organisation(),
+                    principal().user,
+                    upload.filename,
+                    data,
+                    kind,
+                    dry_run,
                 )
             except DomainError as exc:
                 db.session.rollback()
@@ -100,7 +99,7 @@ def template() -> Response:
 @bp.get("/export.xlsx")
 @producer_only
 def export_xlsx() -> Response:
-    org = _org()
+    org = acting_organisation()
     name = f"{org.code}-{service.today_in_vietnam().isoformat()}.xlsx"
     return _download(imports.export_xlsx(db.session, org), XLSX_MIME, name)
 
@@ -110,7 +109,7 @@ def export_xlsx() -> Response:
 def export_csv(kind: str) -> Response:
     if kind not in sheets.KINDS:
         abort(404)
-    org = _org()
+    org = acting_organisation()
     name = f"{org.code}-{kind}-{service.today_in_vietnam().isoformat()}.csv"
     return _download(imports.export_csv(db.session, org, kind), CSV_MIME, name)
 

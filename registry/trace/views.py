@@ -26,8 +26,8 @@ from flask_login import login_required
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
-from registry.accounts.access import kinds_required, principal
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, principal
+from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
 from registry.places import PROVINCES
@@ -54,12 +54,6 @@ R = TypeVar("R")
 def producer_only(view: Callable[P, R]) -> Callable[P, R]:
     """Pages for signed-in staff of an HTX (producer organisation)."""
     return login_required(kinds_required(OrgKind.PRODUCER)(view))
-
-
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
 
 
 def _load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -129,14 +123,14 @@ def new_field() -> Page:
         values, errors = _load(schemas.FieldIn(), data)
         if values is not None:
             try:
-                field = service.register_field(db.session, _org(), values)
+                field = service.register_field(db.session, acting_organisation(), values)
             except DomainError as exc:
                 errors = localise(exc.errors)
             else:
                 db.session.commit()
                 flash(_("Field %(code)s registered.", code=field.code), "success")
                 return redirect(url_for("trace.field", code=field.code))
-    org = _org()
+    org = acting_organisation()
     status = 422 if errors else 200
     return render_template(
         "trace/field_new.html",
@@ -177,7 +171,7 @@ def open_season(code: str) -> Page:
     values, errors = _load(schemas.SeasonIn(), data)
     if values is not None:
         try:
-            season = service.open_season(db.session, _org(), values)
+            season = service.open_season(db.session, acting_organisation(), values)
         except DomainError as exc:
             errors = localise(exc.errors)
         else:
@@ -196,10 +190,12 @@ def add_certification(code: str) -> Page:
     try:
         scan = request.files.get("document")
         if scan and scan.filename:
-            data["document"] = service.store_evidence(db.session, _org(), _store(), scan).sha256
+            data["document"] = service.store_evidence(
+                db.session, acting_organisation(), _store(), scan
+            ).sha256
         values, errors = _load(schemas.CertificationIn(), data)
         if values is not None:
-            service.add_certification(db.session, _org(), code, values)
+            service.add_certification(db.session, acting_organisation(), code, values)
             db.session.commit()
             flash(_("Certification added."), "success")
             return redirect(url_for("trace.field", code=code.upper()))
@@ -296,13 +292,13 @@ def _record_from_form(code: str, kind: DiaryKind) -> tuple[Any, dict[str, Any]]:
     try:
         photo = request.files.get("photo")
         if photo and photo.filename:
-            stored = service.store_evidence(db.session, _org(), _store(), photo)
+            stored = service.store_evidence(db.session, acting_organisation(), _store(), photo)
             entry_data["evidence"] = [stored.sha256]
         values, errors = _load(schemas.DiaryEntryIn(), entry_data)
         if values is None:
             db.session.rollback()
             return None, {**errors.pop("data", {}), **errors}
-        entry = service.record_entry(db.session, _org(), principal().user, values)
+        entry = service.record_entry(db.session, acting_organisation(), principal().user, values)
     except DomainError as exc:
         db.session.rollback()
         return None, localise(exc.errors) or {"_": [str(exc.title)]}

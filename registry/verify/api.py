@@ -8,8 +8,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from registry.accounts.access import kinds_required, principal, token_required
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
+from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
@@ -67,12 +67,6 @@ class ReportOut(Schema):
     content = fields.Dict(allow_none=True)
 
 
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
-
-
 @blp.post("/mrv/calc")
 @blp.arguments(CalcInputSchema)
 @blp.response(200, CalcOut)
@@ -115,7 +109,7 @@ def create_report(values: dict[str, Any]) -> MrvReport:
     """A draft report of harvested seasons with results."""
     report = reports.create_report(
         db.session,
-        _org(),
+        acting_organisation(),
         principal().user,
         values["period_start"],
         values["period_end"],
@@ -132,6 +126,6 @@ def create_report(values: dict[str, Any]) -> MrvReport:
 @kinds_required(OrgKind.PRODUCER)
 def submit_report(report_id: int) -> MrvReport:
     """Freeze, digest and log the report; it then waits for a verifier."""
-    report = reports.submit(db.session, _org(), report_id)
+    report = reports.submit(db.session, acting_organisation(), report_id)
     db.session.commit()
     return report

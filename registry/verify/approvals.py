@@ -8,6 +8,7 @@ accreditation and no conflict of interest. Callers commit."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,9 @@ from registry.db import Db, utcnow
 from registry.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.ledger import service as ledger
 from registry.ledger.service import rfc3339
+from registry.places import PROVINCES
+from registry.trace.models import Crop
+from registry.trace.service import today_in_vietnam
 from registry.verify import signing
 from registry.verify.models import (
     Accreditation,
@@ -37,6 +41,7 @@ FRESHNESS = timedelta(minutes=30)  # a statement must be signed and sent within 
 CLOCK_SKEW = timedelta(minutes=2)
 TYPES = {Decision.APPROVED: "mrv.approval", Decision.REJECTED: "mrv.rejection"}
 OPEN = (ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW)
+SIGNATURE = re.compile(r"[A-Za-z0-9_-]{86}")  # 64 bytes, unpadded base64url, nothing else
 
 
 class ApprovalRefused(DomainError):
@@ -62,6 +67,10 @@ def accredit(
         raise ApprovalRefused(errors={"organisation": [_l("Only verifiers are accredited.")]})
     if valid_until < valid_from:
         raise ApprovalRefused(errors={"valid_until": [_l("The period ends before it starts.")]})
+    if not crops or not set(crops) <= {c.value for c in Crop}:
+        raise ApprovalRefused(errors={"crops": [_l("Choose the crops it may verify.")]})
+    if not provinces or not set(provinces) <= set(PROVINCES):
+        raise ApprovalRefused(errors={"provinces": [_l("Choose the provinces it may verify.")]})
     accreditation = Accreditation(
         organisation=verifier,
         crops=crops,
@@ -229,7 +238,7 @@ def check_may_decide(session: Db, verifier: Organisation, report: MrvReport) -> 
     declared = session.get(DeclaredTie, (verifier.id, report.organisation_id))
     if verifier.id == report.organisation_id or declared is not None:
         raise Forbidden(_l("Conflict of interest: you cannot verify this organisation's reports."))
-    accreditation = active_accreditation(session, verifier.id, utcnow().date())
+    accreditation = active_accreditation(session, verifier.id, today_in_vietnam())
     if accreditation is None:
         raise Forbidden(_l("Your accreditation is not active (expired or suspended)."))
     if (
@@ -303,7 +312,8 @@ def record_decision(
     """Check the signed statement word for word and its signature, then record it."""
     report = _report(session, report_id)
     check_may_decide(session, verifier, report)
-    decision = {v: k for k, v in TYPES.items()}.get(statement.get("type", ""))
+    kind = statement.get("type")
+    decision = {v: k for k, v in TYPES.items()}.get(kind) if isinstance(kind, str) else None
     signed_at = _signed_at(statement)
     if decision is None or signed_at is None:
         raise ApprovalRefused(errors={"statement": [_l("Not a statement of this registry.")]})
@@ -331,7 +341,9 @@ def record_decision(
                 ]
             }
         )
-    if not signing.verify(statement, signature, signing.parse_public_key(key.public_key)):
+    if not SIGNATURE.fullmatch(signature) or not signing.verify(
+        statement, signature, signing.parse_public_key(key.public_key)
+    ):
         raise ApprovalRefused(
             errors={"signature": [_l("The signature does not verify with this key.")]}
         )
@@ -381,10 +393,15 @@ def _record(
 
 
 def _signed_at(statement: dict[str, Any]) -> datetime | None:
+    """The statement's time, only as an RFC 3339 UTC text (a naive time is refused)."""
+    text = statement.get("signed_at")
+    if not isinstance(text, str):
+        return None
     try:
-        return datetime.fromisoformat(str(statement.get("signed_at", "")).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _report(session: Db, report_id: int) -> MrvReport:
@@ -431,11 +448,14 @@ def revoke(session: Db, actor: Organisation, approval_id: int, reason: str) -> l
     found = approval(session, approval_id)
     if actor.kind is not OrgKind.AUTHORITY and actor.id != found.verifier_id:
         raise Forbidden()
+    if found.decision is not Decision.APPROVED:
+        raise ApprovalRefused(_l("Only an approval can be revoked; a rejection stands."))
     if not reason.strip():
         raise ApprovalRefused(errors={"reason": [_l("Give the reason for the revocation.")]})
     seasons = sorted(rs.season.code for rs in found.report.seasons)
     if found.revoked_at is None:
         found.revoked_at, found.revoked_reason = utcnow(), reason.strip()[:300]
+        found.report.status = ReportStatus.REVOKED
         found.revoked_log_index = ledger.append(
             session,
             "approval.revoked",

@@ -8,8 +8,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from registry.accounts.access import kinds_required, principal, token_required
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, token_required
+from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
@@ -83,12 +83,6 @@ class KeyOut(Schema):
     valid_until = fields.DateTime()
 
 
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
-
-
 @blp.get("/approvals")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, ApprovalPage)
@@ -122,7 +116,9 @@ def verifier_keys(code: str) -> dict[str, Any]:
 @kinds_required(OrgKind.VERIFIER)
 def register_key(values: dict[str, Any]) -> Any:
     """Register a public key (PEM, base64 SPKI or the raw key as base64url)."""
-    key = approvals.register_key(db.session, _org(), values["public_key"], values["label"])
+    key = approvals.register_key(
+        db.session, acting_organisation(), values["public_key"], values["label"]
+    )
     db.session.commit()
     return key
 
@@ -136,7 +132,12 @@ def register_key(values: dict[str, Any]) -> Any:
 def statement(values: dict[str, Any], report_id: int) -> dict[str, Any]:
     """The statement to sign for this decision; sign its RFC 8785 bytes with the key."""
     return approvals.new_statement(
-        db.session, _org(), report_id, Decision(values["decision"]), values["kid"], values["reason"]
+        db.session,
+        acting_organisation(),
+        report_id,
+        Decision(values["decision"]),
+        values["kid"],
+        values["reason"],
     )
 
 
@@ -150,7 +151,7 @@ def statement(values: dict[str, Any], report_id: int) -> dict[str, Any]:
 def decision(values: dict[str, Any], report_id: int) -> Approval:
     """Record a signed statement: checked word for word and against the key first."""
     approval = approvals.record_decision(
-        db.session, _org(), report_id, values["statement"], values["signature"]
+        db.session, acting_organisation(), report_id, values["statement"], values["signature"]
     )
     db.session.commit()
     return approval

@@ -50,7 +50,8 @@ class ReportStatus(enum.StrEnum):
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"
     REJECTED = "rejected"
-    SUPERSEDED = "superseded"
+    SUPERSEDED = "superseded"  # withdrawn by the HTX, e.g. to correct it
+    REVOKED = "revoked"  # its approval was revoked: its seasons are no longer verified
 
 
 class MrvReport(Base):

@@ -171,6 +171,24 @@ def submit(session: Db, org: Organisation, report_id: int) -> MrvReport:
     return report
 
 
+def withdraw(session: Db, org: Organisation, report_id: int) -> MrvReport:
+    """The HTX takes a report back (to correct its diary after a verifier's request); its
+    seasons can then go into a new report."""
+    report = report_of(session, org.id, report_id)
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW):
+        raise Conflict(_l("A decided report cannot be withdrawn."))
+    if report.status is not ReportStatus.DRAFT:
+        ledger.append(
+            session,
+            "mrv.withdrawn",
+            org.code,
+            f"mrv-{report.id}",
+            {"report": report.id, "digest": report.digest},
+        )
+    report.status = ReportStatus.SUPERSEDED
+    return report
+
+
 def reports_of(session: Db, organisation_id: int) -> list[MrvReport]:
     return list(
         session.scalars(

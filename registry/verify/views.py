@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from registry.accounts.access import kinds_required, principal
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.access import acting_organisation, kinds_required, principal
+from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
 from registry.trace import service as trace
@@ -29,12 +29,6 @@ bp = Blueprint("verify", __name__)
 
 Page = str | tuple[str, int] | Response
 OVERSEERS = (OrgKind.AUTHORITY, OrgKind.COMMUNE_OFFICE)
-
-
-def _org() -> Organisation:
-    org = db.session.get(Organisation, principal().organisation_id)
-    assert org is not None
-    return org
 
 
 @bp.get("/mrv")
@@ -84,7 +78,7 @@ def explanation(code: str) -> str:
 @bp.route("/mrv/reports/new", methods=["GET", "POST"])
 @producer_only
 def new_report() -> Page:
-    org, errors = _org(), {}
+    org, errors = acting_organisation(), {}
     if request.method == "POST":
         try:
             report = reports.create_report(
@@ -138,9 +132,21 @@ def _readable_report(report_id: int) -> MrvReport:
 @bp.post("/mrv/reports/<int:report_id>/submit")
 @producer_only
 def submit(report_id: int) -> Response:
-    reports.submit(db.session, _org(), report_id)
+    reports.submit(db.session, acting_organisation(), report_id)
     db.session.commit()
     flash(_("Report submitted. It now waits for a verifier."), "success")
+    return redirect(url_for("verify.report", report_id=report_id))
+
+
+@bp.post("/mrv/reports/<int:report_id>/withdraw")
+@producer_only
+def withdraw(report_id: int) -> Response:
+    """Take a report back, e.g. to correct the diary as the verifier asked."""
+    reports.withdraw(db.session, acting_organisation(), report_id)
+    db.session.commit()
+    flash(
+        _("Report withdrawn. Correct the diary, then put the seasons in a new report."), "success"
+    )
     return redirect(url_for("verify.report", report_id=report_id))
 
 
@@ -184,10 +190,11 @@ def kg(value: Any, pattern: str = "#,##0") -> str:
 STATUS_LABELS = {
     ReportStatus.DRAFT: _l("draft"),
     ReportStatus.SUBMITTED: _l("submitted, waiting for a verifier"),
-    ReportStatus.UNDER_REVIEW: _l("under review"),
+    ReportStatus.UNDER_REVIEW: _l("correction requested"),
     ReportStatus.APPROVED: _l("approved"),
     ReportStatus.REJECTED: _l("rejected"),
-    ReportStatus.SUPERSEDED: _l("superseded"),
+    ReportStatus.SUPERSEDED: _l("withdrawn"),
+    ReportStatus.REVOKED: _l("approval revoked"),
 }
 
 

@@ -224,3 +224,35 @@ def test_the_shared_checker_verifies_the_published_approvals(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert app.test_client().get("/api/v1/approvals/999").status_code == 404
+
+
+def test_odd_statements_and_padded_signatures_are_refused_not_crashed(farm: Farm, verifier) -> None:
+    org, key, kid = verifier
+    report = submitted(farm)
+    statement = approvals.new_statement(db.session, org, report.id, Decision.APPROVED, kid)
+    signature = signing.sign(statement, key)
+    naive = {**statement, "signed_at": statement["signed_at"].rstrip("Z")}
+    assert refusal(org, report.id, naive, signing.sign(naive, key)).errors
+    listed = {**statement, "type": ["mrv.approval"]}
+    assert refusal(org, report.id, listed, signature).errors
+    assert "signature" in refusal(org, report.id, statement, signature + "AA").errors
+
+
+def test_revoked_reports_free_their_seasons_and_withdrawn_ones_too(farm: Farm, verifier) -> None:
+    org, key, kid = verifier
+    htx, user, _, awd = farm
+    report = submitted(farm)
+    statement = approvals.new_statement(db.session, org, report.id, Decision.APPROVED, kid)
+    approval = approvals.record_decision(
+        db.session, org, report.id, statement, signing.sign(statement, key)
+    )
+    approvals.revoke(db.session, org, approval.id, "Sai số liệu")
+    db.session.commit()
+    assert report.status is ReportStatus.REVOKED
+    again = reports.create_report(db.session, htx, user, *PERIOD, [awd.code])
+    reports.submit(db.session, htx, again.id)
+    approvals.request_correction(db.session, org, farm[1], again.id, "Thiếu ảnh rút nước")
+    reports.withdraw(db.session, htx, again.id)
+    db.session.commit()
+    assert again.status is ReportStatus.SUPERSEDED
+    assert reports.create_report(db.session, htx, user, *PERIOD, [awd.code]).id > again.id
