@@ -405,7 +405,9 @@ def _signed_at(statement: dict[str, Any]) -> datetime | None:
 
 
 def _report(session: Db, report_id: int) -> MrvReport:
-    report = session.get(MrvReport, report_id)
+    """The submitted report, row-locked on PostgreSQL so that two decisions sent at the
+    same moment are recorded one after the other (the second then finds it decided)."""
+    report = session.get(MrvReport, report_id, with_for_update=True)
     if report is None or report.submitted_at is None:
         raise NotFound(_l("No submitted report has this number."))
     return report
