@@ -20,6 +20,7 @@ from registry.accounts.models import Organisation, User
 from registry.db import Db
 from registry.demo.accounts import USERS
 from registry.trace import service as trace
+from registry.trace.models import Season
 from registry.verify import approvals, reports, results, signing
 from registry.verify.models import Decision, MrvReport
 
@@ -33,9 +34,7 @@ REPORTS = (  # (HTX, season type, period, approve now?)
 
 
 def load_mrv(session: Db, key_file: Path) -> int:
-    for org in session.scalars(select(Organisation)):
-        for season in trace.seasons_of(session, org.id):
-            results.compute(session, season)
+    results.compute_many(session, list(session.scalars(select(Season.id))))
     if session.scalar(select(MrvReport.id)):
         return 0
     verifier, authority = _org(session, VERIFIER), _org(session, AUTHORITY)

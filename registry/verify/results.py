@@ -10,6 +10,7 @@ from typing import Any
 
 import rfc8785
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from registry.accounts.models import Organisation
 from registry.db import Db
@@ -33,37 +34,94 @@ class Computation:
     baseline_problems: list[Any] = field(default_factory=list)
 
 
-def baseline_of(session: Db, season: Season) -> Season | None:
-    """The field's 2020 season, the same season type first."""
+def _pick_baseline(season: Season, candidates: list[Season]) -> Season | None:
+    """Of the field's 2020 seasons, the same season type first."""
     if season.is_baseline:
         return None
-    candidates = session.scalars(
-        select(Season).where(Season.field_id == season.field_id, Season.year == BASELINE_YEAR)
-    )
     ranked = sorted(candidates, key=lambda s: s.season_type != season.season_type)
     return ranked[0] if ranked else None
 
 
+def baseline_of(session: Db, season: Season) -> Season | None:
+    """The field's 2020 season, the same season type first."""
+    candidates = session.scalars(
+        select(Season).where(Season.field_id == season.field_id, Season.year == BASELINE_YEAR)
+    )
+    return _pick_baseline(season, list(candidates))
+
+
 def compute(session: Db, season: Season) -> Computation:
     """The season's result, stored anew when its diary or baseline changed since."""
+    latest = latest_result(session, season.id)
+    return _compute(
+        session,
+        season,
+        baseline_of(session, season),
+        latest.inputs_digest if latest else None,
+        latest,
+    )
+
+
+def _compute(
+    session: Db,
+    season: Season,
+    baseline: Season | None,
+    latest_digest: str | None,
+    latest: EmissionResult | None,
+) -> Computation:
     own = derive(season)
-    outcome = Computation(season, own, baseline=baseline_of(session, season))
+    outcome = Computation(season, own, baseline=baseline)
     if not own.ok:
         return outcome
     document: dict[str, Any] = {**own.inputs, "methodology": DEFAULT_ID}
-    if outcome.baseline is not None:
-        base = derive(outcome.baseline)
+    if baseline is not None:
+        base = derive(baseline)
         if base.ok:
             document["baseline"] = base.inputs
         else:
             outcome.baseline_problems = base.problems
     digest = hashlib.sha256(rfc8785.dumps(document)).hexdigest()
-    latest = latest_result(session, season.id)
-    if latest is not None and latest.inputs_digest == digest:
-        outcome.result = latest
+    if latest_digest == digest:
+        outcome.result = latest if latest is not None else latest_result(session, season.id)
         return outcome
     outcome.result = _store(session, season, document, digest, own)
     return outcome
+
+
+def compute_many(session: Db, season_ids: list[int]) -> int:
+    """`compute` for many seasons with a fixed number of queries per batch: seasons, their
+    diaries, their baselines and their latest digests are read in bulk. Returns how many
+    new results were stored. Callers commit (a batch at a time for large runs)."""
+    seasons = list(
+        session.scalars(
+            select(Season)
+            .where(Season.id.in_(season_ids))
+            .options(selectinload(Season.entries), joinedload(Season.field))
+        )
+    )
+    field_ids = {s.field_id for s in seasons}
+    baselines: dict[int, list[Season]] = {}
+    for base in session.scalars(
+        select(Season)
+        .where(Season.field_id.in_(field_ids), Season.year == BASELINE_YEAR)
+        .options(selectinload(Season.entries), joinedload(Season.field))
+    ):
+        baselines.setdefault(base.field_id, []).append(base)
+    newest = _newest_ids().where(EmissionResult.season_id.in_(season_ids))
+    rows = session.execute(
+        select(EmissionResult.season_id, EmissionResult.inputs_digest).where(
+            EmissionResult.id.in_(newest)
+        )
+    )
+    digests: dict[int, str] = {season_id: digest for season_id, digest in rows}
+    stored = 0
+    for season in seasons:
+        known = digests.get(season.id)
+        outcome = _compute(
+            session, season, _pick_baseline(season, baselines.get(season.field_id, [])), known, None
+        )
+        stored += outcome.result is not None and outcome.result.inputs_digest != known
+    return stored
 
 
 def _store(

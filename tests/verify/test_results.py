@@ -96,3 +96,13 @@ def test_aggregates_equal_the_sum_of_their_seasons(farm: Farm) -> None:
         assert row.seasons == 1 and row.total_kg_co2e == pytest.approx(season.total_kg_co2e)
         assert row.reduction_pct == pytest.approx(season.reduction_pct)
     assert results.aggregate(db.session, "province", year=2025) == []
+
+
+def test_computing_many_seasons_at_once_gives_the_same_results(farm: Farm) -> None:
+    _, _, base, awd = farm
+    assert results.compute_many(db.session, [base.id, awd.id]) == 2
+    db.session.commit()
+    assert results.compute_many(db.session, [base.id, awd.id]) == 0  # nothing changed
+    one = results.latest_result(db.session, awd.id)
+    assert one is not None and results.compute(db.session, awd).result is one
+    assert one.reduction_pct is not None and one.reduction_pct > 30
