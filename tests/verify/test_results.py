@@ -83,6 +83,9 @@ def test_a_new_result_is_kept_only_when_the_inputs_change(farm: Farm) -> None:
     assert changed is not None and changed.id != first.id
     assert changed.total_kg_co2e > first.total_kg_co2e
     assert db.session.scalar(select(func.count()).select_from(EmissionResult)) == 2
+    db.session.commit()
+    (row,) = results.aggregate(db.session, "province")  # counts the newest result only
+    assert row.seasons == 1 and row.total_kg_co2e == pytest.approx(changed.total_kg_co2e)
 
 
 def test_aggregates_equal_the_sum_of_their_seasons(farm: Farm) -> None:
