@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench
+.PHONY: install demo test lint translations extract clean bench bench-mrv
 
 install: $(VENV)/.installed $(MO)
 
@@ -47,3 +47,8 @@ clean:
 # Transparency-log benchmark on PostgreSQL (BENCH_DATABASE_URL; its schema is rebuilt).
 bench: install
 	$(BIN)/python bench/ledger_bench.py
+
+# MRV benchmark: calculator, results from diaries, province reports (BENCH_DATABASE_URL,
+# default database registry_bench_mrv; its schema is rebuilt).
+bench-mrv: install
+	$(BIN)/python bench/mrv_bench.py

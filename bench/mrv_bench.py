@@ -1,0 +1,2148 @@
+"""MRV benchmark (DESIGN.md §10, target in §9): the emissions calculator, season results
+computed from farm diaries, and the province reports, on PostgreSQL.
+
+    .venv/bin/python bench/mrv_bench.py          # 100 k inputs, 100 k seasons, 1 M results
+    .venv/bin/python bench/mrv_bench.py --quick  # 10 k inputs, 10 k seasons, 100 k results
+
+The database named by BENCH_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/registry_bench_mrv) is created if missing and its
+`public` schema is DROPPED and rebuilt with the app's Alembic migrations on every run.
+Progress goes to stderr; the table goes to stdout and, as JSON, to
+bench/results/mrv-<date>.json. See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import cProfile
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import rfc8785
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import delete, event, exists, func, insert, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from registry import create_app
+from registry.accounts import service as accounts
+from registry.accounts.models import Organisation, OrgKind, Role
+from registry.db import db, utcnow
+from registry.places import PROVINCES
+from registry.trace.models import (
+    Crop,
+    DiaryEntry,
+    DiaryKind,
+    Field,
+    Season,
+    SeasonStatus,
+    SeasonType,
+)
+from registry.trace.schemas import DIARY_DATA
+from registry.verify import results
+from registry.verify.calc_schema import calc_from_json, load_input
+from registry.verify.calculator import CalcInput, OrganicAmendment, calculate
+from registry.verify.inputs import Derivation, derive
+from registry.verify.methodology import DEFAULT_ID, Methodology, load_methodology
+from registry.verify.models import EmissionResult
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_mrv"
+TARGET_S = 60.0  # DESIGN §9: "in seconds, not minutes", read literally as under a minute
+RESULTS = Path(__file__).resolve().parent / "results"
+BASELINE_YEAR = results.BASELINE_YEAR
+YEARS = tuple(range(2026, 2031))
+REPORT_YEAR = 2028  # the year filter of the "one year" aggregates
+GROUPINGS = ("organisation", "commune", "province")
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+DX, HT, TD, VM = SeasonType.DONG_XUAN, SeasonType.HE_THU, SeasonType.THU_DONG, SeasonType.VU_MUA
+
+
+# ---------------------------------------------------------------- helpers
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Stats:
+    """Latencies in milliseconds."""
+
+    samples: list[float]
+
+    @classmethod
+    def of(cls, samples_ns: list[int]) -> Stats:
+        return cls(sorted(s / 1e6 for s in samples_ns))
+
+    def pct(self, p: float) -> float:
+        """Nearest-rank percentile."""
+        rank = max(1, math.ceil(p / 100 * len(self.samples)))
+        return self.samples[rank - 1]
+
+    def triple(self, digits: int = 2) -> str:
+        return f"{self.pct(50):.{digits}f}/{self.pct(95):.{digits}f}/{self.samples[-1]:.{digits}f}"
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "n": len(self.samples),
+            "p50_ms": round(self.pct(50), 4),
+            "p95_ms": round(self.pct(95), 4),
+            "max_ms": round(self.samples[-1], 4),
+            "mean_ms": round(sum(self.samples) / len(self.samples), 4),
+        }
+
+
+def timed(call: Callable[..., Any], *args: Any) -> tuple[int, Any]:
+    """Nanoseconds taken by ``call(*args)``, and its result."""
+    start = time.perf_counter_ns()
+    result = call(*args)
+    return time.perf_counter_ns() - start, result
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def close(a: float | None, b: float | None, rel: float = 1e-9) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-9)
+
+
+def same_document(a: Any, b: Any) -> bool:
+    """JSON-like equality with float tolerance (sums may be taken in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_document(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_document(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return close(float(a), float(b))
+    return bool(a == b)
+
+
+# ---------------------------------------------------------------- database and app
+def sqlalchemy_url(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return ("postgresql+psycopg" if scheme.startswith("postgres") else scheme) + "://" + rest
+
+
+def libpq_url(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def fresh_database(url: str) -> str:
+    """Create the database if missing and empty its public schema; returns the PG version."""
+    name = make_url(sqlalchemy_url(url)).database
+    if not name:
+        raise SystemExit(f"no database name in {url}")
+    if name == "test":
+        raise SystemExit("refusing to rebuild the `test` database (the test suite uses it)")
+    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            log(f"created database {name}")
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def admin(url: str, *statements: str) -> None:
+    """Statements outside a transaction (VACUUM, CREATE INDEX, DROP INDEX)."""
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]  # our own literal SQL
+
+
+def server_settings(url: str) -> dict[str, str]:
+    names = (
+        "shared_buffers",
+        "work_mem",
+        "effective_cache_size",
+        "max_parallel_workers_per_gather",
+        "jit",
+        "random_page_cost",
+    )
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        return {n: str(conn.execute(f"SHOW {n}").fetchone()[0]) for n in names}  # type: ignore[index]
+
+
+def table_sizes(url: str, tables: Iterable[str]) -> dict[str, str]:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        return {
+            t: str(
+                conn.execute(
+                    "SELECT pg_size_pretty(pg_table_size(%s)) || ' + ' "
+                    "|| pg_size_pretty(pg_indexes_size(%s)) || ' idx'",
+                    (t, t),
+                ).fetchone()[0]  # type: ignore[index]
+            )
+            for t in tables
+        }
+
+
+def checkout() -> str:
+    """The commit measured, and whether registry/ had uncommitted changes (read-only git)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "registry"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (f" + {len(dirty)} uncommitted files in registry/" if dirty else "")
+
+
+def make_app(url: str, folder: Path) -> Flask:
+    os.environ["REGISTRY_INSTANCE"] = str(folder)  # nothing is written into the checkout
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-not-secret",
+            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
+            "KEYS_DIR": str(folder / "keys"),
+            "LOG_ORIGIN": "bench.phatthaithap.vn/log",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def set_sequences(engine: Engine, tables: Iterable[str]) -> None:
+    """Ids were given explicitly in the bulk inserts: move each serial past them."""
+    with engine.begin() as conn:
+        for t in tables:
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {t}), false)"
+                )
+            )
+
+
+def bulk(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """One Core executemany (SQLAlchemy batches it into multi-row INSERTs)."""
+    if rows:
+        conn.execute(insert(table), rows)
+        rows.clear()
+
+
+# ---------------------------------------------------------------- geography
+MEKONG = (
+    "An Giang",
+    "Cà Mau",
+    "Cần Thơ",
+    "Đồng Tháp",
+    "Vĩnh Long",
+    "Tây Ninh",
+    "Thành phố Hồ Chí Minh",
+)
+RED_RIVER = ("Hà Nội", "Hải Phòng", "Hưng Yên", "Ninh Bình", "Bắc Ninh", "Phú Thọ", "Thái Nguyên")
+NORTH_HILLS = (
+    "Cao Bằng",
+    "Điện Biên",
+    "Lai Châu",
+    "Lạng Sơn",
+    "Lào Cai",
+    "Sơn La",
+    "Tuyên Quang",
+    "Quảng Ninh",
+)
+
+
+def region_of(province: str) -> str:
+    if province in MEKONG:
+        return "mekong"
+    if province in RED_RIVER or province in NORTH_HILLS:
+        return "north"
+    return "central"
+
+
+def weight_of(province: str) -> int:
+    """Rice area, roughly: the Mekong delta first, then the Red River delta."""
+    return 6 if province in MEKONG else 3 if province in RED_RIVER else 1
+
+
+LATITUDE = {"mekong": 10.1, "north": 21.0, "central": 15.8}
+FIRST = (  # syllables of commune names; split in geography()
+    "An Bình Hòa Long Mỹ Phú Tân Thạnh Vĩnh Phước Hưng Đông Tây Nam Bắc Thanh Yên Quang "
+    "Hồng Đại Minh Trung Thuận Lộc Hiệp Khánh Gia Kim Ngọc Xuân Hải Sơn Thái Định Cẩm Đức "
+    "Hương Lạc Nghĩa Phong Quế Tam Thống Trường Văn Việt Vạn Tiên Châu Hà"
+)
+SECOND = (  # syllables of commune names; split in geography()
+    "Phú Bình Hòa Long Thạnh Hưng Lợi Thành Hiệp Mỹ Khánh Lộc Sơn Lâm Thịnh Điền Định Tiến "
+    "Xuân Đức An Tân Phước Trung Đông Tây Nam Bắc Hải Giang Hà Thủy Phong Quang Vinh Yên "
+    "Thọ Lạc Cường Thuận"
+)
+
+
+@dataclass
+class Geography:
+    communes: dict[str, list[str]]  # province -> commune names (unique within the province)
+    duplicated: int  # communes that share their name with a commune of another province
+
+    @property
+    def pairs(self) -> int:
+        return sum(len(c) for c in self.communes.values())
+
+
+def geography(rng: random.Random, n_communes: int, dup_share: float = 0.05) -> Geography:
+    """~n communes over the 34 provinces by rice area; names are unique within a province
+    and, for ``dup_share`` of them, repeat the name of a commune in another province (as
+    "Xã Tân Phú" does across Vietnam)."""
+    stems = [f"{a} {b}" for a in FIRST.split() for b in SECOND.split() if a != b]
+    names = [f"Xã {s}" for s in stems] + [f"Phường {s}" for s in stems]
+    rng.shuffle(names)
+    total = sum(weight_of(p) for p in PROVINCES)
+    communes: dict[str, list[str]] = {}
+    used: list[tuple[str, str]] = []
+    pool = iter(names)
+    duplicated = 0
+    for province in PROVINCES:
+        count = max(5, round(n_communes * weight_of(province) / total))
+        mine: list[str] = []
+        while len(mine) < count:
+            if used and rng.random() < dup_share:
+                other, name = rng.choice(used)
+                if other == province or name in mine:
+                    continue
+                duplicated += 1
+            else:
+                name = next(pool)
+            mine.append(name)
+        communes[province] = mine
+        used.extend((province, n) for n in mine)
+    return Geography(communes, duplicated)
+
+
+def square(lon: float, lat: float, area_ha: float) -> dict[str, Any]:
+    half = math.sqrt(area_ha * 10_000) / 2
+    dlat = half / 111_320
+    dlon = half / (111_320 * math.cos(math.radians(lat)))
+    w, e, s, n = (round(v, 6) for v in (lon - dlon, lon + dlon, lat - dlat, lat + dlat))
+    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+
+
+# ---------------------------------------------------------------- seasons and diaries
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    season_type: SeasonType
+    sow_month: int
+    sow_day: int
+    year_offset: int  # Đông Xuân is sown in the year before the season's year
+    window: int  # sowing spread over this many days
+    days: tuple[int, int]
+    yield_kg_ha: tuple[int, int]
+
+
+CALENDARS: dict[str, tuple[Calendar, ...]] = {
+    "mekong": (
+        Calendar(DX, 11, 20, -1, 30, (90, 100), (6800, 8200)),
+        Calendar(HT, 4, 5, 0, 30, (88, 98), (5200, 6400)),
+        Calendar(TD, 8, 1, 0, 30, (90, 100), (4800, 5900)),
+    ),
+    "north": (
+        Calendar(DX, 1, 20, 0, 30, (115, 130), (6000, 7200)),
+        Calendar(VM, 6, 20, 0, 25, (100, 112), (5300, 6300)),
+    ),
+    "central": (
+        Calendar(DX, 12, 15, -1, 30, (105, 120), (6200, 7400)),
+        Calendar(HT, 5, 1, 0, 25, (90, 100), (5000, 6200)),
+    ),
+}
+
+W, F, A, S = DiaryKind.WATER, DiaryKind.FERTILISER, DiaryKind.AMENDMENT, DiaryKind.STRAW
+AFTER_HARVEST = {
+    True: (("burned", 65), ("incorporated", 20), ("removed", 15)),
+    False: (
+        ("burned", 8),
+        ("mushroom", 25),
+        ("removed", 35),
+        ("incorporated", 20),
+        ("composted", 12),
+    ),
+}
+DRAINAGES = {True: (75, 20, 5, 0), False: (20, 15, 25, 40)}  # weights of 0, 1, 2, 3 drainages
+
+
+@dataclass(slots=True)
+class Entry:
+    id: int
+    on: date
+    kind: DiaryKind
+    data: dict[str, Any]
+    supersedes: int | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """One season as the generator made it: its diary and the input derive() should find."""
+
+    season_type: SeasonType
+    year: int
+    sowing: date
+    harvest: date | None
+    harvested_kg: float | None
+    entries: list[Entry]
+    inputs: dict[str, Any] | None  # None: the season is still open (no number expected)
+
+
+class Ids:
+    def __init__(self, start: int = 1) -> None:
+        self.next = start
+
+    def __call__(self) -> int:
+        value = self.next
+        self.next += 1
+        return value
+
+
+def plan_season(
+    rng: random.Random,
+    cal: Calendar,
+    year: int,
+    area: float,
+    ids: Ids,
+    *,
+    open_share: float = 0.0,
+    correction_share: float = 0.0,
+) -> Plan:
+    """A realistic season and its farm diary (~9 entries), in date order."""
+    baseline = year == BASELINE_YEAR
+    sowing = date(year + cal.year_offset, cal.sow_month, cal.sow_day) + timedelta(
+        days=rng.randrange(cal.window)
+    )
+    days = rng.randint(*cal.days)
+    raw: list[tuple[int, DiaryKind, dict[str, Any]]] = []
+
+    def add(offset: int, kind: DiaryKind, data: dict[str, Any]) -> None:
+        raw.append((offset, kind, data))
+
+    long_flood = rng.random() < 0.12
+    add(-rng.randint(35, 60) if long_flood else -rng.randint(2, 6), W, _water("flooding"))
+    if rng.random() < (0.55 if baseline else 0.30):
+        before = rng.randint(5, 25) if rng.random() < 0.6 else rng.randint(35, 70)
+        add(-before, A, {"material": "straw", "t_ha": round(rng.uniform(2, 5), 1)})
+    if rng.random() < (0.03 if baseline else 0.12):
+        add(-rng.randint(3, 10), A, {"material": "compost", "t_ha": round(rng.uniform(1, 3), 1)})
+    if rng.random() < 0.06:
+        add(
+            -rng.randint(7, 20),
+            A,
+            {"material": "farmyard_manure", "t_ha": round(rng.uniform(3, 8), 1)},
+        )
+    if rng.random() < 0.03:
+        add(
+            -rng.randint(20, 40),
+            A,
+            {"material": "green_manure", "t_ha": round(rng.uniform(5, 12), 1)},
+        )
+    if rng.random() < 0.35:
+        litres = round(rng.uniform(10, 20) * area, 1)
+        add(
+            -rng.randint(1, 3),
+            DiaryKind.ENERGY,
+            {"source": "diesel", "amount": litres, "purpose": "land_preparation"},
+        )
+    if not baseline and rng.random() < 0.15:
+        add(
+            -rng.randint(1, 5),
+            F,
+            _fertiliser("Phân hữu cơ vi sinh", 2.5, rng.uniform(400, 1000) * area, organic=True),
+        )
+    npk = rng.uniform(110, 180) if baseline else rng.uniform(80, 150)
+    add(rng.randint(1, 3), F, _fertiliser("NPK 20-20-15", 20.0, npk * area))
+    urea = rng.uniform(200, 280) if baseline else rng.uniform(130, 200)
+    shares = (0.45, 0.55) if rng.random() < 0.6 else (0.3, 0.4, 0.3)
+    for day, share in zip(
+        (rng.randint(12, 18), rng.randint(35, 45), rng.randint(55, 62)), shares, strict=False
+    ):
+        add(day, F, _fertiliser("Urê Phú Mỹ", 46.0, urea * share * area, urea=True))
+    drainages = rng.choices((0, 1, 2, 3), weights=DRAINAGES[baseline])[0]
+    for start in sorted(rng.sample((18, 30, 42, 54), drainages)):
+        end = sowing + timedelta(days=start + rng.randint(5, 9))
+        add(start, W, _water("drainage", end))
+    if rng.random() < 0.7:
+        add(
+            rng.randint(40, 60),
+            DiaryKind.PESTICIDE,
+            {
+                "product": "Beam 75WP",
+                "active_ingredient": "Tricyclazole",
+                "amount": round(0.3 * area, 2),
+                "unit": "kg",
+            },
+        )
+    if rng.random() < 0.1:
+        add(
+            rng.randint(20, 50),
+            DiaryKind.NOTE,
+            {"text": "Lúa đẻ nhánh tốt, ruộng khô nứt chân chim."},
+        )
+
+    harvested: float | None = None
+    still_open = rng.random() < open_share
+    if not still_open:
+        gain = 1.0 if baseline else 1.05
+        harvested = float(round(rng.uniform(*cal.yield_kg_ha) * gain * area))
+        moisture = round(rng.uniform(18, 26), 1)
+        add(days, DiaryKind.HARVEST, {"kg": harvested, "moisture_pct": moisture})
+        practice = rng.choices(*zip(*AFTER_HARVEST[baseline], strict=True))[0]
+        add(
+            days + rng.randint(1, 5),
+            S,
+            {"practice": practice, "tonnes": round(harvested / 1000 * 0.9, 1)},
+        )
+
+    entries: list[Entry] = []
+    for offset, kind, data in sorted(raw, key=lambda r: r[0]):
+        on = sowing + timedelta(days=offset)
+        if kind is DiaryKind.HARVEST and rng.random() < correction_share:
+            # a typing error (ten times the kg), corrected the same day by a superseding entry
+            wrong = Entry(ids(), on, kind, {**data, "kg": data["kg"] * 10})
+            entries.append(wrong)
+            entries.append(Entry(ids(), on, kind, data, wrong.id, "Nhập nhầm số kg"))
+            continue
+        entries.append(Entry(ids(), on, kind, data))
+    harvest = sowing + timedelta(days=days) if harvested is not None else None
+    plan = Plan(cal.season_type, year, sowing, harvest, harvested, entries, None)
+    if harvested is not None:
+        plan.inputs = expected_inputs(plan, area)
+    return plan
+
+
+def _water(event: str, end: date | None = None) -> dict[str, Any]:
+    return {"event": event, "end_date": end.isoformat() if end else None}
+
+
+def _fertiliser(
+    product: str, n_pct: float, kg: float, *, organic: bool = False, urea: bool = False
+) -> dict[str, Any]:
+    """The entry's data as DiaryEntryIn stores it (every field present)."""
+    return {
+        "product": product,
+        "n_pct": n_pct,
+        "kg": round(kg, 1),
+        "organic": organic,
+        "urea": urea,
+    }
+
+
+def expected_inputs(plan: Plan, area: float) -> dict[str, Any]:
+    """The calculator input the generator meant, worked out from its own choices (written
+    independently of registry.verify.inputs, so the comparison checks derive())."""
+    replaced = {e.supersedes for e in plan.entries if e.supersedes}
+    current = [e for e in plan.entries if e.id not in replaced]
+    drains = sum(1 for e in current if e.kind is W and e.data["event"] == "drainage")
+    long_flood = any(
+        e.kind is W and e.data["event"] == "flooding" and (plan.sowing - e.on).days > 30
+        for e in current
+    )
+    organic: dict[str, float] = defaultdict(float)
+    synthetic = organic_n = urea = burned = 0.0
+    for e in current:
+        if e.kind is A:
+            kind = e.data["material"]
+            if kind == "straw":
+                kind = "straw_long" if (plan.sowing - e.on).days > 30 else "straw_short"
+            organic[kind] += e.data["t_ha"]
+        elif e.kind is F:
+            n = e.data["kg"] * e.data["n_pct"] / 100
+            if e.data["organic"]:
+                organic_n += n
+            else:
+                synthetic += n
+            if e.data["urea"]:
+                urea += e.data["kg"]
+        elif e.kind is S and e.data["practice"] == "burned":
+            burned += e.data["tonnes"]
+    assert plan.harvest is not None and plan.harvested_kg is not None
+    return {
+        "cultivation_days": (plan.harvest - plan.sowing).days,
+        "yield_kg": plan.harvested_kg,
+        "water_regime": ("continuous", "single_drainage", "multiple_drainage")[min(drains, 2)],
+        "preseason": "flooded_long" if long_flood else "nonflooded_short",
+        "organic": [{"kind": k, "t_ha": v} for k, v in sorted(organic.items())],
+        "synthetic_n_kg": synthetic,
+        "organic_n_kg": organic_n,
+        "urea_kg": urea,
+        "straw_burned_t": burned,
+        "area_ha": area,
+    }
+
+
+def document(own: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
+    """The calculator document results.compute() builds."""
+    doc: dict[str, Any] = {**own, "methodology": DEFAULT_ID}
+    if baseline is not None:
+        doc["baseline"] = baseline
+    return doc
+
+
+def calc_input(doc: dict[str, Any], parent: CalcInput | None = None) -> CalcInput:
+    """A document as a CalcInput without marshmallow (load_input() gives the same, checked)."""
+    inherit = {
+        name: doc.get(name) if doc.get(name) is not None else getattr(parent, name, default)
+        for name, default in (
+            ("methodology", DEFAULT_ID),
+            ("gwp", "AR5"),
+            ("region", "south_east_asia"),
+        )
+    }
+    season = CalcInput(
+        area_ha=float(doc["area_ha"]),
+        cultivation_days=int(doc["cultivation_days"]),
+        water_regime=doc["water_regime"],
+        preseason=doc["preseason"],
+        yield_kg=float(doc["yield_kg"]),
+        organic=tuple(
+            OrganicAmendment(o["kind"], float(o["t_ha"])) for o in doc.get("organic", ())
+        ),
+        synthetic_n_kg=float(doc.get("synthetic_n_kg", 0.0)),
+        organic_n_kg=float(doc.get("organic_n_kg", 0.0)),
+        urea_kg=float(doc.get("urea_kg", 0.0)),
+        straw_burned_t=float(doc.get("straw_burned_t", 0.0)),
+        **inherit,
+    )
+    base = doc.get("baseline")
+    if base is None:
+        return season
+    return CalcInput(**{**_fields(season), "baseline": calc_input(base, season)})
+
+
+def _fields(value: CalcInput) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in CalcInput.__slots__}  # type: ignore[attr-defined]
+
+
+def area_of(rng: random.Random) -> float:
+    """Smallholder plots: 0.3-3 ha, most under 1.5 ha."""
+    return round(min(3.0, max(0.3, rng.lognormvariate(math.log(0.9), 0.5))), 2)
+
+
+# ---------------------------------------------------------------- 1. calculator
+API_VARIANTS = (  # what API users may send that diaries never produce
+    {"water_regime": "rainfed_regular"},
+    {"water_regime": "rainfed_drought"},
+    {"water_regime": "deep_water"},
+    {"water_regime": "upland"},
+    {"preseason": "nonflooded_long"},
+    {"preseason": "nonflooded_over_year"},
+    {"gwp": "AR6"},
+    {"region": "global"},
+)
+
+
+def calculator_documents(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Varied §10 documents as diaries give them (95 % with the field's 2020 baseline),
+    plus 10 % with the water regimes, pre-seasons, GWP sets and regions only the API sends."""
+    docs: list[dict[str, Any]] = []
+    ids = Ids()
+    provinces = list(PROVINCES)
+    weights = [weight_of(p) for p in provinces]
+    while len(docs) < count:
+        region = region_of(rng.choices(provinces, weights=weights)[0])
+        cal = rng.choice(CALENDARS[region])
+        area = area_of(rng)
+        base = plan_season(rng, CALENDARS[region][0], BASELINE_YEAR, area, ids)
+        own = plan_season(rng, cal, rng.choice(YEARS), area, ids)
+        assert own.inputs is not None and base.inputs is not None
+        doc = document(own.inputs, base.inputs if rng.random() < 0.95 else None)
+        if rng.random() < 0.10:
+            doc.update(rng.choice(API_VARIANTS))
+        docs.append(doc)
+    return docs
+
+
+@dataclass
+class CalcResultRow:
+    name: str
+    seconds: float
+    count: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    @property
+    def us(self) -> float:
+        return self.seconds * 1e6 / self.count if self.count else 0.0
+
+
+def bench_calculator(args: argparse.Namespace, m: Methodology) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    log(f"1. calculator: generating {args.calc:,} varied documents")
+    docs = calculator_documents(rng, args.calc)
+    inputs = [calc_input(d) for d in docs]
+    every = max(1, len(docs) // args.check)
+    for doc, made in zip(docs[::every], inputs[::every], strict=True):
+        if load_input(doc) != made:
+            raise SystemExit(f"calc_input differs from load_input for {doc}")
+
+    rows: list[CalcResultRow] = []
+
+    def run(name: str, call: Callable[[Any], Any], items: Sequence[Any]) -> None:
+        start = time.perf_counter()
+        for item in items:
+            call(item)
+        rows.append(CalcResultRow(name, time.perf_counter() - start, len(items)))
+        log(f"  {name}: {rows[-1].rate:,.0f} seasons/s")
+
+    run("calculate() (pure)", lambda i: calculate(i, m), inputs)
+    run("calculate().to_json()", lambda i: calculate(i, m).to_json(), inputs)
+    run("load_input() (validation only)", load_input, docs)
+    run("calc_from_json() (validation + calc + JSON)", calc_from_json, docs)
+
+    checked = 0
+    for doc, made in zip(docs[::every], inputs[::every], strict=True):
+        if calc_from_json(doc) != calculate(made, m).to_json():
+            raise SystemExit(f"calc_from_json and calculate differ for {doc}")
+        checked += 1
+
+    profile = ""
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for doc in docs[: args.profile]:
+            calc_from_json(doc)
+        profiler.disable()
+        profile = top_functions(profiler, 14)
+
+    regimes: dict[str, int] = defaultdict(int)
+    for d in docs:
+        regimes[d["water_regime"]] += 1
+    pure = rows[0].seconds
+    return {
+        "documents": len(docs),
+        "with_baseline": sum(1 for d in docs if "baseline" in d),
+        "with_organic": sum(1 for d in docs if d["organic"]),
+        "with_burning": sum(1 for d in docs if d["straw_burned_t"]),
+        "water_regimes": dict(sorted(regimes.items(), key=lambda kv: -kv[1])),
+        "rows": [
+            {
+                "name": r.name,
+                "seconds": round(r.seconds, 3),
+                "seasons_per_s": round(r.rate, 1),
+                "us_per_season": round(r.us, 2),
+                "ratio_to_pure": round(r.seconds / pure, 2),
+            }
+            for r in rows
+        ],
+        "checked": checked,
+        "profile": profile,
+    }
+
+
+def top_functions(profiler: cProfile.Profile, count: int) -> str:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(count)
+    lines = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(lines[start:]).replace(str(Path.cwd()) + "/", "")
+
+
+# ---------------------------------------------------------------- 2. results.compute()
+@dataclass
+class Farm:
+    """What the season generator made, for the checks."""
+
+    seasons: list[int] = field(default_factory=list)  # every season id, in order
+    expected: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # id -> document
+    baseline_seasons: int = 0
+    open_seasons: int = 0
+    corrected: int = 0
+    fields: int = 0
+    entries: int = 0
+
+
+def build_farms(app: Flask, args: argparse.Namespace, geo: Geography) -> tuple[Farm, float]:
+    """Fields with a 2020 baseline and 2026 seasons, bulk-inserted with SQLAlchemy Core."""
+    rng = random.Random(args.seed + 2)
+    with app.app_context():
+        org = accounts.create_organisation(
+            db.session,
+            code="HTX-BENCH",
+            name="HTX Nông nghiệp Bench",
+            kind=OrgKind.PRODUCER,
+            province="Cần Thơ",
+            commune=geo.communes["Cần Thơ"][0],
+        )
+        user = accounts.create_user(
+            db.session,
+            organisation=org,
+            email="bench@htx-bench.vn",
+            name="Bench",
+            password="bench-not-secret",
+            roles=(Role.STAFF,),
+        )
+        db.session.commit()
+        org_id, user_id = org.id, user.id
+        engine = db.engine
+
+    farm = Farm()
+    provinces = list(geo.communes)
+    weights = [weight_of(p) for p in provinces]
+    field_rows: list[dict[str, Any]] = []
+    season_rows: list[dict[str, Any]] = []
+    entry_rows: list[dict[str, Any]] = []
+    field_ids, season_ids, entry_ids = Ids(), Ids(), Ids()
+    start, next_log = time.perf_counter(), 20_000
+    with engine.connect() as conn:
+        while len(farm.seasons) < args.seasons:
+            province = rng.choices(provinces, weights=weights)[0]
+            region = region_of(province)
+            cals = CALENDARS[region]
+            area = area_of(rng)
+            fid = field_ids()
+            farm.fields += 1
+            field_rows.append(field_row(rng, fid, org_id, f"F{fid:06d}", province, geo, area))
+            plans: list[Plan] = []
+            if rng.random() < 0.95:  # 5 % joined without records of their 2020 practice
+                full = rng.random() < 0.4
+                plans += [
+                    plan_season(rng, c, BASELINE_YEAR, area, entry_ids)
+                    for c in (cals if full else cals[:1])
+                ]
+            plans += [
+                plan_season(rng, c, 2026, area, entry_ids, open_share=0.02, correction_share=0.02)
+                for c in cals
+            ]
+            baselines = {p.season_type: p for p in plans if p.year == BASELINE_YEAR}
+            for plan in plans:
+                if len(farm.seasons) >= args.seasons:
+                    break
+                sid = season_ids()
+                season_rows.append(season_row(sid, fid, f"F{fid:06d}", plan))
+                for e in plan.entries:
+                    entry_rows.append(entry_row(e, sid, user_id))
+                farm.seasons.append(sid)
+                farm.entries += len(plan.entries)
+                farm.corrected += any(e.supersedes for e in plan.entries)
+                if plan.year == BASELINE_YEAR:
+                    farm.baseline_seasons += 1
+                if plan.inputs is None:
+                    farm.open_seasons += 1
+                    farm.expected[sid] = None
+                    continue
+                base = None
+                if plan.year != BASELINE_YEAR and baselines:
+                    chosen = baselines.get(plan.season_type) or baselines[cals[0].season_type]
+                    base = chosen.inputs
+                farm.expected[sid] = document(plan.inputs, base)
+            if len(entry_rows) >= 20_000 or len(farm.seasons) >= args.seasons:
+                bulk(conn, Field.__table__, field_rows)
+                bulk(conn, Season.__table__, season_rows)
+                bulk(conn, DiaryEntry.__table__, entry_rows)
+                conn.commit()
+                if len(farm.seasons) >= next_log:
+                    log(f"  {len(farm.seasons):,} seasons, {farm.entries:,} diary entries")
+                    next_log += 20_000
+    seconds = time.perf_counter() - start
+    set_sequences(engine, ("fields", "seasons", "diary_entries"))
+    return farm, seconds
+
+
+def field_row(
+    rng: random.Random, fid: int, org_id: int, code: str, province: str, geo: Geography, area: float
+) -> dict[str, Any]:
+    lat = LATITUDE[region_of(province)] + rng.uniform(-0.8, 0.8)
+    lon = 105.6 + rng.uniform(-0.8, 0.8)
+    return {
+        "id": fid,
+        "organisation_id": org_id,
+        "code": code,
+        "planting_area_code": None,
+        "name": f"Ruộng số {fid}",
+        "area_ha": area,
+        "province": province,
+        "commune": rng.choice(geo.communes[province]),
+        "household": "Hộ nông dân thành viên",
+        "geometry": square(lon, lat, area),
+        "drawn_area_ha": round(area * rng.uniform(0.97, 1.03), 4),
+        "created_at": NOW,
+        "log_index": -1,
+    }
+
+
+def season_row(sid: int, fid: int, field_code: str, plan: Plan) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "field_id": fid,
+        "code": f"{field_code}-{plan.year}-{plan.season_type.short}",
+        "crop": Crop.RICE,
+        "season_type": plan.season_type,
+        "year": plan.year,
+        "sowing_date": plan.sowing,
+        "harvest_date": plan.harvest,
+        "harvested_kg": plan.harvested_kg,
+        "status": SeasonStatus.HARVESTED if plan.harvest else SeasonStatus.OPEN,
+        "created_at": NOW,
+    }
+
+
+def entry_row(e: Entry, season_id: int, user_id: int) -> dict[str, Any]:
+    content = {"season": season_id, "kind": e.kind.value, "date": e.on.isoformat(), "data": e.data}
+    return {
+        "id": e.id,
+        "season_id": season_id,
+        "kind": e.kind,
+        "date": e.on,
+        "data": e.data,
+        "evidence": [],
+        "supersedes_id": e.supersedes,
+        "reason": e.reason,
+        "digest": hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
+        "recorded_by_id": user_id,
+        "recorded_at": NOW,
+        "log_index": -1,  # not logged: the bench measures the MRV side only
+    }
+
+
+@dataclass
+class Pass:
+    name: str
+    seasons: int = 0
+    seconds: float = 0.0
+    load_s: float = 0.0
+    commit_s: float = 0.0
+    latency: Stats | None = None
+    stored: int = 0
+    no_number: int = 0
+    with_baseline: int = 0
+    new_rows: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.seasons / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seasons": self.seasons,
+            "seconds": round(self.seconds, 3),
+            "seasons_per_s": round(self.rate, 1),
+            "batch_load_s": round(self.load_s, 3),
+            "commit_s": round(self.commit_s, 3),
+            "compute_latency": self.latency.as_dict() if self.latency else None,
+            "with_result": self.stored,
+            "no_number": self.no_number,
+            "with_baseline": self.with_baseline,
+            "new_rows": self.new_rows,
+        }
+
+
+def result_count(ids: Sequence[int] | None = None) -> int:
+    query = select(func.count(EmissionResult.id))
+    if ids is not None:
+        query = query.where(EmissionResult.season_id.between(min(ids), max(ids)))
+    return int(db.session.scalar(query) or 0)
+
+
+def compute_pass(
+    app: Flask,
+    name: str,
+    ids: Sequence[int],
+    batch: int,
+    *,
+    eager: bool = False,
+    profiler: cProfile.Profile | None = None,
+) -> Pass:
+    """results.compute() for every season, `batch` seasons per transaction, as a batch job
+    (or a page listing an HTX's seasons) calls it."""
+    out = Pass(name)
+    samples: list[int] = []
+    with app.app_context():
+        before = result_count(ids)
+        db.session.rollback()
+        start = time.perf_counter()
+        for n, chunk in enumerate(chunks(ids, batch)):
+            t0 = time.perf_counter()
+            query = select(Season).where(Season.id.in_(chunk)).order_by(Season.id)
+            if eager:
+                query = query.options(joinedload(Season.field), selectinload(Season.entries))
+            seasons = db.session.scalars(query).all()
+            if eager:  # the fields' 2020 seasons with their diaries, for baseline_of()
+                db.session.scalars(
+                    select(Season)
+                    .where(
+                        Season.field_id.in_({s.field_id for s in seasons}),
+                        Season.year == BASELINE_YEAR,
+                    )
+                    .options(selectinload(Season.entries))
+                ).all()
+            out.load_s += time.perf_counter() - t0
+            if profiler:
+                profiler.enable()
+            for season in seasons:
+                elapsed, outcome = timed(results.compute, db.session, season)
+                samples.append(elapsed)
+                if outcome.result is None:
+                    out.no_number += 1
+                else:
+                    out.stored += 1
+                    out.with_baseline += outcome.result.baseline_total_kg_co2e is not None
+            t1 = time.perf_counter()
+            db.session.commit()
+            if profiler:
+                profiler.disable()
+            out.commit_s += time.perf_counter() - t1
+            if (n + 1) % 20 == 0:
+                done = min((n + 1) * batch, len(ids))
+                log(
+                    f"  {name}: {done:,}/{len(ids):,} "
+                    f"({done / (time.perf_counter() - start):,.0f}/s)"
+                )
+        out.seconds = time.perf_counter() - start
+        out.seasons = len(ids)
+        out.latency = Stats.of(samples)
+        out.new_rows = result_count(ids) - before
+        db.session.rollback()
+    return out
+
+
+def drop_results(app: Flask, ids: Sequence[int]) -> None:
+    with app.app_context():
+        db.session.execute(
+            delete(EmissionResult).where(EmissionResult.season_id.between(min(ids), max(ids)))
+        )
+        db.session.commit()
+
+
+def batched_pass(app: Flask, name: str, ids: Sequence[int], batch: int, m: Methodology) -> Pass:
+    """A PROTOTYPE of a batched compute, in the bench and not in the app, to measure what
+    one would buy: the same derive(), baseline rule, digest, calculator and rows as
+    results.compute(), but per batch one query for the seasons with their fields and
+    diaries, one for the fields' 2020 seasons with theirs, one for the newest digests, no
+    marshmallow for the app's own document, and one executemany INSERT."""
+    out = Pass(name)
+    samples: list[int] = []
+    newer = aliased(EmissionResult)
+    with app.app_context():
+        before = result_count(ids)
+        db.session.rollback()
+        start = time.perf_counter()
+        for chunk in chunks(ids, batch):
+            t0 = time.perf_counter()
+            seasons = db.session.scalars(
+                select(Season)
+                .where(Season.id.in_(chunk))
+                .order_by(Season.id)
+                .options(joinedload(Season.field), selectinload(Season.entries))
+            ).all()
+            baselines: dict[int, list[Season]] = defaultdict(list)
+            for b in db.session.scalars(
+                select(Season)
+                .where(
+                    Season.field_id.in_({s.field_id for s in seasons}),
+                    Season.year == BASELINE_YEAR,
+                )
+                .order_by(Season.id)
+                .options(selectinload(Season.entries))
+            ):
+                baselines[b.field_id].append(b)
+            latest = dict(
+                db.session.execute(
+                    select(EmissionResult.season_id, EmissionResult.inputs_digest).where(
+                        EmissionResult.season_id.in_(chunk),
+                        ~exists().where(
+                            newer.season_id == EmissionResult.season_id,
+                            newer.id > EmissionResult.id,
+                        ),
+                    )
+                ).all()
+            )
+            out.load_s += time.perf_counter() - t0
+            rows: list[dict[str, Any]] = []
+            derived: dict[int, Derivation] = {}
+            for season in seasons:
+                t = time.perf_counter_ns()
+                own = derive(season)
+                if own.ok:
+                    doc: dict[str, Any] = {**own.inputs, "methodology": DEFAULT_ID}
+                    if not season.is_baseline:
+                        ranked = sorted(
+                            baselines.get(season.field_id, ()),
+                            key=lambda b, s=season: b.season_type != s.season_type,
+                        )
+                        if ranked:
+                            if ranked[0].id not in derived:
+                                derived[ranked[0].id] = derive(ranked[0])
+                            if derived[ranked[0].id].ok:
+                                doc["baseline"] = derived[ranked[0].id].inputs
+                    digest = hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
+                    if latest.get(season.id) != digest:
+                        result = calculate(calc_input(doc), m).to_json()
+                        rows.append(stored_row(season.id, doc, digest, dict(own.sources), result))
+                    out.stored += 1
+                    out.with_baseline += "baseline" in doc
+                else:
+                    out.no_number += 1
+                samples.append(time.perf_counter_ns() - t)
+            t1 = time.perf_counter()
+            if rows:
+                db.session.execute(insert(EmissionResult.__table__), rows)
+            db.session.commit()
+            out.commit_s += time.perf_counter() - t1
+        out.seconds = time.perf_counter() - start
+        out.seasons = len(ids)
+        out.latency = Stats.of(samples)
+        out.new_rows = result_count(ids) - before
+        db.session.rollback()
+    return out
+
+
+def stored_row(
+    season_id: int,
+    doc: dict[str, Any],
+    digest: str,
+    sources: dict[str, Any],
+    out: dict[str, Any],
+    rid: int | None = None,
+) -> dict[str, Any]:
+    """The EmissionResult row results._store() writes for this document and output."""
+    baseline = out.get("baseline") or {}
+    row = {
+        "season_id": season_id,
+        "methodology": out["methodology"],
+        "version": out["version"],
+        "inputs": doc,
+        "sources": sources,
+        "result": out,
+        "inputs_digest": digest,
+        "area_ha": doc["area_ha"],
+        "yield_kg": doc["yield_kg"],
+        "total_kg_co2e": out["total_kg_co2e"],
+        "per_ha_kg_co2e": out["per_ha_kg_co2e"],
+        "per_kg_product_g_co2e": out["per_kg_product_g_co2e"],
+        "baseline_total_kg_co2e": baseline.get("total_kg_co2e"),
+        "baseline_yield_kg": doc.get("baseline", {}).get("yield_kg"),
+        "reduction_pct": out.get("reduction_pct"),
+        "reduction_per_ha_pct": out.get("reduction_per_ha_pct"),
+        "computed_at": utcnow(),
+    }
+    return row if rid is None else {"id": rid, **row}
+
+
+def snapshot(app: Flask, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """Each season's newest stored result, without its id and time."""
+    newer = aliased(EmissionResult)
+    with app.app_context():
+        found = {
+            r.season_id: (
+                r.methodology,
+                r.version,
+                r.inputs,
+                r.sources,
+                r.result,
+                r.inputs_digest,
+                r.area_ha,
+                r.yield_kg,
+                r.total_kg_co2e,
+                r.per_ha_kg_co2e,
+                r.per_kg_product_g_co2e,
+                r.baseline_total_kg_co2e,
+                r.baseline_yield_kg,
+                r.reduction_pct,
+                r.reduction_per_ha_pct,
+            )
+            for r in db.session.scalars(
+                select(EmissionResult).where(
+                    EmissionResult.season_id.between(min(ids), max(ids)),
+                    ~exists().where(
+                        newer.season_id == EmissionResult.season_id,
+                        newer.id > EmissionResult.id,
+                    ),
+                )
+            )
+        }
+        db.session.rollback()
+    return found
+
+
+HOT = (  # (label, filename suffix, function name): where a compute() call spends its time
+    ("results.compute", "registry/verify/results.py", "compute"),
+    ("  inputs.derive (own + baseline)", "registry/verify/inputs.py", "derive"),
+    ("  results.baseline_of", "registry/verify/results.py", "baseline_of"),
+    ("  results.latest_result", "registry/verify/results.py", "latest_result"),
+    ("  rfc8785.dumps (inputs digest)", "rfc8785/_impl.py", "dumps"),
+    ("  results._store", "registry/verify/results.py", "_store"),
+    ("    calc_from_json", "registry/verify/calc_schema.py", "calc_from_json"),
+    ("      load_input (marshmallow)", "registry/verify/calc_schema.py", "load_input"),
+    ("        Schema.__init__", "marshmallow/schema.py", "__init__"),
+    ("      calculate", "registry/verify/calculator.py", "calculate"),
+    ("      CalcResult.to_json", "registry/verify/calculator.py", "to_json"),
+    ("    json.dumps (JSON columns)", "json/__init__.py", "dumps"),
+    ("Session.flush (autoflush, INSERT)", "sqlalchemy/orm/session.py", "flush"),
+    ("lazy loads (season.entries/.field)", "sqlalchemy/orm/strategies.py", "_load_for_state"),
+    ("psycopg Cursor.execute (SQL round trips)", "psycopg/cursor.py", "execute"),
+    ("Session.commit", "sqlalchemy/orm/session.py", "commit"),
+)
+
+
+def hot_spots(profiler: cProfile.Profile, seasons: int) -> list[dict[str, Any]]:
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(tt for (_, _, tt, _, _) in stats.values())
+    rows = []
+    for label, suffix, name in HOT:
+        calls = cumulative = 0.0
+        for (filename, _, function), (_, ncalls, _, ct, _) in stats.items():
+            if function == name and filename.replace("\\", "/").endswith(suffix):
+                calls += ncalls
+                cumulative += ct
+        rows.append(
+            {
+                "what": label,
+                "calls_per_season": round(calls / seasons, 2),
+                "ms_per_season": round(cumulative * 1000 / seasons, 3),
+                "share_pct": round(100 * cumulative / total, 1) if total else 0.0,
+            }
+        )
+    return rows
+
+
+def check_compute(app: Flask, farm: Farm, sample: int, rng: random.Random) -> dict[str, Any]:
+    """Stored inputs equal the generator's, stored results recompute bit for bit."""
+    ids = rng.sample(farm.seasons, min(sample, len(farm.seasons)))
+    checked = without = 0
+    with app.app_context():
+        for sid in ids:
+            stored = results.latest_result(db.session, sid)
+            want = farm.expected[sid]
+            if want is None:
+                if stored is not None:
+                    raise SystemExit(f"season {sid} is open but has a result")
+                without += 1
+                continue
+            if stored is None:
+                raise SystemExit(f"season {sid} has no result")
+            if not same_document(stored.inputs, want):
+                raise SystemExit(f"season {sid}: stored inputs {stored.inputs} != expected {want}")
+            if stored.result != calc_from_json(stored.inputs):
+                raise SystemExit(f"season {sid}: the stored result does not recompute")
+            if (stored.baseline_total_kg_co2e is None) != ("baseline" not in want):
+                raise SystemExit(f"season {sid}: baseline presence differs")
+            checked += 1
+        total = result_count()
+        db.session.rollback()
+    harvested = len(farm.seasons) - farm.open_seasons
+    if total != harvested:
+        raise SystemExit(f"{total:,} results for {harvested:,} harvested seasons")
+    return {"seasons_checked": checked, "open_checked": without, "results_total": total}
+
+
+def sample_entries_valid(farm_rng: random.Random, count: int) -> int:
+    """Generated diary data equals what DiaryEntryIn's schemas store for it."""
+    ids = Ids()
+    checked = 0
+    while checked < count:
+        cal = farm_rng.choice(CALENDARS["mekong"])
+        plan = plan_season(farm_rng, cal, 2026, 1.1, ids, correction_share=0.1)
+        for e in plan.entries:
+            loaded = DIARY_DATA[e.kind]().load(e.data)
+            as_json = {
+                k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in loaded.items()
+            }
+            if as_json != e.data:
+                raise SystemExit(f"generated {e.kind} data {e.data} != schema {as_json}")
+            checked += 1
+    return checked
+
+
+def bench_compute(app: Flask, args: argparse.Namespace, geo: Geography) -> dict[str, Any]:
+    log(f"2. results.compute(): building {args.seasons:,} seasons with their diaries")
+    valid = sample_entries_valid(random.Random(args.seed + 5), 2_000)
+    farm, build_s = build_farms(app, args, geo)
+    rows = len(farm.seasons) + farm.entries + farm.fields
+    log(f"  built in {build_s:.1f} s ({rows / build_s:,.0f} rows/s); VACUUM ANALYZE")
+    admin(args.url, "VACUUM ANALYZE fields, seasons, diary_entries")
+
+    ids = farm.seasons
+    passes = [compute_pass(app, "first computation (as the app)", ids, args.batch)]
+    log(f"  first computation: {passes[0].rate:,.0f} seasons/s, {passes[0].seconds:.1f} s")
+    checks = check_compute(app, farm, args.check, random.Random(args.seed + 3))
+
+    profile_text, hot = "", []
+    if args.profile:
+        sample = ids[: args.profile]
+        drop_results(app, sample)
+        profiler = cProfile.Profile()
+        profiled = compute_pass(app, "profiled", sample, args.batch, profiler=profiler)
+        hot = hot_spots(profiler, profiled.seasons)
+        profile_text = top_functions(profiler, 22)
+
+    sample = ids[: args.sample]
+    passes.append(compute_pass(app, "unchanged, computed again", sample, args.batch))
+    if passes[-1].new_rows:
+        raise SystemExit("an unchanged season got a new result")
+    by_compute = snapshot(app, sample)
+    drop_results(app, sample)
+    passes.append(
+        compute_pass(app, "first computation, eager batch", sample, args.batch, eager=True)
+    )
+    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s")
+
+    m = load_methodology(DEFAULT_ID)
+    drop_results(app, ids)
+    passes.append(batched_pass(app, "bench prototype: batched, first", ids, args.batch, m))
+    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s")
+    prototype_checks = check_compute(app, farm, args.check, random.Random(args.seed + 3))
+    if snapshot(app, sample) != by_compute:
+        raise SystemExit("the prototype's rows differ from results.compute()'s")
+    passes.append(batched_pass(app, "bench prototype: batched, unchanged", sample, args.batch, m))
+    if passes[-1].new_rows:
+        raise SystemExit("the prototype stored a new result for an unchanged season")
+    sizes = table_sizes(args.url, ("seasons", "diary_entries", "emission_results"))
+    return {
+        "fields": farm.fields,
+        "seasons": len(ids),
+        "baseline_seasons": farm.baseline_seasons,
+        "open_seasons": farm.open_seasons,
+        "corrected_harvests": farm.corrected,
+        "diary_entries": farm.entries,
+        "entries_per_season": round(farm.entries / len(ids), 2),
+        "build_seconds": round(build_s, 2),
+        "build_rows_per_s": round(rows / build_s, 1),
+        "passes": [p.as_dict() for p in passes],
+        "hot_spots": hot,
+        "profile": profile_text,
+        "checks": {
+            **checks,
+            "diary_data_checked_against_schemas": valid,
+            "prototype": prototype_checks,
+            "prototype_rows_equal_compute_rows": len(by_compute),
+        },
+        "table_sizes": sizes,
+        "_passes": passes,
+    }
+
+
+# ---------------------------------------------------------------- 3. aggregates
+Sums = list[float]  # count, area, total, yield, baseline total, baseline yield
+
+
+@dataclass
+class Reports:
+    orgs: int = 0
+    fields: int = 0
+    seasons: int = 0
+    results: int = 0
+    superseded: int = 0
+    baseline_results: int = 0
+    without_baseline: int = 0
+    expected: dict[tuple[str, int | None], dict[str, Sums]] = field(default_factory=dict)
+    org_codes: list[str] = field(default_factory=list)
+    communes: set[tuple[str, str]] = field(default_factory=set)  # (province, commune) counted
+
+
+def build_reports(
+    app: Flask, args: argparse.Namespace, geo: Geography, m: Methodology
+) -> tuple[Reports, float]:
+    """~2,000 HTX, their fields in ~3,000 communes, seasons 2020 and 2026-2030, and
+    `--results` EmissionResult rows with real calculator output, bulk-inserted with Core."""
+    rng = random.Random(args.seed + 7)
+    rep = Reports(expected={(by, y): {} for by in GROUPINGS for y in (None, *YEARS)})
+    with app.app_context():
+        engine = db.engine
+        first_org = int(db.session.scalar(select(func.max(Organisation.id))) or 0) + 1
+        db.session.rollback()
+    provinces = list(geo.communes)
+    weights = [weight_of(p) for p in provinces]
+    org_rows: list[dict[str, Any]] = []
+    orgs: list[tuple[int, str, str, list[str]]] = []  # id, code, province, its communes
+    for n in range(args.orgs):
+        province = rng.choices(provinces, weights=weights)[0]
+        home = rng.choice(geo.communes[province])
+        near = rng.sample(geo.communes[province], min(2, len(geo.communes[province])))
+        code = f"HTX-{n + 1:05d}"
+        orgs.append((first_org + n, code, province, [home, home, home, *near]))
+        org_rows.append(
+            {
+                "id": first_org + n,
+                "code": code,
+                "name": f"HTX Nông nghiệp {home.split(' ', 1)[1]} {n + 1}",
+                "kind": OrgKind.PRODUCER,
+                "province": province,
+                "commune": home,
+                "created_at": NOW,
+            }
+        )
+    rep.orgs, rep.org_codes = len(orgs), [o[1] for o in orgs]
+    cum = list(_cumulative(rng.lognormvariate(0, 0.8) for _ in orgs))
+
+    field_rows: list[dict[str, Any]] = []
+    season_rows: list[dict[str, Any]] = []
+    result_rows: list[dict[str, Any]] = []
+    field_ids, season_ids, result_ids, entry_ids = Ids(), Ids(), Ids(), Ids()
+    start, next_log = time.perf_counter(), 100_000
+    with engine.connect() as conn:
+        bulk(conn, Organisation.__table__, org_rows)
+        conn.commit()
+        while rep.results < args.results:
+            org_id, org_code, province, communes = orgs[
+                min(bisect.bisect(cum, rng.random() * cum[-1]), len(orgs) - 1)
+            ]
+            area = area_of(rng)
+            fid = field_ids()
+            code = f"F{fid:06d}"
+            row = field_row(rng, fid, org_id, code, province, geo, area)
+            row["commune"] = rng.choice(communes)
+            field_rows.append(row)
+            rep.fields += 1
+            cals = CALENDARS[region_of(province)]
+            base_doc: dict[str, Any] | None = None
+            if rng.random() < 0.97:
+                plan = plan_season(rng, cals[0], BASELINE_YEAR, area, entry_ids)
+                base_doc = plan.inputs
+                sid = season_ids()
+                season_rows.append(season_row(sid, fid, code, plan))
+                rep.seasons += 1
+                result_rows.append(
+                    result_row(result_ids(), sid, document(plan.inputs or {}, None), plan, m)
+                )
+                rep.results += 1
+                rep.baseline_results += 1
+            first_year = rng.choices(YEARS[:4], weights=(70, 10, 10, 10))[0]
+            for year in range(first_year, YEARS[-1] + 1):
+                for cal in cals:
+                    if rep.results >= args.results:
+                        break
+                    plan = plan_season(rng, cal, year, area, entry_ids)
+                    assert plan.inputs is not None
+                    sid = season_ids()
+                    season_rows.append(season_row(sid, fid, code, plan))
+                    rep.seasons += 1
+                    doc = document(plan.inputs, base_doc)
+                    if rng.random() < 0.05 and rep.results + 1 < args.results:
+                        older = {**doc, "yield_kg": round(doc["yield_kg"] * 0.9)}
+                        result_rows.append(result_row(result_ids(), sid, older, plan, m))
+                        rep.results += 1
+                        rep.superseded += 1
+                    newest = result_row(result_ids(), sid, doc, plan, m)
+                    result_rows.append(newest)
+                    rep.results += 1
+                    if base_doc is None:
+                        rep.without_baseline += 1
+                        continue
+                    rep.communes.add((province, row["commune"]))
+                    keys = {
+                        "organisation": org_code,
+                        "commune": row["commune"],
+                        "province": province,
+                    }
+                    for by, key in keys.items():
+                        for y in (None, year):
+                            sums = rep.expected[(by, y)].setdefault(key, [0.0] * 6)
+                            for i, value in enumerate(
+                                (
+                                    1,
+                                    newest["area_ha"],
+                                    newest["total_kg_co2e"],
+                                    newest["yield_kg"],
+                                    newest["baseline_total_kg_co2e"],
+                                    newest["baseline_yield_kg"],
+                                )
+                            ):
+                                sums[i] += value
+            if len(result_rows) >= 5_000 or rep.results >= args.results:
+                bulk(conn, Field.__table__, field_rows)
+                bulk(conn, Season.__table__, season_rows)
+                bulk(conn, EmissionResult.__table__, result_rows)
+                conn.commit()
+                if rep.results >= next_log:
+                    rate = rep.results / (time.perf_counter() - start)
+                    log(f"  {rep.results:,}/{args.results:,} results ({rate:,.0f}/s)")
+                    next_log += 100_000
+    seconds = time.perf_counter() - start
+    set_sequences(engine, ("organisations", "fields", "seasons", "emission_results"))
+    return rep, seconds
+
+
+def _cumulative(values: Iterable[float]) -> Iterator[float]:
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def result_row(
+    rid: int, season_id: int, doc: dict[str, Any], plan: Plan, m: Methodology
+) -> dict[str, Any]:
+    """The row results._store() writes, with the calculator's real output."""
+    out = calculate(calc_input(doc), m).to_json()
+    ids = [e.id for e in plan.entries]
+    sources = {
+        "cultivation_days": ids[-2:-1],
+        "yield_kg": ids[-2:-1],
+        "water_regime": [e.id for e in plan.entries if e.kind is W],
+        "preseason": ids[:1],
+        "organic": [e.id for e in plan.entries if e.kind is A],
+        "synthetic_n_kg": [e.id for e in plan.entries if e.kind is F],
+        "urea_kg": [e.id for e in plan.entries if e.kind is F and e.data["urea"]],
+        "straw_burned_t": [],
+    }
+    digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+    return {**stored_row(season_id, doc, digest, sources, out, rid), "computed_at": NOW}
+
+
+@contextmanager
+def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (and parameters) sent while inside the block."""
+    seen: list[tuple[str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def time_aggregate(
+    by: str, year: int | None, runs: int, *, org_id: int | None = None, settings: Sequence[str] = ()
+) -> tuple[Stats, list[results.Aggregate]]:
+    """`runs` timed calls after one untimed warm-up; each in its own transaction."""
+    samples: list[int] = []
+    rows: list[results.Aggregate] = []
+    for i in range(runs + 1):
+        for setting in settings:
+            db.session.execute(text(f"SET LOCAL {setting}"))
+        elapsed, rows = timed(results.aggregate, db.session, by, year, org_id)
+        db.session.rollback()
+        if i:
+            samples.append(elapsed)
+    return Stats.of(samples), rows
+
+
+NODE = re.compile(
+    r"^(\s*)(?:->\s+)?(.*?)\s+\(cost=[^)]*\)\s+"
+    r"\(actual time=([\d.]+)\.\.([\d.]+) rows=(\d+) loops=(\d+)\)"
+)
+
+
+def explain(statement: str, parameters: Any, settings: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of a captured statement: the full text and a summary."""
+    conn = db.session.connection()
+    for setting in settings:
+        conn.exec_driver_sql(f"SET LOCAL {setting}")
+    plan = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+        ).fetchall()
+    ]
+    db.session.rollback()
+    summary = []
+    for line in plan:
+        match = NODE.match(line)
+        if match:
+            indent, node, _, total, rows, loops = match.groups()
+            node = node if len(node) <= 70 else node[:67] + "..."
+            per, n = float(total), int(loops)  # PostgreSQL gives the time of one loop
+            line = f"{node}: {per:,.{1 if per >= 1 else 3}f} ms, rows {int(rows):,}"
+            if n > 1:
+                line += f" x {n:,} loops"
+            if n > 3:  # the inner side of a nested loop: what all its loops took
+                line += f" (~{per * n:,.0f} ms in all)"
+            summary.append(" " * (len(indent) // 3) + line)
+        elif line.strip().startswith(("Planning Time", "Execution Time", "Timing:", "Functions:")):
+            summary.append(line.strip())
+        elif "Workers Launched" in line or ("Batches:" in line and "Disk" in line):
+            summary.append(" " * ((len(line) - len(line.lstrip())) // 3) + line.strip())
+    return "\n".join(plan), summary
+
+
+# Other shapes of the same province query, timed to show what a change in
+# results.aggregate would buy; the bench checks that each returns aggregate()'s rows.
+# ``{where}`` takes the year or organisation filter.
+ALTERNATIVES = {
+    "DISTINCT ON (season_id) for the newest row": """
+        SELECT f.province, count(*), sum(r.area_ha), sum(r.total_kg_co2e), sum(r.yield_kg),
+               sum(r.baseline_total_kg_co2e), sum(r.baseline_yield_kg)
+        FROM (SELECT DISTINCT ON (season_id) season_id, area_ha, total_kg_co2e, yield_kg,
+                     baseline_total_kg_co2e, baseline_yield_kg
+              FROM emission_results ORDER BY season_id, id DESC) r
+        JOIN seasons s ON s.id = r.season_id
+        JOIN fields f ON f.id = s.field_id
+        JOIN organisations o ON o.id = f.organisation_id
+        WHERE s.year <> 2020 AND r.baseline_total_kg_co2e IS NOT NULL {where}
+        GROUP BY f.province ORDER BY f.province""",
+    "NOT EXISTS (a newer row of the season)": """
+        SELECT f.province, count(*), sum(r.area_ha), sum(r.total_kg_co2e), sum(r.yield_kg),
+               sum(r.baseline_total_kg_co2e), sum(r.baseline_yield_kg)
+        FROM emission_results r
+        JOIN seasons s ON s.id = r.season_id
+        JOIN fields f ON f.id = s.field_id
+        JOIN organisations o ON o.id = f.organisation_id
+        WHERE s.year <> 2020 AND r.baseline_total_kg_co2e IS NOT NULL {where}
+          AND NOT EXISTS (SELECT 1 FROM emission_results n
+                          WHERE n.season_id = r.season_id AND n.id > r.id)
+        GROUP BY f.province ORDER BY f.province""",
+}
+COVERING = (
+    "CREATE INDEX bench_tmp_er_cover ON emission_results (season_id, id) INCLUDE "
+    "(area_ha, total_kg_co2e, yield_kg, baseline_total_kg_co2e, baseline_yield_kg)",
+    "DROP INDEX IF EXISTS bench_tmp_er_cover",
+)
+SETTINGS = (
+    ("SET enable_nestloop = off (diagnosis)", "enable_nestloop = off"),
+    ("SET jit = off", "jit = off"),
+    ("SET max_parallel_workers_per_gather = 0", "max_parallel_workers_per_gather = 0"),
+)
+
+
+def bench_aggregates(
+    app: Flask, args: argparse.Namespace, geo: Geography, m: Methodology
+) -> dict[str, Any]:
+    log("3. aggregates: emptying the domain tables of part 2")
+    with app.app_context():
+        db.session.execute(
+            text(
+                "TRUNCATE emission_results, diary_entries, certifications, seasons, fields "
+                "CASCADE"  # and whatever later migrations hang on them
+            )
+        )
+        db.session.commit()
+    log(f"  building {args.results:,} results for ~{args.orgs:,} HTX")
+    rep, build_s = build_reports(app, args, geo, m)
+    log(f"  built in {build_s:.1f} s ({rep.results / build_s:,.0f} results/s); VACUUM ANALYZE")
+    t0 = time.perf_counter()
+    admin(args.url, "VACUUM ANALYZE organisations, fields, seasons, emission_results")
+    vacuum_s = time.perf_counter() - t0
+    sizes = table_sizes(args.url, ("fields", "seasons", "emission_results"))
+
+    timings: list[dict[str, Any]] = []
+    outputs: dict[tuple[str, int | None], list[results.Aggregate]] = {}
+    plan_text, plan_summary, statement = "", [], ("", None)
+    with app.app_context():
+        some_org = db.session.scalar(
+            select(Organisation.id).where(
+                Organisation.code == rep.org_codes[len(rep.org_codes) // 2]
+            )
+        )
+        for by in GROUPINGS:
+            for year in (None, REPORT_YEAR):
+                with captured(db.engine) as seen:
+                    stats, rows = time_aggregate(by, year, args.runs)
+                outputs[(by, year)] = rows
+                timings.append(_timing(by, year, stats, len(rows)))
+                log(f"  aggregate by {by}, year {year or 'all'}: p50 {stats.pct(50):,.0f} ms")
+                if by == "province" and year is None:
+                    statement = seen[-1]
+        assert some_org is not None
+        stats, own = time_aggregate("province", None, args.runs, org_id=some_org)
+        timings.append(_timing("province", None, stats, len(own), "one HTX's own page"))
+        log(f"  aggregate by province for one HTX: p50 {stats.pct(50):,.0f} ms")
+        plan_text, plan_summary = explain(*statement)
+
+        experiments: list[dict[str, Any]] = []
+        if not args.no_experiments:
+            experiments = run_experiments(
+                args, statement, {**outputs, ("own", None): own}, some_org
+            )
+
+    checks = check_aggregates(app, rep, outputs, geo, args)
+    want = rep.expected[("organisation", None)].get(rep.org_codes[len(rep.org_codes) // 2])
+    if want and (len(own) != 1 or own[0].seasons != want[0]):
+        raise SystemExit(f"one HTX's province rows {own} != its organisation sums {want}")
+    return {
+        "organisations": rep.orgs,
+        "fields": rep.fields,
+        "seasons": rep.seasons,
+        "results": rep.results,
+        "superseded_results": rep.superseded,
+        "baseline_season_results": rep.baseline_results,
+        "seasons_without_baseline": rep.without_baseline,
+        "communes": geo.pairs,
+        "communes_sharing_a_name": geo.duplicated,
+        "communes_with_results": len(rep.communes),
+        "build_seconds": round(build_s, 2),
+        "build_results_per_s": round(rep.results / build_s, 1),
+        "vacuum_analyze_s": round(vacuum_s, 1),
+        "table_sizes": sizes,
+        "timings": timings,
+        "province_sql": statement[0],
+        "explain": plan_text,
+        "explain_summary": plan_summary,
+        "experiments": experiments,
+        "checks": checks,
+    }
+
+
+def _timing(by: str, year: int | None, stats: Stats, groups: int, note: str = "") -> dict[str, Any]:
+    return {"by": by, "year": year, "note": note, "groups": groups, **stats.as_dict()}
+
+
+def run_experiments(
+    args: argparse.Namespace,
+    statement: tuple[str, Any],
+    outputs: dict[tuple[str, int | None], list[results.Aggregate]],
+    org_id: int,
+) -> list[dict[str, Any]]:
+    """The province aggregate (all years, one year, one HTX) under other planner settings,
+    with a temporary covering index, and in other query shapes."""
+    found: list[dict[str, Any]] = []
+    runs = args.experiment_runs
+    filters: tuple[tuple[str, int | None, int | None, str], ...] = (
+        ("all_years", None, None, ""),
+        ("one_year", REPORT_YEAR, None, f"AND s.year = {REPORT_YEAR}"),
+        ("one_htx", None, org_id, f"AND f.organisation_id = {org_id}"),
+    )
+
+    def record(name: str, series: dict[str, Stats], plan: list[str] | None = None) -> None:
+        found.append(
+            {"name": name, **{k: v.as_dict() for k, v in series.items()}, "plan": plan or []}
+        )
+        log(f"  {name}: p50 " + " / ".join(f"{v.pct(50):,.0f}" for v in series.values()) + " ms")
+
+    def with_aggregate(name: str, settings: Sequence[str] = ()) -> None:
+        series = {
+            key: time_aggregate("province", year, runs, org_id=org, settings=settings)[0]
+            for key, year, org, _ in filters
+        }
+        record(name, series, explain(*statement, settings=settings)[1])
+
+    def with_query(name: str, sql: str) -> None:
+        series: dict[str, Stats] = {}
+        for key, year, org, where in filters:
+            query = sql.format(where=where)
+            samples: list[int] = []
+            rows: list[Any] = []
+            for i in range(runs + 1):
+                elapsed, rows = timed(lambda q=query: db.session.execute(text(q)).all())
+                db.session.rollback()
+                if i:
+                    samples.append(elapsed)
+            series[key] = Stats.of(samples)
+            want = outputs[("province", year)] if org is None else outputs[("own", None)]
+            _same_rows(name, rows, {a.key: a for a in want})
+        plan, _ = explain(sql.format(where=""), {})
+        record(name, series, [line.strip() for line in plan.splitlines() if "->" in line][:12])
+
+    with_aggregate("aggregate() as migrated (repeat)")
+    for name, setting in SETTINGS:
+        with_aggregate(f"aggregate() + {name}", (setting,))
+    for name, sql in ALTERNATIVES.items():
+        with_query(f"query: {name}", sql)
+    create, drop = COVERING
+    admin(args.url, create, "VACUUM ANALYZE emission_results")
+    try:
+        with_aggregate("aggregate() + covering index")
+        name = "NOT EXISTS (a newer row of the season)"
+        with_query(f"query: {name} + covering index", ALTERNATIVES[name])
+    finally:
+        admin(args.url, drop)
+    return found
+
+
+def _same_rows(name: str, rows: Sequence[Any], expected: dict[str, results.Aggregate]) -> None:
+    if len(rows) != len(expected):
+        raise SystemExit(f"{name}: {len(rows)} provinces, aggregate() gave {len(expected)}")
+    for province, n, area, total, kg, base, base_kg in rows:
+        a = expected[province]
+        if n != a.seasons or not all(
+            close(x, y)
+            for x, y in (
+                (area, a.area_ha),
+                (total, a.total_kg_co2e),
+                (kg, a.yield_kg),
+                (base, a.baseline_total_kg_co2e),
+                (base_kg, a.baseline_yield_kg),
+            )
+        ):
+            raise SystemExit(f"{name}: {province} differs from aggregate()")
+
+
+def check_aggregates(
+    app: Flask,
+    rep: Reports,
+    outputs: dict[tuple[str, int | None], list[results.Aggregate]],
+    geo: Geography,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """aggregate() against (a) the generator's own Python sums of every newest non-baseline
+    row, for all groups, and (b) a Python sum over rows read back from the database for a
+    sample of provinces (newest row per season picked in Python)."""
+    compared = 0
+    for (by, year), rows in outputs.items():
+        want = rep.expected[(by, year)]
+        if len(rows) != len(want):
+            raise SystemExit(f"aggregate by {by} {year}: {len(rows)} groups, expected {len(want)}")
+        for a in rows:
+            sums = want[a.key]
+            got = (a.seasons, a.area_ha, a.total_kg_co2e, a.yield_kg)
+            got += (a.baseline_total_kg_co2e or 0.0, a.baseline_yield_kg or 0.0)
+            if a.seasons != sums[0] or not all(close(x, y) for x, y in zip(got, sums, strict=True)):
+                raise SystemExit(f"aggregate by {by} {year}, {a.key}: {got} != {sums}")
+            compared += 1
+
+    rng = random.Random(args.seed + 11)
+    sample = sorted(rng.sample(list(geo.communes), min(3, len(geo.communes))))
+    read_back = 0
+    with app.app_context():
+        rows_db = db.session.execute(
+            select(
+                Field.province,
+                Season.id,
+                Season.year,
+                EmissionResult.id,
+                EmissionResult.area_ha,
+                EmissionResult.total_kg_co2e,
+                EmissionResult.yield_kg,
+                EmissionResult.baseline_total_kg_co2e,
+                EmissionResult.baseline_yield_kg,
+            )
+            .join(Season, EmissionResult.season_id == Season.id)
+            .join(Field, Season.field_id == Field.id)
+            .where(Field.province.in_(sample))
+        ).all()
+        db.session.rollback()
+    newest: dict[int, Any] = {}
+    for row in rows_db:
+        if row[1] not in newest or row[3] > newest[row[1]][3]:
+            newest[row[1]] = row
+    for year in (None, REPORT_YEAR):
+        sums: dict[str, Sums] = {}
+        for province, _, y, _, area, total, kg, base, base_kg in newest.values():
+            if y == BASELINE_YEAR or base is None or (year and y != year):
+                continue
+            s = sums.setdefault(province, [0.0] * 6)
+            for i, v in enumerate((1, area, total, kg, base, base_kg)):
+                s[i] += v
+        by_key = {a.key: a for a in outputs[("province", year)]}
+        for province, s in sums.items():
+            a = by_key[province]
+            got = (a.seasons, a.area_ha, a.total_kg_co2e, a.yield_kg)
+            got += (a.baseline_total_kg_co2e or 0.0, a.baseline_yield_kg or 0.0)
+            if not all(close(x, y) for x, y in zip(got, s, strict=True)):
+                raise SystemExit(f"read-back sum for {province} {year}: {s} != {got}")
+            read_back += int(s[0]) if year is None else 0
+    return {
+        "groups_compared_with_generator_sums": compared,
+        "provinces_read_back": sample,
+        "seasons_in_read_back_sums": read_back,
+        "rows_read_back": len(rows_db),
+        "commune_groups_returned": len(outputs[("commune", None)]),
+    }
+
+
+# ---------------------------------------------------------------- report
+def table(doc: dict[str, Any]) -> str:
+    lines: list[str] = []
+    calc = doc.get("calculator")
+    if calc:
+        lines.append(
+            f"1. calculator: {calc['documents']:,} varied field-season documents "
+            f"({calc['with_baseline']:,} with a 2020 baseline, {calc['with_organic']:,} with "
+            f"organic amendments, {calc['with_burning']:,} burning straw)"
+        )
+        lines.append(
+            "   water regimes: " + ", ".join(f"{k} {v:,}" for k, v in calc["water_regimes"].items())
+        )
+        head = f"   {'':46}{'seconds':>9}{'seasons/s':>12}{'µs/season':>11}{'x pure':>8}"
+        lines += [head, "   " + "-" * (len(head) - 3)]
+        for r in calc["rows"]:
+            lines.append(
+                f"   {r['name']:46}{r['seconds']:>9.2f}{r['seasons_per_s']:>12,.0f}"
+                f"{r['us_per_season']:>11.1f}{r['ratio_to_pure']:>8.1f}"
+            )
+        lines.append(
+            f"   checked: {calc['checked']:,} documents, calc_from_json == calculate().to_json()"
+            " and load_input == the bench's CalcInput"
+        )
+    comp = doc.get("compute")
+    if comp:
+        lines.append("")
+        lines.append(
+            f"2. results.compute() from diaries: {comp['seasons']:,} seasons on {comp['fields']:,}"
+            f" fields ({comp['baseline_seasons']:,} of 2020, {comp['open_seasons']:,} still open, "
+            f"{comp['corrected_harvests']:,} with a corrected harvest), {comp['diary_entries']:,}"
+            f" diary entries ({comp['entries_per_season']:.1f}/season)"
+        )
+        lines.append(
+            f"   bulk build (Core): {comp['build_seconds']:.1f} s, "
+            f"{comp['build_rows_per_s']:,.0f} rows/s"
+        )
+        head = (
+            f"   {'':34}{'seasons':>9}{'seconds':>9}{'seasons/s':>11}"
+            f"{'compute ms p50/p95/max':>24}{'load s':>8}{'commit s':>9}{'new rows':>10}"
+        )
+        lines += [head, "   " + "-" * (len(head) - 3)]
+        for p in comp["_passes"]:
+            lines.append(
+                f"   {p.name:34}{p.seasons:>9,}{p.seconds:>9.1f}{p.rate:>11,.0f}"
+                f"{p.latency.triple() if p.latency else '-':>24}{p.load_s:>8.1f}"
+                f"{p.commit_s:>9.1f}{p.new_rows:>10,}"
+            )
+        first = comp["_passes"][0]
+        lines.append(
+            f"   first pass: {first.stored:,} results ({first.with_baseline:,} against a "
+            f"baseline), {first.no_number:,} seasons without a number (diary incomplete)"
+        )
+        if comp["hot_spots"]:
+            lines.append(
+                "   where compute() spends its time "
+                f"(cProfile, {doc['parameters']['profile']:,} seasons):"
+            )
+            for h in comp["hot_spots"]:
+                lines.append(
+                    f"     {h['what']:44}{h['calls_per_season']:>7.2f} calls"
+                    f"{h['ms_per_season']:>9.3f} ms"
+                    f"{h['share_pct']:>7.1f} %"
+                )
+        c = comp["checks"]
+        lines.append(
+            f"   checked: {c['seasons_checked']:,} stored inputs == the generator's, results "
+            f"recompute bit for bit; {c['open_checked']} open seasons checked have no result; "
+            f"{c['results_total']:,} results == harvested seasons; "
+            f"{c['diary_data_checked_against_schemas']:,} diary data == DiaryEntryIn's"
+        )
+        lines.append(
+            "   prototype: its rows == results.compute()'s for "
+            f"{c['prototype_rows_equal_compute_rows']:,} seasons (all columns but id and time);"
+            " the checks above pass on its rows too"
+        )
+    agg = doc.get("aggregates")
+    if agg:
+        lines.append("")
+        lines.append(
+            f"3. aggregate() over {agg['results']:,} results: {agg['organisations']:,} HTX, "
+            f"{agg['fields']:,} fields, {agg['seasons']:,} seasons "
+            f"({agg['baseline_season_results']:,}"
+            f" of 2020), {agg['superseded_results']:,} superseded rows, "
+            f"{agg['seasons_without_baseline']:,} seasons without a baseline; "
+            f"{agg['communes']:,} communes in 34 provinces"
+        )
+        lines.append(
+            f"   bulk build (Core, real calculator output): {agg['build_seconds']:.1f} s, "
+            f"{agg['build_results_per_s']:,.0f} results/s; "
+            f"VACUUM ANALYZE {agg['vacuum_analyze_s']} s"
+        )
+        lines.append(
+            "   sizes (table + indexes): "
+            + ", ".join(f"{k} {v}" for k, v in agg["table_sizes"].items())
+        )
+        head = f"   {'by':32}{'year':>6}{'groups':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"
+        lines += [head, "   " + "-" * (len(head) - 3)]
+        for t in agg["timings"]:
+            label = t["by"] + (f" ({t['note']})" if t["note"] else "")
+            lines.append(
+                f"   {label:32}{t['year'] or 'all':>6}{t['groups']:>8,}{t['p50_ms']:>10,.1f}"
+                f"{t['p95_ms']:>10,.1f}{t['max_ms']:>10,.1f}"
+            )
+        lines.append("   EXPLAIN (ANALYZE, BUFFERS) of aggregate(by='province'), all years:")
+        lines += ["     " + s for s in agg["explain_summary"]]
+        if agg["experiments"]:
+            base = agg["experiments"][0]
+            keys = ("all_years", "one_year", "one_htx")
+            head = (
+                f"   {'province aggregate: p50 ms (x as migrated)':62}{'all years':>17}"
+                f"{REPORT_YEAR!s:>17}{'one HTX':>17}"
+            )
+            lines += ["", head, "   " + "-" * (len(head) - 3)]
+            for e in agg["experiments"]:
+                cells = "".join(
+                    f"{e[k]['p50_ms']:>10,.1f} ({e[k]['p50_ms'] / base[k]['p50_ms']:.2f})"
+                    for k in keys
+                )
+                lines.append(f"   {e['name']:62}{cells}")
+        c = agg["checks"]
+        lines.append(
+            f"   checked: {c['groups_compared_with_generator_sums']:,} groups == the generator's "
+            f"Python sums; provinces {', '.join(c['provinces_read_back'])} == a Python sum over "
+            f"{c['rows_read_back']:,} rows read back ({c['seasons_in_read_back_sums']:,} seasons)"
+        )
+        lines.append(
+            f"   by commune: {c['commune_groups_returned']:,} rows for the "
+            f"{agg['communes_with_results']:,} communes with results: "
+            f"{agg['communes_with_results'] - c['commune_groups_returned']:,} are summed into a "
+            "same-named commune of another province (grouped by name only; "
+            f"{agg['communes_sharing_a_name']} of the {agg['communes']:,} communes share a name)"
+        )
+    lines.append("")
+    lines += [f"target: {t}" for t in doc["targets"]]
+    return "\n".join(lines)
+
+
+def targets(doc: dict[str, Any]) -> list[str]:
+    out = []
+    comp = doc.get("compute")
+    if comp:
+        first = comp["_passes"][0]
+        verdict = "PASS" if first.seconds <= TARGET_S else "FAIL"
+        out.append(
+            f"emissions for {first.seasons:,} field-seasons from their diaries "
+            f"(results.compute) {first.seconds:,.1f} s <= {TARGET_S:g} s: {verdict}"
+        )
+        proto = next((p for p in comp["_passes"] if p.name.endswith("batched, first")), None)
+        if proto:
+            out.append(
+                f"  (bench prototype of a batched compute, same rows: {proto.seasons:,} "
+                f"field-seasons in {proto.seconds:,.1f} s, {first.seconds / proto.seconds:.1f}x "
+                "faster)"
+            )
+    calc = doc.get("calculator")
+    if calc:
+        row = calc["rows"][-1]
+        verdict = "PASS" if row["seconds"] <= TARGET_S else "FAIL"
+        out.append(
+            f"emissions for {calc['documents']:,} documents (calc_from_json) "
+            f"{row['seconds']:,.1f} s <= {TARGET_S:g} s: {verdict}"
+        )
+    agg = doc.get("aggregates")
+    if agg:
+        t = next(t for t in agg["timings"] if t["by"] == "province" and t["year"] is None)
+        verdict = "PASS" if t["p95_ms"] / 1000 <= TARGET_S else "FAIL"
+        out.append(
+            f"province report over {agg['results']:,} results p95 {t['p95_ms'] / 1000:,.2f} s "
+            f"<= {TARGET_S:g} s: {verdict}"
+        )
+    return out
+
+
+# ---------------------------------------------------------------- main
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--calc", type=int, default=100_000, help="calculator documents (1)")
+    parser.add_argument("--seasons", type=int, default=100_000, help="seasons computed (2)")
+    parser.add_argument("--results", type=int, default=1_000_000, help="result rows (3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="10 k documents, 10 k seasons, 100 k results"
+    )
+    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13 (default 123)")
+    parser.add_argument("--orgs", type=int, default=2_000, help="HTX in part 3")
+    parser.add_argument("--communes", type=int, default=3_000, help="communes over 34 provinces")
+    parser.add_argument("--batch", type=int, default=1_000, help="seasons per commit in part 2")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=10_000,
+        help="seasons computed again unchanged, and with eager loading (part 2)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=2_000,
+        metavar="N",
+        help="cProfile N calc_from_json calls and N compute() calls (0: off)",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="timed aggregate calls per series")
+    parser.add_argument(
+        "--experiment-runs", type=int, default=3, help="timed calls per experiment series"
+    )
+    parser.add_argument("--check", type=int, default=2_000, help="seasons/documents checked")
+    parser.add_argument(
+        "--no-experiments",
+        action="store_true",
+        help="skip the planner-setting, temporary-index and query-shape experiments",
+    )
+    parser.add_argument("--seed", type=int, default=2035)
+    parser.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.calc, args.seasons, args.results = 10_000, 10_000, 100_000
+        args.sample = min(args.sample, 2_000)
+        args.profile = min(args.profile, 500)
+    args.sample = min(args.sample, args.seasons)
+    args.profile = min(args.profile, args.seasons, args.calc)
+    if min(args.calc, args.seasons, args.results) < 100:
+        parser.error("--calc, --seasons and --results must be at least 100")
+    args.url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = args.url
+    shown = make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
+    started = datetime.now(UTC)
+    log(f"database {shown}: dropping and rebuilding schema public")
+    pg_version = fresh_database(url)
+    m = load_methodology(DEFAULT_ID)
+    geo = geography(random.Random(args.seed + 1), args.communes)
+
+    doc: dict[str, Any] = {
+        "benchmark": "mrv",
+        "started": started.isoformat(timespec="seconds"),
+        "database": shown,
+        "postgresql": pg_version,
+        "server_settings": server_settings(url),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "checkout": checkout(),
+        "methodology": f"{m.id} v{m.version}",
+        "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+    }
+    with tempfile.TemporaryDirectory(prefix="mrv-bench-") as tmp:
+        app = make_app(url, Path(tmp))
+        with app.app_context():
+            if "1" in args.parts:
+                doc["calculator"] = bench_calculator(args, m)
+            if "2" in args.parts:
+                doc["compute"] = bench_compute(app, args, geo)
+            if "3" in args.parts:
+                doc["aggregates"] = bench_aggregates(app, args, geo, m)
+            db.engine.dispose()
+
+    doc["targets"] = targets(doc)
+    header = (
+        f"mrv bench {started:%Y-%m-%d %H:%M} UTC - PostgreSQL {pg_version} ({shown}), "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, checkout "
+        f"{doc['checkout']}; methodology "
+        f"{doc['methodology']}; server: "
+        + ", ".join(f"{k}={v}" for k, v in doc["server_settings"].items())
+    )
+    print(header)
+    print(table(doc))
+    calc = doc.get("calculator")
+    if calc and calc["profile"]:
+        print(f"\ncProfile of {args.profile:,} calc_from_json() calls (top functions by own time):")
+        print(calc["profile"])
+    comp = doc.get("compute")
+    if comp and comp["profile"]:
+        print(
+            f"\ncProfile of {args.profile:,} results.compute() calls (top functions by own time):"
+        )
+        print(comp["profile"])
+        del comp["_passes"]
+    elif comp:
+        del comp["_passes"]
+
+    out = args.out or RESULTS / f"mrv-{started:%Y-%m-%d}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    log(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
