@@ -6,7 +6,19 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import Organisation, User
@@ -160,3 +172,155 @@ class EvidenceFile(Base):
     original_name: Mapped[str] = mapped_column(String(120))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---------------------------------------------------------------- part 2: batches
+class Product(enum.StrEnum):
+    PADDY = "paddy"  # lúa (thóc)
+    BROWN_RICE = "brown_rice"  # gạo lứt
+    MILLED_RICE = "milled_rice"  # gạo trắng
+    PACKAGED_RICE = "packaged_rice"  # gạo đóng gói
+
+
+class Step(enum.StrEnum):
+    """How a batch came to be: from a harvest, or from parent batches."""
+
+    HARVEST = "harvest"
+    DRYING = "drying"
+    HUSKING = "husking"
+    MILLING = "milling"
+    POLISHING = "polishing"
+    PACKING = "packing"
+    SPLIT = "split"
+    MERGE = "merge"
+
+
+class Batch(Base):
+    """A lot of product. `quantity_kg` is what it was made with and never changes;
+    `remaining_kg` is what is left after children drew on it (changed under a row lock)."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("maker_id", "lot_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    maker_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    lot_code: Mapped[str] = mapped_column(String(20))
+    product: Mapped[Product] = mapped_column(str_enum(Product))
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    step: Mapped[Step] = mapped_column(str_enum(Step))
+    quantity_kg: Mapped[float] = mapped_column(Float)
+    remaining_kg: Mapped[float] = mapped_column(Float)
+    production_date: Mapped[date] = mapped_column(Date)
+    g_co2e_per_kg: Mapped[float] = mapped_column(Float)
+    baseline_g_co2e_per_kg: Mapped[float | None] = mapped_column(Float)
+    derivation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at_risk_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    at_risk_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    maker: Mapped[Organisation] = relationship(foreign_keys=[maker_id])
+    inputs: Mapped[list[BatchInput]] = relationship(
+        back_populates="batch", foreign_keys="BatchInput.batch_id", order_by="BatchInput.id"
+    )
+
+    @property
+    def reduction_pct(self) -> float | None:
+        if not self.baseline_g_co2e_per_kg:
+            return None
+        return 100 * (1 - self.g_co2e_per_kg / self.baseline_g_co2e_per_kg)
+
+
+class BatchInput(Base):
+    """kg a batch drew from an approved season's harvest or from a parent batch."""
+
+    __tablename__ = "batch_inputs"
+    __table_args__ = (
+        CheckConstraint("(season_id IS NULL) <> (parent_id IS NULL)", name="one_source"),
+        CheckConstraint("kg > 0", name="positive_kg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    season_id: Mapped[int | None] = mapped_column(ForeignKey("seasons.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"), index=True)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("emission_results.id"))
+    kg: Mapped[float] = mapped_column(Float)
+
+    batch: Mapped[Batch] = relationship(back_populates="inputs", foreign_keys=[batch_id])
+    season: Mapped[Season | None] = relationship()
+    parent: Mapped[Batch | None] = relationship(foreign_keys=[parent_id])
+
+
+class HandoverStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Handover(Base):
+    """A batch shipped to another organisation; ownership moves only on acceptance."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[HandoverStatus] = mapped_column(
+        str_enum(HandoverStatus), default=HandoverStatus.PENDING
+    )
+    note: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    log_index: Mapped[int] = mapped_column()
+    decided_log_index: Mapped[int | None] = mapped_column()
+
+    batch: Mapped[Batch] = relationship()
+    sender: Mapped[Organisation] = relationship(foreign_keys=[sender_id])
+    receiver: Mapped[Organisation] = relationship(foreign_keys=[receiver_id])
+
+
+trace_event_batches = Table(
+    "trace_event_batches",
+    Base.metadata,
+    Column("event_id", ForeignKey("trace_events.id"), primary_key=True),
+    Column("batch_id", ForeignKey("batches.id"), primary_key=True, index=True),
+)
+
+
+class TraceEvent(Base):
+    """An EPCIS 2.0 event as it is exported, about one or more batches."""
+
+    __tablename__ = "trace_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(60), unique=True)
+    type: Mapped[str] = mapped_column(String(30))
+    biz_step: Mapped[str | None] = mapped_column(String(60))
+    event_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    captured: Mapped[bool] = mapped_column(default=False)  # sent by a partner's system
+    log_index: Mapped[int] = mapped_column()
+
+    batches: Mapped[list[Batch]] = relationship(secondary=trace_event_batches)
+
+
+class Notice(Base):
+    """A message for an organisation's staff, e.g. a batch put at risk by a revocation."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

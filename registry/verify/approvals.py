@@ -21,6 +21,7 @@ from registry.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.ledger import service as ledger
 from registry.ledger.service import rfc3339
 from registry.places import PROVINCES
+from registry.trace import batches
 from registry.trace.models import Crop
 from registry.trace.service import today_in_vietnam
 from registry.verify import signing
@@ -446,7 +447,8 @@ def _digest(text: str) -> str:
 
 def revoke(session: Db, actor: Organisation, approval_id: int, reason: str) -> list[str]:
     """Revoke an approval (the authority, or the verifier that signed it); returns the
-    seasons that depended on it, which are no longer verified."""
+    seasons that depended on it, which are no longer verified. Batches drawn from them
+    (and everything made from those) are put on hold and their holders told."""
     found = approval(session, approval_id)
     if actor.kind is not OrgKind.AUTHORITY and actor.id != found.verifier_id:
         raise Forbidden()
@@ -465,6 +467,7 @@ def revoke(session: Db, actor: Organisation, approval_id: int, reason: str) -> l
             f"mrv-{found.report_id}",
             {"approval": found.id, "reason": found.revoked_reason, "seasons": seasons},
         )
+        batches.flag_dependents(session, found.id, found.revoked_reason)
     return seasons
 
 

@@ -6,12 +6,14 @@ from datetime import date
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
 from registry.trace import service
 from registry.trace.models import Season
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
+from registry.verify import approvals, signing
 from tests.conftest import Factory
 from tests.trace.conftest import field_values
 
@@ -83,3 +85,25 @@ def farm(ctx: None, make: Factory) -> Farm:
     db.session.commit()
     assert date(2026, 3, 12) == awd.harvest_date
     return org, user, base, awd
+
+
+@pytest.fixture
+def verifier(farm: Farm, make: Factory) -> tuple[Organisation, Ed25519PrivateKey, str]:
+    org = db.session.get(Organisation, make.org(kind=OrgKind.VERIFIER, code="VER-1").id)
+    authority = db.session.get(Organisation, make.org(kind=OrgKind.AUTHORITY).id)
+    assert org is not None and authority is not None
+    approvals.accredit(
+        db.session,
+        org,
+        authority,
+        crops=["rice"],
+        provinces=["Cần Thơ"],
+        valid_from=date(2025, 1, 1),
+        valid_until=date(2027, 12, 31),
+    )
+    key = Ed25519PrivateKey.generate()
+    kid = approvals.register_key(
+        db.session, org, signing.b64url(signing.raw(key.public_key())), "laptop"
+    ).kid
+    db.session.commit()
+    return org, key, kid

@@ -25,28 +25,6 @@ from tests.verify.conftest import Farm
 PERIOD = (date(2025, 12, 1), date(2026, 4, 30))
 
 
-@pytest.fixture
-def verifier(farm: Farm, make: Factory) -> tuple[Organisation, Ed25519PrivateKey, str]:
-    org = db.session.get(Organisation, make.org(kind=OrgKind.VERIFIER, code="VER-1").id)
-    authority = db.session.get(Organisation, make.org(kind=OrgKind.AUTHORITY).id)
-    assert org is not None and authority is not None
-    approvals.accredit(
-        db.session,
-        org,
-        authority,
-        crops=["rice"],
-        provinces=["Cần Thơ"],
-        valid_from=date(2025, 1, 1),
-        valid_until=date(2027, 12, 31),
-    )
-    key = Ed25519PrivateKey.generate()
-    kid = approvals.register_key(
-        db.session, org, signing.b64url(signing.raw(key.public_key())), "laptop"
-    ).kid
-    db.session.commit()
-    return org, key, kid
-
-
 def submitted(farm: Farm) -> MrvReport:
     org, user, _, awd = farm
     report = reports.create_report(db.session, org, user, *PERIOD, [awd.code])

@@ -1,0 +1,761 @@
+"""Trace service, part 2: batches under mass balance, hand-overs and their EPCIS events.
+
+Mass balance (DESIGN.md §4): the rows a draw takes from (seasons, parent batches) are
+locked with SELECT … FOR UPDATE in id order before anything is summed, so concurrent draws
+on PostgreSQL queue behind each other and the last one sees what the first took. Every
+new batch and every hand-over step is one EPCIS event and one log entry; callers commit.
+
+Emission intensity follows the mass: a harvest batch takes the kg-weighted g CO2e/kg of
+the approved results it draws on; a transformation divides its inputs' intensity by its
+yield (all emissions go to the main product, the conservative choice); a split keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from registry.accounts.models import Organisation, OrgKind
+from registry.db import Db, utcnow
+from registry.errors import DomainError, NotFound
+from registry.ledger import service as ledger
+from registry.trace import epcis
+from registry.trace.models import (
+    Batch,
+    BatchInput,
+    Handover,
+    HandoverStatus,
+    Notice,
+    Product,
+    Season,
+    Step,
+    TraceEvent,
+    trace_event_batches,
+)
+from registry.trace.service import digest, season_by_code
+from registry.trace.steps import TRANSFORMS
+from registry.verify.models import Approval, Decision, EmissionResult, MrvReport, ReportSeason
+
+GRAM = 0.001  # kg are kept to the gram; comparisons allow for float rounding below that
+RECEIVERS = (OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
+
+
+class BatchNotFound(NotFound):
+    title = _l("This batch does not exist or is not yours to see.")
+
+
+class BatchRefused(DomainError):
+    title = _l("This batch operation is refused.")
+
+
+@dataclass(frozen=True)
+class Draw:
+    """kg to take from a season (by code) or a parent batch (by id)."""
+
+    kg: float
+    season: str | None = None
+    batch: int | None = None
+
+
+# ---------------------------------------------------------------- reading
+def batch_for(session: Db, org: Organisation, batch_id: int) -> Batch:
+    """A batch the organisation holds, made, or sent or was sent (one step either side)."""
+    found = session.get(Batch, batch_id)
+    if found is None or not _may_see(session, org, found):
+        raise BatchNotFound()
+    return found
+
+
+def _may_see(session: Db, org: Organisation, batch: Batch) -> bool:
+    if org.kind is OrgKind.AUTHORITY or org.id in (batch.organisation_id, batch.maker_id):
+        return True
+    party = select(Handover.id).where(
+        Handover.batch_id == batch.id,
+        (Handover.sender_id == org.id) | (Handover.receiver_id == org.id),
+    )
+    return session.scalar(party.limit(1)) is not None
+
+
+def held_by(session: Db, org: Organisation, with_empty: bool = False) -> list[Batch]:
+    query = select(Batch).where(Batch.organisation_id == org.id)
+    if not with_empty:
+        query = query.where(Batch.remaining_kg > GRAM)
+    return list(session.scalars(query.order_by(Batch.id.desc())))
+
+
+def pending_for(session: Db, org: Organisation) -> list[Handover]:
+    """Hand-overs waiting for the organisation's answer, or sent by it and not answered."""
+    query = select(Handover).where(
+        Handover.status == HandoverStatus.PENDING,
+        (Handover.receiver_id == org.id) | (Handover.sender_id == org.id),
+    )
+    return list(session.scalars(query.order_by(Handover.id)))
+
+
+def pending_handover(session: Db, batch_id: int) -> Handover | None:
+    return session.scalar(
+        select(Handover).where(
+            Handover.batch_id == batch_id, Handover.status == HandoverStatus.PENDING
+        )
+    )
+
+
+def children_of(session: Db, batch_id: int) -> list[tuple[Batch, float]]:
+    """One step after: the batches that drew on this one, with the kg drawn."""
+    rows = session.execute(
+        select(Batch, BatchInput.kg)
+        .join(BatchInput, BatchInput.batch_id == Batch.id)
+        .where(BatchInput.parent_id == batch_id)
+        .order_by(Batch.id)
+    )
+    return [(b, kg) for b, kg in rows]
+
+
+def ancestor_ids(session: Db, batch_id: int) -> list[int]:
+    """The batch and every batch upstream of it, by one recursive query."""
+    up = (
+        select(BatchInput.batch_id, BatchInput.parent_id)
+        .where(BatchInput.batch_id == batch_id)
+        .cte("up", recursive=True)
+    )
+    step = aliased(BatchInput)
+    up = up.union(select(step.batch_id, step.parent_id).join(up, step.batch_id == up.c.parent_id))
+    parents = session.scalars(select(up.c.parent_id).where(up.c.parent_id.is_not(None)))
+    return [batch_id, *sorted(set(parents))]
+
+
+def season_drawn_kg(session: Db, season_id: int) -> float:
+    total = session.scalar(
+        select(func.coalesce(func.sum(BatchInput.kg), 0.0)).where(BatchInput.season_id == season_id)
+    )
+    return float(total or 0.0)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An approved, unrevoked season: what it may give and at what intensity."""
+
+    season: Season
+    approval: Approval
+    result: EmissionResult
+
+    @property
+    def harvest_kg(self) -> float:
+        return float(self.season.harvested_kg or 0.0)
+
+
+def verified(session: Db, season: Season) -> Verified | None:
+    """The season's newest unrevoked approval with the result it approved."""
+    row = session.execute(
+        select(Approval, ReportSeason)
+        .join(MrvReport, Approval.report_id == MrvReport.id)
+        .join(ReportSeason, ReportSeason.report_id == MrvReport.id)
+        .where(
+            ReportSeason.season_id == season.id,
+            Approval.decision == Decision.APPROVED,
+            Approval.revoked_at.is_(None),
+        )
+        .order_by(Approval.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    approval, link = row
+    return Verified(season, approval, link.result)
+
+
+# ---------------------------------------------------------------- making batches
+def register_harvest(
+    session: Db, org: Organisation, values: dict[str, Any], base_url: str
+) -> Batch:
+    """A paddy batch drawn from the organisation's approved seasons' harvests."""
+    draws = [Draw(kg=d["kg"], season=d["season"].upper()) for d in values["draws"]]
+    _check_distinct([d.season for d in draws], "draws")
+    seasons = _lock_seasons(session, org, draws)
+    sources: list[tuple[Verified, float]] = []
+    for n, draw in enumerate(draws):
+        source = seasons[draw.season or ""]
+        left = source.harvest_kg - season_drawn_kg(session, source.season.id)
+        _check_enough(draw.kg, left, f"draws.{n}.kg")
+        sources.append((source, draw.kg))
+    values = {**values, "product": Product.PADDY}
+    batch = _new_batch(session, org, values, Step.HARVEST, sum(kg for _, kg in sources))
+    batch.derivation, batch.g_co2e_per_kg, batch.baseline_g_co2e_per_kg = _harvest_intensity(
+        sources
+    )
+    for source, kg in sources:
+        session.add(
+            BatchInput(
+                batch=batch,
+                season_id=source.season.id,
+                kg=kg,
+                approval_id=source.approval.id,
+                result_id=source.result.id,
+            )
+        )
+    fields = [s.season.field.code for s, _ in sources]
+    event = epcis.harvest_event(
+        base_url,
+        epcis.new_event_id(),
+        utcnow(),
+        org.code,
+        _lot(org, batch),
+        fields,
+        [s.season.code for s, _ in sources],
+    )
+    inputs = [{"season": s.season.code, "kg": kg, "approval": s.approval.id} for s, kg in sources]
+    _record(session, org, batch, event, inputs)
+    return batch
+
+
+def _lock_seasons(session: Db, org: Organisation, draws: list[Draw]) -> dict[str, Verified]:
+    found: dict[str, Verified] = {}
+    problems: dict[str, list[Any]] = {}
+    ids = []
+    for n, draw in enumerate(draws):
+        try:
+            ids.append(season_by_code(session, org.id, draw.season or "").id)
+        except NotFound:
+            problems[f"draws.{n}.season"] = [_l("This season does not exist in your organisation.")]
+    if problems:
+        raise BatchRefused(errors=problems)
+    locked = session.scalars(
+        select(Season)
+        .where(Season.id.in_(ids))
+        .order_by(Season.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {s.id: s for s in locked}
+    for n, (draw, season_id) in enumerate(zip(draws, ids, strict=True)):
+        source = verified(session, by_id[season_id])
+        if source is None:
+            problems[f"draws.{n}.season"] = [
+                _l("This season has no valid approval from a verifier: it cannot be drawn on.")
+            ]
+        else:
+            found[draw.season or ""] = source
+    if problems:
+        raise BatchRefused(errors=problems)
+    return found
+
+
+def _harvest_intensity(
+    sources: list[tuple[Verified, float]],
+) -> tuple[dict[str, Any], float, float | None]:
+    parts = []
+    for source, kg in sources:
+        result = source.result
+        base = (
+            1000 * result.baseline_total_kg_co2e / result.baseline_yield_kg
+            if result.baseline_total_kg_co2e and result.baseline_yield_kg
+            else None
+        )
+        parts.append(
+            {
+                "season": source.season.code,
+                "kg": kg,
+                "g_co2e_per_kg": result.per_kg_product_g_co2e,
+                "baseline_g_co2e_per_kg": base,
+                "approval": source.approval.id,
+                "result": result.id,
+            }
+        )
+    intensity, baseline = _weighted(parts)
+    return {"rule": "harvest", "inputs": parts}, intensity, baseline
+
+
+def _weighted(parts: Sequence[dict[str, Any]]) -> tuple[float, float | None]:
+    """kg-weighted mean intensity, and of the baselines when every part has one."""
+    total = sum(p["kg"] for p in parts)
+    intensity = sum(p["kg"] * p["g_co2e_per_kg"] for p in parts) / total
+    if any(p["baseline_g_co2e_per_kg"] is None for p in parts):
+        return intensity, None
+    return intensity, sum(p["kg"] * p["baseline_g_co2e_per_kg"] for p in parts) / total
+
+
+def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: str) -> Batch:
+    """Drying, husking, milling, polishing or packing: parent batches in, one batch out,
+    whose weight must fall in the step's yield range."""
+    step = Step(values["step"])
+    rule = TRANSFORMS[step]
+    draws = [Draw(kg=d["kg"], batch=d["batch"]) for d in values["inputs"]]
+    parents = _take_from_parents(session, org, draws, rule.source)
+    drawn = sum(d.kg for d in draws)
+    ratio = values["quantity_kg"] / drawn
+    if not rule.allows(ratio):
+        raise BatchRefused(
+            errors={
+                "quantity_kg": [
+                    _l(
+                        "The yield is %(got).1f %%; %(step)s gives %(low).0f–%(high).0f %% "
+                        "of the input.",
+                        got=100 * ratio,
+                        step=step.value,
+                        low=100 * rule.low,
+                        high=100 * rule.high,
+                    )
+                ]
+            }
+        )
+    values = {**values, "product": rule.output}
+    batch = _new_batch(session, org, values, step, values["quantity_kg"])
+    _derive_from_parents(batch, parents, draws, ratio)
+    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
+    now = utcnow()
+    if step is Step.PACKING:
+        event = epcis.packing_event(
+            base_url, epcis.new_event_id(), now, org.code, _lot(org, batch), inputs
+        )
+    else:
+        event = epcis.transformation_event(
+            base_url,
+            epcis.new_event_id(),
+            now,
+            org.code,
+            step.value,
+            inputs,
+            [_lot(org, batch)],
+        )
+    _record(
+        session,
+        org,
+        batch,
+        event,
+        [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)],
+        parents,
+    )
+    return batch
+
+
+def split(
+    session: Db, org: Organisation, batch_id: int, parts: list[dict[str, Any]], base_url: str
+) -> list[Batch]:
+    """Divide a batch into parts of given kg (what is not taken stays in the batch)."""
+    total = sum(p["kg"] for p in parts)
+    (parent,) = _take_from_parents(session, org, [Draw(kg=total, batch=batch_id)], None)
+    _check_distinct([p.get("lot_code") for p in parts if p.get("lot_code")], "parts")
+    outputs = []
+    for n, part in enumerate(parts):
+        code = part.get("lot_code") or _next_lot(session, org, parent.lot_code, n)
+        values = {
+            "lot_code": code,
+            "product": parent.product,
+            "gtin": parent.gtin,
+            "production_date": part.get("production_date") or parent.production_date,
+        }
+        child = _new_batch(session, org, values, Step.SPLIT, part["kg"])
+        _derive_from_parents(child, [parent], [Draw(kg=part["kg"], batch=parent.id)], 1.0)
+        outputs.append(child)
+    event = epcis.transformation_event(
+        base_url,
+        epcis.new_event_id(),
+        utcnow(),
+        org.code,
+        Step.SPLIT.value,
+        [_lot(org, parent, kg=total)],
+        [_lot(org, c) for c in outputs],
+    )
+    _record_many(session, org, outputs, event, parent)
+    return outputs
+
+
+def merge(session: Db, org: Organisation, values: dict[str, Any], base_url: str) -> Batch:
+    """Several batches of one product into one, all of the kg drawn."""
+    draws = [Draw(kg=d["kg"], batch=d["batch"]) for d in values["inputs"]]
+    if len(draws) < 2:
+        raise BatchRefused(errors={"inputs": [_l("Merging needs at least two batches.")]})
+    parents = _take_from_parents(session, org, draws, None)
+    products = {p.product for p in parents}
+    if len(products) > 1:
+        raise BatchRefused(errors={"inputs": [_l("Only batches of the same product can merge.")]})
+    total = sum(d.kg for d in draws)
+    values = {**values, "product": parents[0].product}
+    batch = _new_batch(session, org, values, Step.MERGE, total)
+    _derive_from_parents(batch, parents, draws, 1.0)
+    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
+    event = epcis.transformation_event(
+        base_url,
+        epcis.new_event_id(),
+        utcnow(),
+        org.code,
+        Step.MERGE.value,
+        inputs,
+        [_lot(org, batch)],
+    )
+    _record(
+        session,
+        org,
+        batch,
+        event,
+        [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)],
+        parents,
+    )
+    return batch
+
+
+def _take_from_parents(
+    session: Db, org: Organisation, draws: list[Draw], product: Product | None
+) -> list[Batch]:
+    """Lock the parents, check they are the organisation's, usable and hold enough, and
+    take the kg. Returns the parents in the order of `draws`."""
+    ids = [d.batch for d in draws]
+    _check_distinct(ids, "inputs")
+    locked = session.scalars(
+        select(Batch)
+        .where(Batch.id.in_(ids))
+        .order_by(Batch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {b.id: b for b in locked}
+    problems: dict[str, list[Any]] = {}
+    for n, draw in enumerate(draws):
+        parent = by_id.get(draw.batch or 0)
+        why = _unusable(session, org, parent, product)
+        if why is not None:
+            problems[f"inputs.{n}.batch"] = [why]
+        elif parent is not None and draw.kg > parent.remaining_kg + GRAM:
+            left = _kg(parent.remaining_kg)
+            problems[f"inputs.{n}.kg"] = [_l("Only %(kg)s kg remain in this batch.", kg=left)]
+    if problems:
+        raise BatchRefused(errors=problems)
+    for draw in draws:
+        parent = by_id[draw.batch or 0]
+        parent.remaining_kg = round(max(parent.remaining_kg - draw.kg, 0.0), 3)
+    return [by_id[d.batch or 0] for d in draws]
+
+
+def _unusable(session: Db, org: Organisation, parent: Batch | None, product: Product | None) -> Any:
+    """Why a batch cannot be drawn on, or None."""
+    if parent is None or parent.organisation_id != org.id:
+        return _l("This batch does not exist or is not held by your organisation.")
+    if product is not None and parent.product is not product:
+        return _l("This step needs %(product)s as input.", product=product.value)
+    if parent.at_risk_since is not None:
+        return _l("This batch is on hold: an approval it depends on was revoked.")
+    if pending_handover(session, parent.id) is not None:
+        return _l("This batch is being handed over; wait for the answer.")
+    return None
+
+
+def _derive_from_parents(
+    batch: Batch, parents: Sequence[Batch], draws: Sequence[Draw], ratio: float
+) -> None:
+    parts = [
+        {
+            "batch": p.id,
+            "lot": p.lot_code,
+            "kg": d.kg,
+            "g_co2e_per_kg": p.g_co2e_per_kg,
+            "baseline_g_co2e_per_kg": p.baseline_g_co2e_per_kg,
+        }
+        for p, d in zip(parents, draws, strict=True)
+    ]
+    intensity, baseline = _weighted(parts)
+    batch.g_co2e_per_kg = intensity / ratio
+    batch.baseline_g_co2e_per_kg = None if baseline is None else baseline / ratio
+    batch.derivation = {"rule": batch.step.value, "yield": round(ratio, 6), "inputs": parts}
+    for parent, draw in zip(parents, draws, strict=True):
+        batch.inputs.append(BatchInput(parent_id=parent.id, kg=draw.kg))
+
+
+def _new_batch(
+    session: Db, org: Organisation, values: dict[str, Any], step: Step, kg: float
+) -> Batch:
+    code = values["lot_code"]
+    taken = session.scalar(select(Batch.id).where(Batch.maker_id == org.id, Batch.lot_code == code))
+    if taken is not None:
+        raise BatchRefused(
+            errors={"lot_code": [_l("Your organisation already used this lot code.")]}
+        )
+    batch = Batch(
+        organisation_id=org.id,
+        maker_id=org.id,
+        lot_code=code,
+        product=Product(values["product"]),
+        gtin=values.get("gtin"),
+        step=step,
+        quantity_kg=round(kg, 3),
+        remaining_kg=round(kg, 3),
+        production_date=values.get("production_date") or date.today(),
+        g_co2e_per_kg=0.0,
+        derivation={},
+        log_index=-1,
+    )
+    session.add(batch)
+    return batch
+
+
+def _next_lot(session: Db, org: Organisation, lot: str, n: int) -> str:
+    """A free lot code for part `n` of a split: LOT-1, LOT-2… (cut to 20 characters)."""
+    k = n + 1
+    while True:
+        code = f"{lot[: 20 - len(str(k)) - 1]}-{k}"
+        if session.scalar(
+            select(Batch.id).where(Batch.maker_id == org.id, Batch.lot_code == code)
+        ) is None and code not in {b.lot_code for b in session.new if isinstance(b, Batch)}:
+            return code
+        k += 1
+
+
+def _record(
+    session: Db,
+    org: Organisation,
+    batch: Batch,
+    event: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    parents: Iterable[Batch] = (),
+) -> None:
+    session.flush()
+    batch.log_index = ledger.append(
+        session,
+        "batch.registered",
+        org.code,
+        f"{org.code}/{batch.lot_code}",
+        {
+            "lot": batch.lot_code,
+            "product": batch.product.value,
+            "gtin": batch.gtin,
+            "kg": batch.quantity_kg,
+            "step": batch.step.value,
+            "inputs": inputs,
+            "g_co2e_per_kg": round(batch.g_co2e_per_kg, 3),
+            "event": event["eventID"],
+            "event_digest": digest(event),
+        },
+    )
+    _store_event(session, org, event, [batch, *parents], batch.log_index)
+
+
+def _record_many(
+    session: Db, org: Organisation, outputs: list[Batch], event: dict[str, Any], parent: Batch
+) -> None:
+    session.flush()
+    entries = [
+        (
+            "batch.registered",
+            org.code,
+            f"{org.code}/{b.lot_code}",
+            {
+                "lot": b.lot_code,
+                "product": b.product.value,
+                "gtin": b.gtin,
+                "kg": b.quantity_kg,
+                "step": b.step.value,
+                "inputs": [{"batch": parent.id, "kg": b.quantity_kg}],
+                "g_co2e_per_kg": round(b.g_co2e_per_kg, 3),
+                "event": event["eventID"],
+                "event_digest": digest(event),
+            },
+        )
+        for b in outputs
+    ]
+    for batch, index in zip(outputs, ledger.append_many(session, entries), strict=True):
+        batch.log_index = index
+    _store_event(session, org, event, [*outputs, parent], outputs[0].log_index)
+
+
+def _store_event(
+    session: Db,
+    org: Organisation,
+    event: dict[str, Any],
+    batches: list[Batch],
+    index: int,
+    captured: bool = False,
+) -> TraceEvent:
+    row = TraceEvent(
+        event_id=event["eventID"],
+        type=event["type"],
+        biz_step=event.get("bizStep"),
+        event_time=epcis.parse_time(event["eventTime"]),
+        organisation_id=org.id,
+        document=event,
+        captured=captured,
+        log_index=index,
+        batches=batches,
+    )
+    session.add(row)
+    return row
+
+
+def _lot(org: Organisation, batch: Batch, kg: float | None = None) -> epcis.Lot:
+    maker = batch.maker.code if batch.maker_id != org.id and batch.maker else org.code
+    return epcis.Lot(maker, batch.lot_code, batch.gtin, batch.quantity_kg if kg is None else kg)
+
+
+def _check_enough(kg: float, left: float, name: str) -> None:
+    if kg > left + GRAM:
+        raise BatchRefused(
+            errors={name: [_l("Only %(kg)s kg of this harvest are left to draw.", kg=_kg(left))]}
+        )
+
+
+def _check_distinct(values: Sequence[Any], name: str) -> None:
+    if len(set(values)) != len(values):
+        raise BatchRefused(errors={name: [_l("Each source may appear only once.")]})
+
+
+def _kg(value: float) -> str:
+    return f"{max(value, 0.0):,.3f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------- hand-overs
+def ship(
+    session: Db,
+    org: Organisation,
+    batch_id: int,
+    receiver_code: str,
+    base_url: str,
+    kg: float | None = None,
+    note: str | None = None,
+) -> Handover:
+    """Send a batch, or `kg` of it (split off first), to another organisation."""
+    receiver = session.scalar(select(Organisation).where(Organisation.code == receiver_code))
+    if receiver is None or receiver.kind not in RECEIVERS or receiver.id == org.id:
+        raise BatchRefused(
+            errors={"receiver": [_l("Choose another HTX, mill or retailer registered here.")]}
+        )
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.organisation_id != org.id:
+        raise BatchNotFound()
+    kg = batch.remaining_kg if kg is None else kg
+    if kg < batch.quantity_kg - GRAM:  # send part: it becomes a batch of its own first
+        (batch,) = split(session, org, batch_id, [{"kg": kg}], base_url)
+    else:
+        _take_from_parents(session, org, [Draw(kg=0.0, batch=batch_id)], None)
+    handover = Handover(
+        batch=batch, sender_id=org.id, receiver_id=receiver.id, note=note, log_index=-1
+    )
+    session.add(handover)
+    session.flush()
+    event = epcis.shipping_event(
+        base_url,
+        epcis.new_event_id(),
+        utcnow(),
+        org.code,
+        receiver.code,
+        _lot(org, batch),
+        handover.id,
+    )
+    handover.log_index = _log_event(session, org, event, batch, handover)
+    return handover
+
+
+def answer(
+    session: Db,
+    org: Organisation,
+    handover_id: int,
+    accept: bool,
+    base_url: str,
+    reason: str | None = None,
+) -> Handover:
+    """The receiver accepts (ownership moves) or rejects (the batch stays with the sender)."""
+    handover = session.scalar(
+        select(Handover)
+        .where(Handover.id == handover_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if handover is None or handover.receiver_id != org.id:
+        raise NotFound(_l("This hand-over is not addressed to your organisation."))
+    if handover.status is not HandoverStatus.PENDING:
+        raise BatchRefused(_l("This hand-over was already answered."))
+    if not accept and not (reason or "").strip():
+        raise BatchRefused(errors={"reason": [_l("Say why the batch is refused.")]})
+    batch = handover.batch
+    handover.status = HandoverStatus.ACCEPTED if accept else HandoverStatus.REJECTED
+    handover.decided_at, handover.reason = utcnow(), (reason or "").strip()[:300] or None
+    if accept:
+        batch.organisation_id = org.id
+    event = epcis.receiving_event(
+        base_url,
+        epcis.new_event_id(),
+        utcnow(),
+        handover.sender.code,
+        org.code,
+        _lot(org, batch),
+        accept,
+    )
+    handover.decided_log_index = _log_event(session, org, event, batch, handover)
+    return handover
+
+
+def _log_event(
+    session: Db, org: Organisation, event: dict[str, Any], batch: Batch, handover: Handover
+) -> int:
+    index = ledger.append(
+        session,
+        "trace.event",
+        org.code,
+        event["eventID"],
+        {
+            "event": event["eventID"],
+            "type": event["type"],
+            "biz_step": event["bizStep"],
+            "lot": f"{batch.maker.code}/{batch.lot_code}",
+            "handover": handover.id,
+            "kg": batch.quantity_kg,
+            "digest": digest(event),
+        },
+    )
+    _store_event(session, org, event, [batch], index)
+    return index
+
+
+# ---------------------------------------------------------------- revocation cascade
+def flag_dependents(session: Db, approval_id: int, reason: str) -> list[Batch]:
+    """Put every batch downstream of a revoked approval on hold and tell its holder."""
+    direct = select(BatchInput.batch_id).where(BatchInput.approval_id == approval_id)
+    down = direct.cte("down", recursive=True)
+    child = aliased(BatchInput)
+    down = down.union(select(child.batch_id).join(down, child.parent_id == down.c.batch_id))
+    batches = list(
+        session.scalars(
+            select(Batch).where(
+                Batch.id.in_(select(down.c.batch_id)), Batch.at_risk_since.is_(None)
+            )
+        )
+    )
+    now = utcnow()
+    for batch in batches:
+        batch.at_risk_since, batch.at_risk_reason = now, reason[:300]
+        session.add(
+            Notice(
+                organisation_id=batch.organisation_id,
+                kind="batch.at_risk",
+                subject=f"{batch.id}",
+                detail=f"{batch.lot_code}: {reason}"[:300],
+            )
+        )
+    return batches
+
+
+def notices_for(session: Db, org: Organisation, limit: int = 20) -> list[Notice]:
+    query = select(Notice).where(Notice.organisation_id == org.id, Notice.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notice.id.desc()).limit(limit)))
+
+
+def events_of(session: Db, batch_ids: Iterable[int]) -> list[TraceEvent]:
+    """The events about any of the batches, oldest first, each once."""
+    link = trace_event_batches
+    query = (
+        select(TraceEvent)
+        .where(
+            TraceEvent.id.in_(select(link.c.event_id).where(link.c.batch_id.in_(list(batch_ids))))
+        )
+        .order_by(TraceEvent.id)
+    )
+    return list(session.scalars(query))
+
+
+def upstream_document(session: Db, batch: Batch) -> dict[str, Any]:
+    """The EPCIS document of the batch's whole upstream history."""
+    events = events_of(session, ancestor_ids(session, batch.id))
+    return epcis.document((e.document for e in events), utcnow())
