@@ -21,7 +21,7 @@ def gtin_check_digit(body: str) -> int:
     if not _DIGITS.fullmatch(body):
         raise ValueError(f"GTIN body {body!r} is not all digits")
     weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return -weighted % 10
+    return (10 - weighted % 10) % 10
 
 
 def _has_valid_check_digit(digits: str) -> bool:
