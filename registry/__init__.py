@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.accounts.views import bp as accounts_bp
     from registry.ledger.views import bp as ledger_bp
     from registry.public.views import bp as public_bp
+    from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.views import bp as trace_bp
     from registry.verify.verifier_views import bp as verifier_bp
@@ -60,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verify_bp)
     app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
+    app.register_blueprint(batches_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)
     app.after_request(_security_headers)

@@ -100,7 +100,9 @@ def demo_command() -> None:
     """Load the demo organisations and users (idempotent)."""
     from registry.demo import load_demo
 
-    created = load_demo(db.session, Path(current_app.instance_path))
+    created = load_demo(
+        db.session, Path(current_app.instance_path), current_app.config["PUBLIC_BASE_URL"]
+    )
     db.session.commit()
     click.echo(f"demo data loaded ({created} new records)" if created else "demo data present")
 

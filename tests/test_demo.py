@@ -6,9 +6,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from registry.db import db
 from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo
+from registry.trace import batches, capture
+from registry.trace.models import Batch, Product
 from tests.conftest import csrf_token
 
 
@@ -16,7 +19,7 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.app_context():
-        load_demo(db.session, Path(app.instance_path))
+        load_demo(db.session, Path(app.instance_path), app.config["PUBLIC_BASE_URL"])
         db.session.commit()
     names = {code: name for code, name, *_ in ORGANISATIONS}
     for code, email, person, _ in USERS:
@@ -34,3 +37,16 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
         other_people = [p for c, _, p, _ in USERS if c != code]
         assert not any(p in page for p in other_people), email
         client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+
+
+def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask) -> None:
+    with app.app_context():
+        load_demo(db.session, Path(app.instance_path), app.config["PUBLIC_BASE_URL"])
+        db.session.commit()
+        packed = db.session.scalar(select(Batch).where(Batch.product == Product.PACKAGED_RICE))
+        assert packed is not None and packed.organisation.code == "RET-XANH"
+        assert packed.gtin and packed.reduction_pct and packed.reduction_pct > 0
+        document = batches.upstream_document(db.session, packed)
+        assert capture.problems(document) == {}
+        steps = [e.get("bizStep") for e in document["epcisBody"]["eventList"]]
+        assert steps[0] == "commissioning" and steps[-2:] == ["shipping", "receiving"]

@@ -42,8 +42,15 @@ class Gtin(fields.String):
             ) from exc
 
 
+class Upper(fields.String):
+    """A code as people type it: spaces trimmed, capitals made."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return super()._deserialize(value, attr, data, **kwargs).strip().upper()
+
+
 class SeasonDrawIn(Strict):
-    season = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    season = Upper(required=True, validate=validate.Length(min=1, max=40))
     kg = quantity(MAX_KG, required=True)
 
 
@@ -53,7 +60,7 @@ class BatchDrawIn(Strict):
 
 
 class NewLot(Strict):
-    lot_code = fields.String(required=True, validate=CODE)
+    lot_code = Upper(required=True, validate=CODE)
     gtin = Gtin(load_default=None, allow_none=True)
     production_date = fields.Date(load_default=None)
 
@@ -74,7 +81,7 @@ class MergeIn(NewLot):
 
 class SplitPartIn(Strict):
     kg = quantity(MAX_KG, required=True)
-    lot_code = fields.String(load_default=None, validate=CODE)
+    lot_code = Upper(load_default=None, validate=CODE)
 
 
 class SplitIn(Strict):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -26,6 +27,7 @@ from registry.db import Db, utcnow
 from registry.errors import DomainError, NotFound
 from registry.ledger import service as ledger
 from registry.trace import epcis
+from registry.trace.labels import PRODUCT_LABELS, STEP_LABELS
 from registry.trace.models import (
     Batch,
     BatchInput,
@@ -67,12 +69,12 @@ class Draw:
 def batch_for(session: Db, org: Organisation, batch_id: int) -> Batch:
     """A batch the organisation holds, made, or sent or was sent (one step either side)."""
     found = session.get(Batch, batch_id)
-    if found is None or not _may_see(session, org, found):
+    if found is None or not may_see(session, org, found):
         raise BatchNotFound()
     return found
 
 
-def _may_see(session: Db, org: Organisation, batch: Batch) -> bool:
+def may_see(session: Db, org: Organisation, batch: Batch) -> bool:
     if org.kind is OrgKind.AUTHORITY or org.id in (batch.organisation_id, batch.maker_id):
         return True
     party = select(Handover.id).where(
@@ -297,7 +299,7 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
                         "The yield is %(got).1f %%; %(step)s gives %(low).0f–%(high).0f %% "
                         "of the input.",
                         got=100 * ratio,
-                        step=step.value,
+                        step=STEP_LABELS[step],
                         low=100 * rule.low,
                         high=100 * rule.high,
                     )
@@ -437,7 +439,7 @@ def _unusable(session: Db, org: Organisation, parent: Batch | None, product: Pro
     if parent is None or parent.organisation_id != org.id:
         return _l("This batch does not exist or is not held by your organisation.")
     if product is not None and parent.product is not product:
-        return _l("This step needs %(product)s as input.", product=product.value)
+        return _l("This step needs %(product)s as input.", product=PRODUCT_LABELS[product])
     if parent.at_risk_since is not None:
         return _l("This batch is on hold: an approval it depends on was revoked.")
     if pending_handover(session, parent.id) is not None:
@@ -603,7 +605,8 @@ def _check_distinct(values: Sequence[Any], name: str) -> None:
 
 
 def _kg(value: float) -> str:
-    return f"{max(value, 0.0):,.3f}".rstrip("0").rstrip(".")
+    """kg in the reader's number format (6.600,5 in Vietnamese)."""
+    return str(format_decimal(max(value, 0.0), "#,##0.###"))
 
 
 # ---------------------------------------------------------------- hand-overs

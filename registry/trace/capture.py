@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import best_match
 from flask_babel import lazy_gettext as _l
+from jsonschema.exceptions import best_match
 from sqlalchemy import select
 
 from registry.accounts.models import Organisation

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from registry.trace.models import DiaryKind, Scheme, SeasonType
+from registry.trace.models import DiaryKind, HandoverStatus, Product, Scheme, SeasonType, Step
 
 SEASON_LABELS = {
     SeasonType.DONG_XUAN: _l("Đông Xuân (winter–spring)"),
@@ -143,3 +143,29 @@ def describe(kind: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
         else:
             pairs.append((spec["label"], OPTION_LABELS.get(value, value)))
     return pairs
+
+
+PRODUCT_LABELS = {
+    Product.PADDY: _l("Paddy (lúa)"),
+    Product.BROWN_RICE: _l("Brown rice (gạo lứt)"),
+    Product.MILLED_RICE: _l("Milled rice (gạo trắng)"),
+    Product.PACKAGED_RICE: _l("Packaged rice (gạo đóng gói)"),
+}
+
+STEP_LABELS = {
+    Step.HARVEST: _l("Harvest"),
+    Step.DRYING: _l("Drying"),
+    Step.HUSKING: _l("Husking"),
+    Step.MILLING: _l("Milling"),
+    Step.POLISHING: _l("Polishing"),
+    Step.PACKING: _l("Packing"),
+    Step.SPLIT: _l("Split"),
+    Step.MERGE: _l("Merge"),
+}
+
+HANDOVER_LABELS = {
+    HandoverStatus.PENDING: _l("waiting for an answer"),
+    HandoverStatus.ACCEPTED: _l("accepted"),
+    HandoverStatus.REJECTED: _l("rejected"),
+    HandoverStatus.CANCELLED: _l("cancelled"),
+}

@@ -30,7 +30,7 @@ HARVEST_KG = 6600  # the AWD season's harvest in tests/verify/conftest.py
 
 
 @pytest.fixture
-def grower(farm: Farm, verifier) -> tuple[Organisation, Season]:  # noqa: F811
+def grower(farm: Farm, verifier) -> tuple[Organisation, Season]:
     """The HTX of `farm` with its 2026 season approved by VER-1."""
     org, user, _, awd = farm
     ver, key, kid = verifier
@@ -90,8 +90,8 @@ def test_a_harvest_batch_draws_on_the_verified_harvest_and_carries_its_intensity
     assert harvest(org, season, HARVEST_KG - 4000, "LUA-2").quantity_kg == 2600
 
 
-def test_unapproved_unknown_and_repeated_seasons_are_refused(farm: Farm) -> None:  # noqa: F811
-    org, _, base, awd = farm
+def test_unapproved_unknown_and_repeated_seasons_are_refused(farm: Farm) -> None:
+    org, _, _, awd = farm
     assert "draws.0.season" in refused(harvest, org, awd, 10).errors
     values = HarvestBatchIn().load(
         {"lot_code": "X", "draws": [{"season": "NOPE-2026-DX", "kg": 1}]}
@@ -215,7 +215,7 @@ def test_a_hand_over_moves_ownership_only_on_acceptance(grower, mill: Organisati
     assert paddy.organisation_id == org.id and again.status.value == "rejected"
 
 
-def test_revoking_the_approval_puts_every_downstream_batch_on_hold(grower, verifier) -> None:  # noqa: F811
+def test_revoking_the_approval_puts_every_downstream_batch_on_hold(grower, verifier) -> None:
     org, season = grower
     paddy = harvest(org, season, 3000)
     rice = milled(org, paddy, 1000, 650, "GAO-1")
