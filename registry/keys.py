@@ -9,6 +9,7 @@ was in use) under `retired/`, so that everything it signed stays verifiable.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -47,10 +48,17 @@ class PublicKeyInfo:
     public_key: Ed25519PublicKey
     created: datetime
     retired: datetime | None
+    compromised: datetime | None = None
 
     @property
     def raw(self) -> bytes:
         return self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def kid(self) -> str:
+        """16 hex characters of SHA-256 of the SubjectPublicKeyInfo (DESIGN.md §5)."""
+        spki = self.public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(spki).digest()[:8].hex()
 
 
 class KeyStore:
@@ -97,6 +105,20 @@ class KeyStore:
         self._cache.pop(purpose, None)
         return self.generate(purpose)
 
+    def mark_compromised(self, purpose: str, kid: str) -> PublicKeyInfo:
+        """Record that a key leaked; the current key is rotated out first. Everything it
+        signed stops being trusted (the trust list says `compromised`)."""
+        if self.exists(purpose) and self.current(purpose).kid == kid:
+            self.rotate(purpose)
+        for path in (self.folder / "retired").glob(f"{purpose}-*.json"):
+            record = json.loads(path.read_text())
+            info = self._retired(purpose, record)
+            if info.kid == kid:
+                record.setdefault("compromised", utcnow().isoformat())
+                path.write_text(json.dumps(record))
+                return self._retired(purpose, record)
+        raise KeyError(f"no {purpose} key with kid {kid}")
+
     def private(self, purpose: str) -> Ed25519PrivateKey:
         path = self._pem(purpose)
         try:
@@ -123,19 +145,23 @@ class KeyStore:
     def published(self, purpose: str) -> list[PublicKeyInfo]:
         """The current key first, then retired ones, newest first."""
         keys = [self.current(purpose)] if self.exists(purpose) else []
-        retired = []
-        for path in (self.folder / "retired").glob(f"{purpose}-*.json"):
-            record = json.loads(path.read_text())
-            public = Ed25519PublicKey.from_public_bytes(base64.b64decode(record["public_key"]))
-            retired.append(
-                PublicKeyInfo(
-                    purpose,
-                    public,
-                    datetime.fromisoformat(record["created"]),
-                    datetime.fromisoformat(record["retired"]),
-                )
-            )
+        retired = [
+            self._retired(purpose, json.loads(path.read_text()))
+            for path in (self.folder / "retired").glob(f"{purpose}-*.json")
+        ]
         return keys + sorted(retired, key=lambda k: k.retired or k.created, reverse=True)
+
+    @staticmethod
+    def _retired(purpose: str, record: dict[str, str]) -> PublicKeyInfo:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(record["public_key"]))
+        compromised = record.get("compromised")
+        return PublicKeyInfo(
+            purpose,
+            public,
+            datetime.fromisoformat(record["created"]),
+            datetime.fromisoformat(record["retired"]),
+            datetime.fromisoformat(compromised) if compromised else None,
+        )
 
     def _meta(self, purpose: str) -> Path:
         return self.folder / f"{purpose}.json"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -44,7 +45,8 @@ from registry.trace.service import digest, season_by_code
 from registry.trace.steps import TRANSFORMS
 from registry.verify.models import Approval, Decision, EmissionResult, MrvReport, ReportSeason
 
-GRAM = 0.001  # kg are kept to the gram; comparisons allow for float rounding below that
+GRAM = 0.001  # kg are kept to the gram: every kg given is rounded to it, less is refused
+HALF_GRAM = GRAM / 2  # two gram figures are equal when they differ by less (float rounding)
 RECEIVERS = (OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
 
 
@@ -177,7 +179,10 @@ def register_harvest(
     session: Db, org: Organisation, values: dict[str, Any], base_url: str
 ) -> Batch:
     """A paddy batch drawn from the organisation's approved seasons' harvests."""
-    draws = [Draw(kg=d["kg"], season=d["season"].upper()) for d in values["draws"]]
+    kgs = _grams(values["draws"], "draws")
+    draws = [
+        Draw(kg=kg, season=d["season"].upper()) for d, kg in zip(values["draws"], kgs, strict=True)
+    ]
     _check_distinct([d.season for d in draws], "draws")
     seasons = _lock_seasons(session, org, draws)
     sources: list[tuple[Verified, float]] = []
@@ -287,10 +292,10 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
     whose weight must fall in the step's yield range."""
     step = Step(values["step"])
     rule = TRANSFORMS[step]
-    draws = [Draw(kg=d["kg"], batch=d["batch"]) for d in values["inputs"]]
+    draws = _batch_draws(values["inputs"])
     parents = _take_from_parents(session, org, draws, rule.source)
     drawn = sum(d.kg for d in draws)
-    ratio = values["quantity_kg"] / drawn
+    ratio = round(values["quantity_kg"], 3) / drawn
     if not rule.allows(ratio):
         raise BatchRefused(
             errors={
@@ -340,6 +345,7 @@ def split(
     session: Db, org: Organisation, batch_id: int, parts: list[dict[str, Any]], base_url: str
 ) -> list[Batch]:
     """Divide a batch into parts of given kg (what is not taken stays in the batch)."""
+    parts = [{**p, "kg": kg} for p, kg in zip(parts, _grams(parts, "parts"), strict=True)]
     total = sum(p["kg"] for p in parts)
     (parent,) = _take_from_parents(session, org, [Draw(kg=total, batch=batch_id)], None)
     _check_distinct([p.get("lot_code") for p in parts if p.get("lot_code")], "parts")
@@ -370,7 +376,7 @@ def split(
 
 def merge(session: Db, org: Organisation, values: dict[str, Any], base_url: str) -> Batch:
     """Several batches of one product into one, all of the kg drawn."""
-    draws = [Draw(kg=d["kg"], batch=d["batch"]) for d in values["inputs"]]
+    draws = _batch_draws(values["inputs"])
     if len(draws) < 2:
         raise BatchRefused(errors={"inputs": [_l("Merging needs at least two batches.")]})
     parents = _take_from_parents(session, org, draws, None)
@@ -423,7 +429,7 @@ def _take_from_parents(
         why = _unusable(session, org, parent, product)
         if why is not None:
             problems[f"inputs.{n}.batch"] = [why]
-        elif parent is not None and draw.kg > parent.remaining_kg + GRAM:
+        elif parent is not None and draw.kg > parent.remaining_kg + HALF_GRAM:
             left = _kg(parent.remaining_kg)
             problems[f"inputs.{n}.kg"] = [_l("Only %(kg)s kg remain in this batch.", kg=left)]
     if problems:
@@ -592,8 +598,27 @@ def _lot(org: Organisation, batch: Batch, kg: float | None = None) -> epcis.Lot:
     return epcis.Lot(maker, batch.lot_code, batch.gtin, batch.quantity_kg if kg is None else kg)
 
 
+def _grams(values: Sequence[dict[str, Any]], name: str) -> list[float]:
+    """Each value's kg rounded to the gram; a draw of less than a gram is refused (it would
+    take nothing from its source and still make a batch)."""
+    kgs = [round(float(v["kg"]), 3) for v in values]
+    small = {
+        f"{name}.{n}.kg": [_l("Give at least 1 g (0.001 kg).")]
+        for n, kg in enumerate(kgs)
+        if kg < HALF_GRAM
+    }
+    if small:
+        raise BatchRefused(errors=small)
+    return kgs
+
+
+def _batch_draws(inputs: Sequence[dict[str, Any]]) -> list[Draw]:
+    kgs = _grams(inputs, "inputs")
+    return [Draw(kg=kg, batch=d["batch"]) for d, kg in zip(inputs, kgs, strict=True)]
+
+
 def _check_enough(kg: float, left: float, name: str) -> None:
-    if kg > left + GRAM:
+    if kg > left + HALF_GRAM:
         raise BatchRefused(
             errors={name: [_l("Only %(kg)s kg of this harvest are left to draw.", kg=_kg(left))]}
         )
@@ -628,11 +653,13 @@ def ship(
     batch = session.get(Batch, batch_id)
     if batch is None or batch.organisation_id != org.id:
         raise BatchNotFound()
-    kg = batch.remaining_kg if kg is None else kg
-    if kg < batch.quantity_kg - GRAM:  # send part: it becomes a batch of its own first
+    (batch,) = _take_from_parents(session, org, [Draw(kg=0.0, batch=batch_id)], None)  # lock
+    kg = batch.remaining_kg if kg is None else round(kg, 3)
+    if kg < HALF_GRAM or kg > batch.remaining_kg + HALF_GRAM:
+        left = _kg(batch.remaining_kg)
+        raise BatchRefused(errors={"kg": [_l("Only %(kg)s kg remain in this batch.", kg=left)]})
+    if kg < batch.quantity_kg - HALF_GRAM:  # send part: it becomes a batch of its own first
         (batch,) = split(session, org, batch_id, [{"kg": kg}], base_url)
-    else:
-        _take_from_parents(session, org, [Draw(kg=0.0, batch=batch_id)], None)
     handover = Handover(
         batch=batch, sender_id=org.id, receiver_id=receiver.id, note=note, log_index=-1
     )
@@ -713,7 +740,12 @@ def _log_event(
 
 
 # ---------------------------------------------------------------- revocation cascade
-def flag_dependents(session: Db, approval_id: int, reason: str) -> list[Batch]:
+put_on_hold = Namespace().signal("batches-put-on-hold")
+"""Sent (sender: the acting organisation's code; session, batch_ids, reason) when batches
+are put on hold, so that downstream domains (labels) follow without trace knowing them."""
+
+
+def flag_dependents(session: Db, actor: str, approval_id: int, reason: str) -> list[Batch]:
     """Put every batch downstream of a revoked approval on hold and tell its holder."""
     direct = select(BatchInput.batch_id).where(BatchInput.approval_id == approval_id)
     down = direct.cte("down", recursive=True)
@@ -737,6 +769,8 @@ def flag_dependents(session: Db, approval_id: int, reason: str) -> list[Batch]:
                 detail=f"{batch.lot_code}: {reason}"[:300],
             )
         )
+    if batches:
+        put_on_hold.send(actor, session=session, batch_ids=[b.id for b in batches], reason=reason)
     return batches
 
 

@@ -467,7 +467,7 @@ def revoke(session: Db, actor: Organisation, approval_id: int, reason: str) -> l
             f"mrv-{found.report_id}",
             {"approval": found.id, "reason": found.revoked_reason, "seasons": seasons},
         )
-        batches.flag_dependents(session, found.id, found.revoked_reason)
+        batches.flag_dependents(session, actor.code, found.id, found.revoked_reason)
     return seasons
 
 

@@ -1,0 +1,190 @@
+"""Labels API (DESIGN.md §5 and §7): public status reads, bulk status, the open listing,
+QR images and the signed revocation list; label requests, issuance and status changes
+for bearer tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+
+from registry.accounts.access import acting_organisation, kinds_required, token_required
+from registry.accounts.models import OrgKind
+from registry.accounts.schemas import ProblemSchema
+from registry.api import BEARER
+from registry.db import db, utcnow
+from registry.keys import keystore
+from registry.labels import issuance, qr, schemas, status
+from registry.labels import revocations as lists
+from registry.labels.models import Label, LabelRequest, LabelStatus
+from registry.trace.service import today_in_vietnam
+
+blp = Blueprint("labels_api", __name__, description="Signed low-emission labels")
+
+CACHE = "public, max-age=60"
+
+
+def issuer() -> issuance.Issuer:
+    config = current_app.config
+    return issuance.Issuer(
+        config["REGISTRY_ID"], config["PUBLIC_BASE_URL"], keystore().private("label")
+    )
+
+
+def _compromised() -> frozenset[str]:
+    return status.compromised_kids(keystore().published("label"))
+
+
+def _object(label: Label, compromised: frozenset[str]) -> dict[str, Any]:
+    found = status.state(label, utcnow(), compromised)
+    return schemas.status_object(label, found.status, found.reason)
+
+
+@blp.get("/labels/<serial>")
+@blp.response(200, schemas.LabelStatusOut)
+@blp.alt_response(404, schema=ProblemSchema)
+def label_status(serial: str) -> dict[str, Any]:
+    """A label's status, for retailers' apps and anyone who scans."""
+    return _object(status.by_serial(db.session, serial), _compromised())
+
+
+@blp.post("/labels/status")
+@blp.arguments(schemas.BulkStatusIn)
+@blp.response(200, schemas.LabelStatusOut(many=True))
+@blp.alt_response(422, schema=ProblemSchema)
+def bulk_status(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Up to 1,000 serials at once, answered in order; unknown ones say `unknown`."""
+    found = status.by_serials(db.session, values["serials"])
+    compromised = _compromised()
+    return [
+        _object(found[s.upper()], compromised) if s.upper() in found else _unknown(s)
+        for s in values["serials"]
+    ]
+
+
+def _unknown(serial: str) -> dict[str, Any]:
+    return {"serial": serial, "status": "unknown", "reason": "not_found"}
+
+
+@blp.get("/labels")
+@blp.arguments(schemas.PageQuery, location="query")
+@blp.response(200, schemas.LabelPage)
+def listing(query: dict[str, Any]) -> dict[str, Any]:
+    """The open register of issued labels, newest first."""
+    limit = query["limit"]
+    labels = status.page(db.session, limit, query["cursor"])
+    compromised = _compromised()
+    return {
+        "items": [_object(lb, compromised) for lb in labels],
+        "next_cursor": labels[-1].id if len(labels) == limit else None,
+    }
+
+
+@blp.get("/labels/<serial>/qr.png")
+@blp.alt_response(404, schema=ProblemSchema)
+def qr_png(serial: str) -> Response:
+    """The label's QR code (its URL, level M, quiet zone 4) as PNG."""
+    label = status.by_serial(db.session, serial)
+    return _image(qr.qr_png(label.url), "image/png")
+
+
+@blp.get("/labels/<serial>/qr.svg")
+@blp.alt_response(404, schema=ProblemSchema)
+def qr_svg(serial: str) -> Response:
+    label = status.by_serial(db.session, serial)
+    return _image(qr.qr_svg(label.url), "image/svg+xml")
+
+
+def _image(data: bytes, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
+@blp.get("/revocations.cose")
+@blp.arguments(schemas.RevocationsQuery, location="query")
+def revocations_cose(query: dict[str, Any]) -> Response:
+    """The signed revocation list (COSE_Sign1), for offline verifiers."""
+    rows = status.revocation_rows(status.revoked_since(db.session, _since(query)))
+    signed = lists.sign_revocations(
+        rows,
+        current_app.config["REGISTRY_ID"],
+        int(utcnow().timestamp()),
+        keystore().private("label"),
+    )
+    response = Response(signed, mimetype="application/cose")
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+@blp.get("/revocations")
+@blp.arguments(schemas.RevocationsQuery, location="query")
+def revocations_json(query: dict[str, Any]) -> dict[str, Any]:
+    """The same list as JSON, for people; `since` (Unix s) gives only newer changes."""
+    labels = status.revoked_since(db.session, _since(query))
+    return {
+        "iss": current_app.config["REGISTRY_ID"],
+        "iat": int(utcnow().timestamp()),
+        "revoked": [
+            {"serial": r.serial, "revoked_at": r.revoked_at, "reason": r.reason}
+            for r in status.revocation_rows(labels)
+        ],
+    }
+
+
+def _since(query: dict[str, Any]) -> datetime | None:
+    since = query.get("since")
+    return None if since is None else datetime.fromtimestamp(since, UTC)
+
+
+# ---------------------------------------------------------------- for members
+@blp.post("/labels/requests")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.RequestIn)
+@blp.response(201, schemas.RequestOut)
+@blp.alt_response(422, schema=ProblemSchema)
+@token_required("write")
+@kinds_required(OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
+def request_label(values: dict[str, Any]) -> LabelRequest:
+    """Ask for a label (and unit labels) on a batch the caller holds."""
+    made = issuance.request_label(
+        db.session, acting_organisation(), values["batch"], values["units"], values["unit_kg"]
+    )
+    db.session.commit()
+    return made
+
+
+@blp.post("/labels/requests/<int:request_id>/issue")
+@blp.doc(security=BEARER)
+@blp.response(201, schemas.LabelStatusOut)
+@blp.alt_response(422, schema=ProblemSchema)
+@token_required("write")
+def issue(request_id: int) -> dict[str, Any]:
+    """Issue a requested label if the batch meets the criteria in force."""
+    label = issuance.issue(
+        db.session, acting_organisation(), request_id, issuer(), today_in_vietnam()
+    )
+    db.session.commit()
+    return _object(label, frozenset())
+
+
+@blp.post("/labels/<serial>/status")
+@blp.doc(security=BEARER)
+@blp.arguments(schemas.StatusChangeIn)
+@blp.response(200, schemas.LabelStatusOut)
+@blp.alt_response(422, schema=ProblemSchema)
+@token_required("write")
+def change_status(values: dict[str, Any], serial: str) -> dict[str, Any]:
+    """Suspend, revoke (with a reason code) or reinstate a label and its unit labels."""
+    label = status.change(
+        db.session,
+        acting_organisation(),
+        serial,
+        LabelStatus(values["status"]),
+        values["reason_code"],
+        values["reason"],
+    )
+    db.session.commit()
+    return _object(label, _compromised())

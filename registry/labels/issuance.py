@@ -1,0 +1,328 @@
+"""Label requests and issuance: serials, PTT1 tokens signed with the registry's label key,
+the `label.issued` log entry whose index goes into every token, and unit serials (one
+signed token per package) issued thousands at a time.
+
+Serials are 8 characters of Crockford base32 (40 random bits): short, because the whole
+QR URL must stay within 330 characters (DESIGN.md §5), and unambiguous to read aloud
+(no I, L, O, U). A batch with a GTIN gets the GS1 Digital Link form when it fits and
+the short `/l/` form otherwise."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select
+
+from registry.accounts.models import Organisation, OrgKind
+from registry.db import Db, utcnow
+from registry.errors import DomainError, Forbidden, NotFound
+from registry.labels import criteria as rules
+from registry.labels import token as ptt1
+from registry.labels.models import Label, LabelRequest, LabelStatus, RequestStatus
+from registry.ledger import service as ledger
+from registry.trace.models import Batch
+from registry.verify import signing
+from registry.verify.models import Approval
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+SERIAL_LENGTH = 8
+MAX_UNITS = 100_000
+
+
+class LabelRefused(DomainError):
+    title = _l("The label cannot be issued.")
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """What signing needs: the registry id (iss), the public base URL, the label key."""
+
+    registry_id: str
+    base_url: str
+    key: Ed25519PrivateKey
+
+    @property
+    def kid(self) -> str:
+        return signing.kid(self.key.public_key())
+
+
+def new_serials(session: Db, count: int) -> list[str]:
+    """`count` fresh serials, none already issued."""
+    found: set[str] = set()
+    while len(found) < count:
+        wanted = count - len(found)
+        batch = {
+            "".join(secrets.choice(ALPHABET) for _ in range(SERIAL_LENGTH)) for _ in range(wanted)
+        }
+        taken = set(session.scalars(select(Label.serial).where(Label.serial.in_(batch))))
+        found |= batch - taken
+    return sorted(found)
+
+
+# ---------------------------------------------------------------- requests
+def request_label(
+    session: Db, org: Organisation, batch_id: int, units: int = 0, unit_kg: float | None = None
+) -> LabelRequest:
+    """Ask for a label on a batch the organisation holds; units need a package size and
+    together may not exceed what the batch was made with."""
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.organisation_id != org.id:
+        raise NotFound(_l("This batch does not exist or is not held by your organisation."))
+    if units and not unit_kg:
+        raise LabelRefused(errors={"unit_kg": [_l("Give the package size in kg.")]})
+    if units and unit_kg and units * unit_kg > _unlabelled_kg(session, batch) + 1e-6:
+        raise LabelRefused(
+            errors={
+                "units": [
+                    _l(
+                        "%(n)s packages of %(kg)s kg is more than the batch holds.",
+                        n=units,
+                        kg=f"{unit_kg:g}",
+                    )
+                ]
+            }
+        )
+    request = LabelRequest(batch=batch, organisation_id=org.id, units=units, unit_kg=unit_kg)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _unlabelled_kg(session: Db, batch: Batch) -> float:
+    """kg of the batch not yet covered by unit labels of earlier requests."""
+    covered = session.scalar(
+        select(func.coalesce(func.sum(LabelRequest.units * LabelRequest.unit_kg), 0.0)).where(
+            LabelRequest.batch_id == batch.id, LabelRequest.status != RequestStatus.REFUSED
+        )
+    )
+    return batch.quantity_kg - float(covered or 0.0)
+
+
+def issue(session: Db, actor: Organisation, request_id: int, issuer: Issuer, today: date) -> Label:
+    """Issue the requested label (and unit labels) if the batch meets the criteria in force.
+    Authority staff issue; the requester may too when the criteria allow auto-issue."""
+    request = session.scalar(
+        select(LabelRequest).where(LabelRequest.id == request_id).with_for_update()
+    )
+    if request is None:
+        raise NotFound()
+    in_force = rules.current(session)
+    allowed = actor.kind is OrgKind.AUTHORITY or (
+        in_force.auto_issue and actor.id == request.organisation_id
+    )
+    if not allowed:
+        raise Forbidden()
+    if request.status is not RequestStatus.PENDING:
+        raise LabelRefused(_l("This request was already decided."))
+    batch = request.batch
+    if batch.organisation_id != request.organisation_id:
+        raise LabelRefused(_l("The batch has changed hands since the request."))
+    evaluation = rules.evaluate(session, batch, in_force, today)
+    if not evaluation.passed:
+        failed = [f"{c.name}: {c.detail}" for c in evaluation.checks if not c.passed]
+        raise LabelRefused(errors={"criteria": failed})
+    label = _issue(session, actor, request, batch, in_force.version, in_force.validity_days, issuer)
+    request.status, request.decided_at = RequestStatus.ISSUED, utcnow()
+    return label
+
+
+def refuse(session: Db, actor: Organisation, request_id: int, reason: str) -> LabelRequest:
+    if actor.kind is not OrgKind.AUTHORITY:
+        raise Forbidden()
+    request = session.get(LabelRequest, request_id)
+    if request is None:
+        raise NotFound()
+    if request.status is not RequestStatus.PENDING:
+        raise LabelRefused(_l("This request was already decided."))
+    if not reason.strip():
+        raise LabelRefused(errors={"reason": [_l("Say why the label is refused.")]})
+    request.status, request.reason, request.decided_at = (
+        RequestStatus.REFUSED,
+        reason.strip()[:300],
+        utcnow(),
+    )
+    return request
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What every token of one issuance claims."""
+
+    lot: str
+    gtin: str | None
+    g_co2e_per_kg: int
+    reduction_permille: int
+    methodology: str
+    verifier: str
+    commune: str
+
+
+def facts_of(session: Db, batch: Batch) -> Facts:
+    """The batch's claims: intensity, reduction, the methodology and the verifier behind
+    most of its kg, and the commune where most of it grew."""
+    seasons = rules.upstream_seasons(session, batch)
+    approvals = {
+        a.id: a
+        for a in session.scalars(
+            select(Approval).where(Approval.id.in_({a for _, a in seasons if a}))
+        )
+    }
+    verifier = _most(approvals[a].verifier.code for _, a in seasons if a in approvals)
+    methodology = _most(
+        _methodology_id(approvals[a].statement) for _, a in seasons if a in approvals
+    )
+    return Facts(
+        lot=batch.lot_code,
+        gtin=batch.gtin,
+        g_co2e_per_kg=round(batch.g_co2e_per_kg),
+        reduction_permille=max(0, round(10 * (batch.reduction_pct or 0.0))),
+        methodology=methodology,
+        verifier=verifier,
+        commune=_most(s.field.commune for s, _ in seasons),
+    )
+
+
+def _methodology_id(statement: dict[str, Any]) -> str:
+    """The approval statement names the methodology as {"id", "version"}."""
+    named = statement.get("methodology")
+    return str(named.get("id") if isinstance(named, dict) else named)
+
+
+def _most(values: Any) -> str:
+    listed = list(values)
+    return max(set(listed), key=listed.count) if listed else ""
+
+
+def _issue(
+    session: Db,
+    actor: Organisation,
+    request: LabelRequest,
+    batch: Batch,
+    version: int,
+    days: int,
+    issuer: Issuer,
+) -> Label:
+    facts = facts_of(session, batch)
+    now = utcnow().replace(microsecond=0)
+    expires = now + timedelta(days=days)
+    serials = new_serials(session, 1 + request.units)
+    index = ledger.append(
+        session,
+        "label.issued",
+        actor.code,
+        serials[0],
+        {
+            "serial": serials[0],
+            "batch": f"{batch.maker.code}/{batch.lot_code}",
+            "gtin": batch.gtin,
+            "g_co2e_per_kg": facts.g_co2e_per_kg,
+            "reduction_permille": facts.reduction_permille,
+            "criteria": version,
+            "kid": issuer.kid,
+            "expires": int(expires.timestamp()),
+            "units": request.units,
+            "unit_serials_sha256": hashlib.sha256("\n".join(serials[1:]).encode()).hexdigest(),
+        },
+    )
+    rows = [
+        _row(serial, facts, batch, request, version, now, expires, index, issuer)
+        for serial in serials
+    ]
+    main = Label(**rows[0])
+    session.add(main)
+    session.flush()
+    if len(rows) > 1:
+        session.execute(insert(Label), [{**r, "parent_id": main.id} for r in rows[1:]])
+    return main
+
+
+def _row(
+    serial: str,
+    facts: Facts,
+    batch: Batch,
+    request: LabelRequest,
+    version: int,
+    now: datetime,
+    expires: datetime,
+    index: int,
+    issuer: Issuer,
+) -> dict[str, Any]:
+    claims = ptt1.LabelClaims(
+        serial=serial,
+        lot=facts.lot,
+        gtin=facts.gtin,
+        g_co2e_per_kg=facts.g_co2e_per_kg,
+        reduction_permille=facts.reduction_permille,
+        methodology=facts.methodology,
+        verifier=facts.verifier,
+        log_index=index,
+        iss=issuer.registry_id,
+        iat=int(now.timestamp()),
+        exp=int(expires.timestamp()),
+    )
+    token, url = _signed_url(claims, issuer)
+    return {
+        "serial": serial,
+        "batch_id": batch.id,
+        "request_id": request.id,
+        "criteria_version": version,
+        "lot": facts.lot,
+        "gtin": claims.gtin,
+        "g_co2e_per_kg": facts.g_co2e_per_kg,
+        "reduction_permille": facts.reduction_permille,
+        "methodology": facts.methodology,
+        "verifier": facts.verifier,
+        "kid": issuer.kid,
+        "token": token,
+        "url": url,
+        "issued_at": now,
+        "expires_at": expires,
+        "status": LabelStatus.VALID,
+        "log_index": index,
+        "product": batch.product.value,
+        "organisation": request.organisation.code,
+        "commune": facts.commune,
+    }
+
+
+def _signed_url(claims: ptt1.LabelClaims, issuer: Issuer) -> tuple[str, str]:
+    """The GS1 Digital Link form when the batch has a GTIN and the URL fits in 330
+    characters; else the short form, whose token then carries no GTIN."""
+    if claims.gtin:
+        token = ptt1.sign(claims, issuer.key)
+        try:
+            url = ptt1.label_url(issuer.base_url, claims.serial, token, claims.gtin, claims.lot)
+        except ValueError:
+            pass
+        else:
+            return token, url
+        claims = _without_gtin(claims)
+    token = ptt1.sign(claims, issuer.key)
+    try:
+        return token, ptt1.label_url(issuer.base_url, claims.serial, token)
+    except ValueError as exc:
+        raise LabelRefused(
+            errors={"lot_code": [_l("The lot code is too long for the QR code: shorten it.")]}
+        ) from exc
+
+
+def _without_gtin(claims: ptt1.LabelClaims) -> ptt1.LabelClaims:
+    return replace(claims, gtin=None)
+
+
+def labels_of_batch(session: Db, batch_id: int) -> list[Label]:
+    query = select(Label).where(Label.batch_id == batch_id, Label.parent_id.is_(None))
+    return list(session.scalars(query.order_by(Label.id)))
+
+
+def units_of(session: Db, label_id: int) -> Sequence[Label]:
+    return session.scalars(
+        select(Label).where(Label.parent_id == label_id).order_by(Label.id)
+    ).all()

@@ -1,0 +1,108 @@
+"""Marshmallow shapes of the label contract (DESIGN.md §7 label status) and of requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from registry.labels.status import REASONS
+from registry.trace.schemas import Strict, between, text
+
+MAX_BULK = 1000
+
+
+class LabelStatusOut(Schema):
+    """One label as the status API, the bulk status API and the listing answer it."""
+
+    serial = fields.String()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    url = fields.String()
+    product = fields.String()
+    batch = fields.String()
+    organisation = fields.String()
+    commune = fields.String()
+    g_co2e_per_kg = fields.Integer()
+    reduction_pct = fields.Float()
+    issued_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    log_index = fields.Integer()
+
+
+def status_object(label: Any, status: str, reason: str | None) -> dict[str, Any]:
+    """The contract's status object of a label row (ORM or Core)."""
+    return {
+        "serial": label.serial,
+        "status": status,
+        "reason": reason,
+        "url": label.url,
+        "product": label.product,
+        "batch": label.lot,
+        "organisation": label.organisation,
+        "commune": label.commune,
+        "g_co2e_per_kg": label.g_co2e_per_kg,
+        "reduction_pct": label.reduction_permille / 10,
+        "issued_at": label.issued_at,
+        "expires_at": label.expires_at,
+        "log_index": label.log_index,
+    }
+
+
+class LabelPage(Schema):
+    items = fields.List(fields.Nested(LabelStatusOut))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+class BulkStatusIn(Strict):
+    serials = fields.List(
+        fields.String(validate=validate.Length(min=1, max=20)),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BULK, error=_l("Send 1 to {max} serials.")),
+    )
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class RevocationsQuery(Schema):
+    since = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class RequestIn(Strict):
+    batch = fields.Integer(required=True, strict=False)
+    units = fields.Integer(load_default=0, validate=between(0, 100_000))
+    unit_kg = fields.Float(load_default=None, allow_nan=False, validate=between(0.001, 1000))
+
+
+class RequestOut(Schema):
+    id = fields.Integer()
+    batch = fields.Integer(attribute="batch_id")
+    lot_code = fields.String(attribute="batch.lot_code")
+    units = fields.Integer()
+    unit_kg = fields.Float(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class StatusChangeIn(Strict):
+    status = fields.String(
+        required=True, validate=validate.OneOf(["valid", "suspended", "revoked"])
+    )
+    reason_code = fields.String(load_default="", validate=validate.OneOf(["", *REASONS]))
+    reason = text(300, load_default="")
+
+
+class CriteriaIn(Strict):
+    min_reduction_pct = fields.Float(required=True, allow_nan=False, validate=between(0, 100))
+    required_schemes = fields.List(
+        fields.String(validate=validate.OneOf(["vietgap", "globalgap", "organic", "ocop"])),
+        load_default=list,
+    )
+    validity_days = fields.Integer(load_default=730, validate=between(30, 3650))
+    auto_issue = fields.Boolean(load_default=False)
+    note = text(300, load_default=None)

@@ -1,0 +1,101 @@
+"""Requests and issuance: criteria checked, tokens that verify, unit serials, refusals
+that write nothing, and the cascade from a revoked approval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.accounts.models import Organisation
+from registry.db import db, utcnow
+from registry.errors import DomainError, Forbidden
+from registry.labels import criteria, issuance, status
+from registry.labels import token as ptt1
+from registry.labels.models import Label, LabelStatus
+from registry.ledger import service as ledger
+from registry.trace.models import Batch
+from registry.verify import approvals
+from tests.labels.conftest import TODAY, authority, issuer, packed  # noqa: F401
+
+
+def issued(packed: Batch, authority: Organisation, issuer, units: int = 0) -> Label:
+    request = issuance.request_label(
+        db.session, packed.organisation, packed.id, units, 0.5 if units else None
+    )
+    label = issuance.issue(db.session, authority, request.id, issuer, TODAY)
+    db.session.commit()
+    return label
+
+
+def test_an_issued_label_carries_a_token_that_verifies_against_its_url(
+    packed, authority, issuer
+) -> None:
+    label = issued(packed, authority, issuer)
+    trust = {bytes.fromhex(issuer.kid): issuer.key.public_key()}
+    verdict = ptt1.check_url(label.url, trust, set(), utcnow().timestamp())
+    assert verdict.status is ptt1.Status.VALID, verdict
+    claims = verdict.claims
+    assert claims is not None
+    assert (claims.serial, claims.lot, claims.gtin) == (label.serial, "TUI-1", "08934567890120")
+    assert claims.g_co2e_per_kg == round(packed.g_co2e_per_kg)
+    assert claims.reduction_permille == round(10 * (packed.reduction_pct or 0))
+    assert claims.verifier == "VER-1" and claims.log_index == label.log_index
+    assert "/01/08934567890120/10/TUI-1/21/" in label.url and len(label.url) <= 330
+    assert b"label.issued" in ledger.entry(db.session, label.log_index)
+
+
+def test_unit_serials_each_get_their_own_token(packed, authority, issuer) -> None:
+    label = issued(packed, authority, issuer, units=500)
+    units = issuance.units_of(db.session, label.id)
+    assert len(units) == 500 and len({u.serial for u in units}) == 500
+    assert all(u.log_index == label.log_index for u in units)
+    trust = {bytes.fromhex(issuer.kid): issuer.key.public_key()}
+    assert ptt1.check_url(units[7].url, trust, set(), utcnow().timestamp()).status == "valid"
+    status.change(db.session, authority, label.serial, LabelStatus.REVOKED, "fraud")
+    db.session.commit()
+    assert {u.status for u in issuance.units_of(db.session, label.id)} == {LabelStatus.REVOKED}
+    listed = {r.serial for r in status.revocation_rows(status.revoked_since(db.session, None))}
+    assert units[7].serial in listed and label.serial in listed
+
+
+def count() -> tuple[int, int]:
+    return (db.session.scalar(select(func.count(Label.id))) or 0, ledger.size(db.session))
+
+
+def test_refusals_write_nothing(packed, authority, issuer, make) -> None:
+    stranger = db.session.get(Organisation, make.org(code="HTX-KHAC").id)
+    before = count()
+    with pytest.raises(DomainError) as too_many:
+        issuance.request_label(db.session, packed.organisation, packed.id, 3000, 0.5)
+    assert "units" in too_many.value.errors
+    with pytest.raises(DomainError):
+        issuance.request_label(db.session, stranger, packed.id)
+    request = issuance.request_label(db.session, packed.organisation, packed.id)
+    with pytest.raises(Forbidden):
+        issuance.issue(db.session, packed.organisation, request.id, issuer, TODAY)
+    criteria.set_criteria(db.session, authority, {"min_reduction_pct": 99, "validity_days": 365})
+    with pytest.raises(DomainError) as unmet:
+        issuance.issue(db.session, authority, request.id, issuer, TODAY)
+    assert "criteria" in unmet.value.errors
+    db.session.rollback()
+    assert count() == before
+
+
+def test_revoking_the_approval_suspends_the_label(packed, authority, issuer, verifier) -> None:
+    label = issued(packed, authority, issuer)
+    approval_id = db.session.scalar(select(func.max(approvals.Approval.id)))
+    approvals.revoke(db.session, verifier[0], approval_id, "Số liệu sai")
+    db.session.commit()
+    db.session.refresh(label)
+    assert label.status is LabelStatus.SUSPENDED and label.reason_code == "approval_revoked"
+    assert status.state(label, utcnow()).status == "suspended"
+
+
+def test_expiry_and_compromised_keys_show_in_the_state(packed, authority, issuer) -> None:
+    label = issued(packed, authority, issuer)
+    later = label.expires_at + timedelta(seconds=1)
+    assert status.state(label, later).status == "expired"
+    assert status.state(label, utcnow(), frozenset({label.kid})).reason == "key_compromised"
+
