@@ -1,20 +1,22 @@
 """From a season's farm diary to the calculator's input (DESIGN.md §10).
 
-Pure: takes a season with its entries loaded and returns the input document, which diary
-entries fed each input (so people can see where a number came from), and the list of
-what to fix when the diary is incomplete or contradictory. A season with problems gets no
-number."""
+Pure: takes a season's facts and its diary as it stands and returns the input document,
+which diary entries fed each input (so people can see where a number came from), and the
+list of what to fix when the diary is incomplete or contradictory. A season with problems
+gets no number. `derive` reads an ORM season; `derive_from` reads plain data, so that
+`results.compute_many` can feed it rows read in bulk."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
-from registry.trace.models import DiaryEntry, DiaryKind, Season
+from registry.trace.models import DiaryKind, Season
 from registry.trace.service import current_entries
 
 STRAW_SHORT_DAYS = 30  # IPCC Table 5.14: straw incorporated < 30 days before cultivation
@@ -36,20 +38,65 @@ class Derivation:
         return not self.problems
 
 
+@dataclass(frozen=True, slots=True)
+class SeasonFacts:
+    """What derivation reads of a season besides its diary."""
+
+    code: str
+    sowing_date: date
+    harvest_date: date | None
+    harvested_kg: float | None
+    area_ha: float  # the field's
+
+    @classmethod
+    def of(cls, season: Season) -> SeasonFacts:
+        return cls(
+            season.code,
+            season.sowing_date,
+            season.harvest_date,
+            season.harvested_kg,
+            season.field.area_ha,
+        )
+
+
+class DiaryRecord(Protocol):
+    """What derivation reads of a diary entry: a `DiaryEntry`, or a row read in bulk."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> DiaryKind: ...
+
+    @property
+    def date(self) -> date: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+Entries = Sequence[DiaryRecord]
+
+
 def derive(season: Season) -> Derivation:
     """The season's own inputs (without a baseline)."""
+    return derive_from(SeasonFacts.of(season), current_entries(season))
+
+
+def derive_from(season: SeasonFacts, entries: Entries) -> Derivation:
+    """The inputs of a season whose diary as it stands (corrections applied, in date and id
+    order) is `entries`."""
     result = Derivation(season.code)
-    entries = current_entries(season)
     _days_and_yield(season, entries, result)
     _water(season, entries, result)
     _amendments(season, entries, result)
     _nitrogen(entries, result)
     _burning(entries, result)
-    result.inputs["area_ha"] = season.field.area_ha
+    result.inputs["area_ha"] = season.area_ha
     return result
 
 
-def _days_and_yield(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+def _days_and_yield(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     harvests = [e for e in entries if e.kind is DiaryKind.HARVEST]
     if not harvests or season.harvest_date is None or not season.harvested_kg:
         out.problems.append(_l("Record the harvest (date and kg) to finish the season."))
@@ -62,7 +109,7 @@ def _days_and_yield(season: Season, entries: list[DiaryEntry], out: Derivation) 
     out.inputs["yield_kg"] = season.harvested_kg
     out.sources["cultivation_days"].extend(e.id for e in harvests)
     out.sources["yield_kg"].extend(e.id for e in harvests)
-    if season.harvested_kg / season.field.area_ha > MAX_YIELD_KG_HA:
+    if season.harvested_kg / season.area_ha > MAX_YIELD_KG_HA:
         out.problems.append(
             _l(
                 "The harvest is over %(t)d t/ha: check the kg and the field's area.",
@@ -71,7 +118,7 @@ def _days_and_yield(season: Season, entries: list[DiaryEntry], out: Derivation) 
         )
 
 
-def _water(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+def _water(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     """No drainage: continuous flooding; one: single drainage; two or more: AWD."""
     water = [e for e in entries if e.kind is DiaryKind.WATER]
     if not water:
@@ -100,7 +147,7 @@ def _water(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
     out.sources["preseason"].extend(e.id for e in floods)
 
 
-def _amendments(season: Season, entries: list[DiaryEntry], out: Derivation) -> None:
+def _amendments(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     totals: dict[str, float] = defaultdict(float)
     for e in entries:
         if e.kind is not DiaryKind.AMENDMENT:
@@ -114,7 +161,7 @@ def _amendments(season: Season, entries: list[DiaryEntry], out: Derivation) -> N
     out.inputs["organic"] = [{"kind": k, "t_ha": v} for k, v in sorted(totals.items())]
 
 
-def _nitrogen(entries: list[DiaryEntry], out: Derivation) -> None:
+def _nitrogen(entries: Entries, out: Derivation) -> None:
     synthetic = organic = urea = 0.0
     for e in entries:
         if e.kind is not DiaryKind.FERTILISER:
@@ -132,7 +179,7 @@ def _nitrogen(entries: list[DiaryEntry], out: Derivation) -> None:
     out.inputs.update(synthetic_n_kg=synthetic, organic_n_kg=organic, urea_kg=urea)
 
 
-def _burning(entries: list[DiaryEntry], out: Derivation) -> None:
+def _burning(entries: Entries, out: Derivation) -> None:
     burned = [e for e in entries if e.kind is DiaryKind.STRAW and e.data["practice"] == "burned"]
     out.inputs["straw_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
     out.sources["straw_burned_t"].extend(e.id for e in burned)
