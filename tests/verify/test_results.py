@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from registry.db import db
 from registry.trace import service
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
 from registry.verify import results
-from registry.verify.calc_schema import calc_from_json
+from registry.verify.calc_schema import calc_from_json, load_input, quick_load
 from registry.verify.inputs import derive
+from registry.verify.methodology import ORGANIC_KINDS, PRESEASONS, WATER_REGIMES
 from registry.verify.models import EmissionResult
 from tests.verify.conftest import Farm
 
@@ -109,3 +115,60 @@ def test_computing_many_seasons_at_once_gives_the_same_results(farm: Farm) -> No
     one = results.latest_result(db.session, awd.id)
     assert one is not None and results.compute(db.session, awd).result is one
     assert one.reduction_pct is not None and one.reduction_pct > 30
+
+
+# ------------------------------------------------------------ the schema without marshmallow
+ODD_VALUES = st.sampled_from(
+    ["1.5", True, None, math.nan, math.inf, -1, 0, 0.5, 90.0, 90.5, 10**400, 1e300, [], {}]
+)
+PLAIN = {
+    "area_ha": st.floats(0.01, 50),
+    "cultivation_days": st.integers(1, 365),
+    "water_regime": st.sampled_from(WATER_REGIMES),
+    "preseason": st.sampled_from(PRESEASONS),
+    "yield_kg": st.floats(1, 1e6),
+    "organic": st.lists(
+        st.fixed_dictionaries({"kind": st.sampled_from(ORGANIC_KINDS), "t_ha": st.floats(0, 100)}),
+        max_size=3,
+    ),
+    "synthetic_n_kg": st.floats(0, 1e4) | st.integers(0, 10**4),
+    "straw_burned_t": st.floats(0, 100),
+}
+OPTIONAL = {
+    "methodology": st.sampled_from(["ipcc2019-t1-rice", "other", ""]),
+    "gwp": st.sampled_from(["AR5", "AR6", "AR4"]),
+    "region": st.sampled_from(["global", "south_east_asia"]),
+    "urea_kg": st.floats(0, 1e4),
+}
+
+
+@st.composite
+def documents(draw: st.DrawFn, with_baseline: bool = True) -> dict[str, Any]:
+    """§10 documents, mostly valid, some with one field dropped, added or odd."""
+    document = draw(st.fixed_dictionaries(PLAIN, optional=OPTIONAL))
+    if with_baseline and draw(st.booleans()):
+        document["baseline"] = draw(documents(with_baseline=False))
+    change = draw(st.sampled_from(["none", "none", "drop", "add", "odd"]))
+    name = draw(st.sampled_from(sorted(document)))
+    if change == "drop":
+        del document[name]
+    elif change == "add":
+        document["extra"] = 1
+    elif change == "odd":
+        document[name] = draw(ODD_VALUES)
+    return document
+
+
+@given(documents())
+def test_quick_load_gives_what_the_schema_loads_or_nothing(document: dict[str, Any]) -> None:
+    quick = quick_load(document)
+    if quick is not None:
+        assert quick == load_input(document)
+
+
+def test_quick_load_takes_the_documents_seasons_give(farm: Farm) -> None:
+    awd = farm[3]
+    document = results.compute(db.session, awd).result.inputs  # type: ignore[union-attr]
+    assert document["baseline"]["water_regime"] == "continuous"
+    assert quick_load(document) == load_input(document)
+    assert quick_load({**document, "yield_kg": 0}) is None  # the schema explains instead
