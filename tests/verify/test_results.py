@@ -8,17 +8,20 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from registry.accounts.models import Organisation, User
 from registry.db import db
 from registry.trace import service
+from registry.trace.models import Season
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
-from registry.verify import results
+from registry.verify import bulk, results
 from registry.verify.calc_schema import calc_from_json, load_input, quick_load
 from registry.verify.inputs import derive
 from registry.verify.methodology import ORGANIC_KINDS, PRESEASONS, WATER_REGIMES
 from registry.verify.models import EmissionResult
-from tests.verify.conftest import Farm
+from tests.trace.conftest import field_values
+from tests.verify.conftest import AWD_DIARY, BASELINE_DIARY, Farm, keep
 
 
 def test_inputs_come_from_the_diary_with_their_sources(farm: Farm) -> None:
@@ -115,6 +118,158 @@ def test_computing_many_seasons_at_once_gives_the_same_results(farm: Farm) -> No
     one = results.latest_result(db.session, awd.id)
     assert one is not None and results.compute(db.session, awd).result is one
     assert one.reduction_pct is not None and one.reduction_pct > 30
+
+
+# ------------------------------------------------------------ compute_many == compute
+Diary = list[tuple[Any, ...]]  # (kind, date, data) or (kind, date, data, index corrected)
+HT_2026: Diary = [
+    ("amendment", "2026-02-20", {"material": "straw", "t_ha": 2.5}),  # > 30 days: straw_long
+    ("amendment", "2026-04-10", {"material": "compost", "t_ha": 1.5}),
+    ("water", "2026-04-12", {"event": "flooding"}),
+    (
+        "fertiliser",
+        "2026-04-14",
+        {"product": "Hữu cơ vi sinh", "n_pct": 2.5, "kg": 800, "organic": True},
+    ),
+    ("fertiliser", "2026-04-20", {"product": "NPK 20-20-15", "n_pct": 20, "kg": 120}),
+    ("fertiliser", "2026-05-02", {"product": "Urê", "urea": True, "kg": 90}),
+    ("water", "2026-05-10", {"event": "drainage", "end_date": "2026-05-16"}),
+    ("water", "2026-05-10", {"event": "drainage", "end_date": "2026-05-17"}, 6),  # corrected
+    ("pesticide", "2026-06-01", {"product": "Beam 75WP", "amount": 0.3, "unit": "kg"}),
+    ("harvest", "2026-07-16", {"kg": 58000}),
+    ("harvest", "2026-07-16", {"kg": 5800}, 9),  # a typing error, corrected
+    ("straw", "2026-07-18", {"practice": "burned", "tonnes": 1.2}),
+]
+COMPLETE_2020: Diary = [
+    ("water", "2020-07-28", {"event": "flooding"}),
+    ("fertiliser", "2020-08-10", {"product": "Urê", "urea": True, "kg": 200}),
+    ("harvest", "2020-11-05", {"kg": 5100}),
+]
+VARIED: dict[str, list[tuple[str, int, str, Diary]]] = {
+    # two 2020 seasons of other types than Hè Thu: the first by id is the baseline
+    "DS-02": [
+        ("thu_dong", 2020, "2020-08-01", COMPLETE_2020),
+        ("dong_xuan", 2020, "2019-12-05", BASELINE_DIARY),
+        ("he_thu", 2026, "2026-04-15", HT_2026),
+    ],
+    "DS-03": [("dong_xuan", 2026, "2025-12-08", AWD_DIARY)],  # no 2020 season
+    "DS-04": [
+        ("dong_xuan", 2020, "2019-12-05", BASELINE_DIARY[:2]),  # a baseline without harvest
+        ("dong_xuan", 2026, "2025-12-08", AWD_DIARY),
+        ("he_thu", 2026, "2026-04-15", HT_2026[:5]),  # still open
+        (
+            "thu_dong",
+            2026,
+            "2026-08-12",
+            [  # flooded again before the drainage started
+                ("water", "2026-08-10", {"event": "flooding"}),
+                ("water", "2026-09-01", {"event": "drainage", "end_date": "2026-08-25"}),
+                ("harvest", "2026-11-10", {"kg": 5000}),
+            ],
+        ),
+    ],
+    "DS-05": [
+        (
+            "vu_mua",
+            2026,
+            "2026-07-05",
+            [  # 20 t/ha: a typing error, no number
+                ("water", "2026-07-01", {"event": "flooding"}),
+                ("harvest", "2026-10-15", {"kg": 20000}),
+            ],
+        )
+    ],
+}
+
+
+def keep_varied(org: Organisation, user: User) -> list[Season]:
+    seasons = []
+    for code, planned in VARIED.items():
+        service.register_field(db.session, org, field_values(code=code))
+        for season_type, year, sowing, diary in planned:
+            season = service.open_season(
+                db.session,
+                org,
+                SeasonIn().load(
+                    {"field": code, "season_type": season_type, "year": year, "sowing_date": sowing}
+                ),
+            )
+            ids: list[int] = []
+            for kind, on, data, *corrects in diary:
+                values = {"season": season.code, "kind": kind, "date": on, "data": data}
+                if corrects:
+                    values |= {"supersedes": ids[corrects[0]], "reason": "Nhập nhầm"}
+                entry = service.record_entry(db.session, org, user, DiaryEntryIn().load(values))
+                ids.append(entry.id)
+            seasons.append(season)
+    db.session.commit()
+    return seasons
+
+
+def stored_rows() -> dict[int, tuple[Any, ...]]:
+    """Every stored result as the database holds it, without its id and time."""
+    table = EmissionResult.__table__
+    columns = [c for c in table.columns if c.name not in ("id", "computed_at")]
+    rows = db.session.execute(select(*columns).order_by(table.c.id))
+    return {row.season_id: tuple(row) for row in rows}
+
+
+def test_compute_many_stores_the_rows_compute_stores(farm: Farm) -> None:
+    org, user, base, awd = farm
+    seasons = [base, awd, *keep_varied(org, user)]
+    for season in seasons:
+        results.compute(db.session, season)
+    db.session.commit()
+    by_compute = stored_rows()
+    db.session.execute(delete(EmissionResult))
+    db.session.commit()
+
+    assert len(by_compute) == 7
+    assert results.compute_many(db.session, [s.id for s in reversed(seasons)]) == 7
+    db.session.commit()
+    assert stored_rows() == by_compute  # bit for bit, JSON documents and floats alike
+    assert results.compute_many(db.session, [s.id for s in seasons]) == 0
+
+    by_code = {s.code: results.latest_result(db.session, s.id) for s in seasons}
+    assert {code for code, r in by_code.items() if r is None} == {
+        "DS-04-2020-DX",  # no harvest recorded
+        "DS-04-2026-HT",  # open
+        "DS-04-2026-TD",  # drainage ends before it starts
+        "DS-05-2026-VM",  # over 15 t/ha
+    }
+    ht = by_code["DS-02-2026-HT"]
+    assert ht is not None and ht.yield_kg == 5800 and len(ht.sources["yield_kg"]) == 1
+    assert ht.inputs["baseline"]["yield_kg"] == 5100  # Thu Đông 2020, the first by id
+    assert ht.inputs["water_regime"] == "single_drainage"  # the corrected drainage counts once
+    assert {o["kind"] for o in ht.inputs["organic"]} == {"straw_long", "compost"}
+    no_baseline = (by_code["DS-03-2026-DX"], by_code["DS-04-2026-DX"])
+    assert all(r is not None and "baseline" not in r.inputs for r in no_baseline)
+
+
+def test_compute_many_explains_what_compute_explains(farm: Farm) -> None:
+    org, user, _, _ = farm
+    seasons = keep_varied(org, user)
+    batch = bulk.read(db.session, [s.id for s in seasons], results.BASELINE_YEAR)
+    assert [s.id for s in batch.seasons] == sorted(s.id for s in seasons)
+    by_id = {s.id: s for s in seasons}
+    for row in batch.seasons:
+        own, alone = batch.derivation(row), derive(by_id[row.id])
+        assert (own.inputs, own.sources) == (alone.inputs, alone.sources)
+        assert [str(p) for p in own.problems] == [str(p) for p in alone.problems]
+    problems = [str(p) for row in batch.seasons for p in batch.derivation(row).problems]
+    assert "Sản lượng vượt 15 tấn/ha: hãy kiểm tra số kg và diện tích thửa." in problems  # lazy
+
+
+def test_compute_many_keeps_a_new_result_only_for_a_changed_diary(farm: Farm) -> None:
+    org, user, base, awd = farm
+    assert results.compute_many(db.session, [base.id, awd.id, awd.id, 10**6]) == 2
+    db.session.commit()
+    keep(org, user, awd, [("fertiliser", "2026-01-10", {"product": "NPK", "n_pct": 20, "kg": 50})])
+    assert results.compute_many(db.session, [base.id, awd.id]) == 1
+    db.session.commit()
+    newest = results.latest_result(db.session, awd.id)
+    assert newest is not None and results.compute(db.session, awd).result is newest
+    assert db.session.scalar(select(func.count()).select_from(EmissionResult)) == 3
 
 
 # ------------------------------------------------------------ the schema without marshmallow
