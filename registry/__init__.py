@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from registry import api, cli
     from registry.accounts.views import bp as accounts_bp
+    from registry.labels.views import bp as labels_bp
     from registry.ledger.views import bp as ledger_bp
     from registry.public.views import bp as public_bp
     from registry.trace.batch_views import bp as batches_bp
@@ -62,6 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(labels_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)
     app.after_request(_security_headers)

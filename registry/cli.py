@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,10 +100,9 @@ def user_create(org_code: str, email: str, name: str, password: str, roles: tupl
 def demo_command() -> None:
     """Load the demo organisations and users (idempotent)."""
     from registry.demo import load_demo
+    from registry.labels.api import issuer
 
-    created = load_demo(
-        db.session, Path(current_app.instance_path), current_app.config["PUBLIC_BASE_URL"]
-    )
+    created = load_demo(db.session, Path(current_app.instance_path), issuer())
     db.session.commit()
     click.echo(f"demo data loaded ({created} new records)" if created else "demo data present")
 
@@ -151,6 +151,26 @@ def keys_rotate(purpose: str) -> None:
     click.echo(f"{purpose} key rotated")
 
 
+@keys_group.command("compromise")
+@click.argument("purpose", type=click.Choice(PURPOSES))
+@click.argument("kid")
+@with_appcontext
+def keys_compromise(purpose: str, kid: str) -> None:
+    """Mark a key as leaked (rotating it out if current): what it signed is no longer
+    trusted, and the trust list says so."""
+    store = keystore()
+    was_current = store.exists(purpose) and store.current(purpose).kid == kid
+    try:
+        info = store.mark_compromised(purpose, kid)
+    except KeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _log_key_event("key.compromised", purpose, info.public_key)
+    if was_current:
+        _log_key_event("key.added", purpose, store.current(purpose).public_key)
+    db.session.commit()
+    click.echo(f"{purpose} key {kid} marked compromised")
+
+
 def _log_key_event(kind: str, purpose: str, public_key: Ed25519PublicKey) -> None:
     raw = note.raw_public(public_key)
     ledger.append(
@@ -160,6 +180,51 @@ def _log_key_event(kind: str, purpose: str, public_key: Ed25519PublicKey) -> Non
         f"key:{purpose}",
         {"purpose": purpose, "public_key": base64.b64encode(raw).decode()},
     )
+
+
+@click.group("label")
+def label_group() -> None:
+    """Labels: the offline verifier retailers run."""
+
+
+@label_group.command("verify")
+@click.argument("url")
+@click.option("--jwks", "jwks_file", type=click.File("rb"), help="A saved trust list.")
+@click.option(
+    "--revocations",
+    "revocations_file",
+    type=click.File("rb"),
+    help="A saved signed revocation list (revocations.cose).",
+)
+def label_verify(url: str, jwks_file: Any, revocations_file: Any) -> None:
+    """Check a label URL as DESIGN.md §5 says, against saved lists (offline) or the
+    lists downloaded from the URL's registry. Exit status 0 only for a valid label."""
+    from registry.labels import offline
+
+    if jwks_file and revocations_file:
+        saved = offline.Lists(json.loads(jwks_file.read()), revocations_file.read())
+    elif jwks_file or revocations_file:
+        raise click.UsageError("give both --jwks and --revocations, or neither")
+    else:
+        saved = offline.download(offline.origin_of(url))
+    verdict = offline.check(url, saved, time.time())
+    claims = verdict.claims
+    click.echo(
+        json.dumps(
+            {
+                "status": str(verdict.status),
+                "reason": None if verdict.reason is None else str(verdict.reason),
+                "serial": claims.serial if claims else None,
+                "lot": claims.lot if claims else None,
+                "gtin": claims.gtin if claims else None,
+                "g_co2e_per_kg": claims.g_co2e_per_kg if claims else None,
+                "reduction_pct": claims.reduction_permille / 10 if claims else None,
+                "expires": claims.exp if claims else None,
+            },
+            ensure_ascii=False,
+        )
+    )
+    sys.exit(0 if verdict.status == "valid" else 1)
 
 
 @click.group("log")
@@ -270,6 +335,7 @@ def init_app(app: Flask) -> None:
         log_group,
         mrv_group,
         verifier_group,
+        label_group,
     ):
         app.cli.add_command(command)
 

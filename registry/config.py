@@ -43,7 +43,7 @@ def from_environment() -> dict[str, Any]:
     """The configuration mapping `create_app` starts from."""
     folder = instance_path()
     public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    registry_id = os.environ.get("REGISTRY_ID", "demo.phatthaithap.vn")
+    registry_id = os.environ.get("REGISTRY_ID", "PTT-DEMO")  # short: it is in every QR
     return {
         "SECRET_KEY": _secret_key(folder),
         "SQLALCHEMY_DATABASE_URI": database_url(folder),
@@ -55,7 +55,7 @@ def from_environment() -> dict[str, Any]:
         "REDUCTION_TARGET_PCT": float(os.environ.get("REDUCTION_TARGET_PCT", "10")),
         "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
-        "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", f"{registry_id}/log"),
+        "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", "demo.phatthaithap.vn/log"),
         "PORT": int(os.environ.get("PORT", "5000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -3,7 +3,7 @@ in a cookie for visitors who are not signed in)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -12,7 +12,10 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """The person's language; the default outside requests (CLI, demo loading)."""
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.cookies.get(LANG_COOKIE)
     if current_user and current_user.is_authenticated and current_user.locale:
         chosen = current_user.locale

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from registry.db import db
 from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo
+from registry.labels.api import issuer
 from registry.trace import batches, capture
 from registry.trace.models import Batch, Product
 from tests.conftest import csrf_token
@@ -19,7 +20,7 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.app_context():
-        load_demo(db.session, Path(app.instance_path), app.config["PUBLIC_BASE_URL"])
+        load_demo(db.session, Path(app.instance_path), issuer())
         db.session.commit()
     names = {code: name for code, name, *_ in ORGANISATIONS}
     for code, email, person, _ in USERS:
@@ -41,7 +42,7 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
 
 def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask) -> None:
     with app.app_context():
-        load_demo(db.session, Path(app.instance_path), app.config["PUBLIC_BASE_URL"])
+        load_demo(db.session, Path(app.instance_path), issuer())
         db.session.commit()
         packed = db.session.scalar(select(Batch).where(Batch.product == Product.PACKAGED_RICE))
         assert packed is not None and packed.organisation.code == "RET-XANH"

@@ -53,7 +53,7 @@ def load_batches(session: Db, base_url: str) -> int:
         mill,
         {
             "step": "packing",
-            "lot_code": "ST25-HT26-01",
+            "lot_code": "HT26-01",
             "gtin": GTIN,
             "production_date": date(2026, 8, 14),
             "quantity_kg": round(rice.quantity_kg * 0.99, 1),

@@ -1,0 +1,51 @@
+"""Demo labels: the authority puts criteria version 1 in force (10 % below 2020, two
+years); the retailer asks for labels on the Cần Thơ packaged rice: one with 100 unit
+labels of 5 kg bags, issued, and one issued and then revoked for a data error, so the
+public page and the checkers have a valid and a revoked label to show."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.accounts.models import Organisation
+from registry.db import Db
+from registry.labels import criteria, issuance, status
+from registry.labels.models import Criteria, LabelStatus
+from registry.trace.models import Batch, Product
+from registry.trace.service import today_in_vietnam
+
+AUTHORITY, RETAILER = "HP-CCTT", "RET-XANH"
+UNITS, UNIT_KG = 100, 5.0
+
+
+def load_labels(session: Db, issuer: issuance.Issuer) -> int:
+    if session.scalar(select(Criteria.id)) is not None:
+        return 0
+    authority, retailer = _org(session, AUTHORITY), _org(session, RETAILER)
+    criteria.set_criteria(session, authority, {"min_reduction_pct": 10.0, "validity_days": 730})
+    packed = session.scalar(
+        select(Batch).where(
+            Batch.product == Product.PACKAGED_RICE, Batch.organisation_id == retailer.id
+        )
+    )
+    assert packed is not None, "load the demo batches first"
+    today = today_in_vietnam()
+    bags = issuance.request_label(session, retailer, packed.id, UNITS, UNIT_KG)
+    issuance.issue(session, authority, bags.id, issuer, today)
+    wrong = issuance.request_label(session, retailer, packed.id)
+    revoked = issuance.issue(session, authority, wrong.id, issuer, today)
+    status.change(
+        session,
+        authority,
+        revoked.serial,
+        LabelStatus.REVOKED,
+        "data_error",
+        "Nhãn in nhầm số liệu, đã thay bằng nhãn mới.",
+    )
+    return 3 + UNITS
+
+
+def _org(session: Db, code: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.code == code))
+    assert org is not None, "load the demo accounts first"
+    return org
