@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
@@ -150,3 +151,18 @@ def test_only_the_authority_sets_criteria(
     )
     assert good.status_code == 302
     assert "VIETGAP" in client.get("/labels/queue").get_data(as_text=True)
+
+
+def test_a_rotated_key_stays_trusted_while_its_labels_are_unexpired(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, make: Factory, packed, authority
+) -> None:
+    serial = issue_through_pages(client, make, packed, authority)
+    old = issuer().kid
+    with app.app_context():
+        assert runner.invoke(args=["keys", "rotate", "label"]).exit_code == 0
+    keys = {k["kid"]: k for k in client.get("/.well-known/jwks.json").json["keys"]}
+    assert keys[old]["status"] == "retired" and keys[issuer().kid]["status"] == "active"
+    label = client.get(f"/api/v1/labels/{serial}").json
+    assert keys[old]["exp"] == int(datetime.fromisoformat(label["expires_at"]).timestamp())
+    page = client.get("/labels/verify", query_string={"url": label["url"]}).get_data(as_text=True)
+    assert 'data-verdict="valid"' in page
