@@ -319,6 +319,14 @@ def answer(handover_id: int) -> Page:
     return redirect(url_for("batches.register"))
 
 
+@bp.post("/notices/<int:notice_id>/read")
+@handlers_only
+def dismiss(notice_id: int) -> Response:
+    batches.dismiss_notice(db.session, acting_organisation(), notice_id)
+    db.session.commit()
+    return redirect(url_for("batches.register"))
+
+
 @bp.get("/batches/<int:batch_id>/epcis.jsonld")
 @handlers_only
 def epcis_export(batch_id: int) -> Any:

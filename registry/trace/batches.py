@@ -779,6 +779,14 @@ def notices_for(session: Db, org: Organisation, limit: int = 20) -> list[Notice]
     return list(session.scalars(query.order_by(Notice.id.desc()).limit(limit)))
 
 
+def dismiss_notice(session: Db, org: Organisation, notice_id: int) -> None:
+    """Mark a notice read (it stays in the database as a record of who was told)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.organisation_id != org.id:
+        raise NotFound()
+    notice.read_at = notice.read_at or utcnow()
+
+
 def events_of(session: Db, batch_ids: Iterable[int]) -> list[TraceEvent]:
     """The events about any of the batches, oldest first, each once."""
     link = trace_event_batches

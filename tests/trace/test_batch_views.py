@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from registry.accounts.models import Organisation, User
 from registry.db import db
 from registry.trace.models import Batch
+from registry.verify import approvals
 from tests.conftest import Factory, csrf_token, login
-from tests.trace.test_batches import grower, mill  # noqa: F401
+from tests.trace.test_batches import grower, harvest, mill  # noqa: F401
 from tests.verify.conftest import farm, verifier  # noqa: F401
 
 
@@ -86,3 +87,33 @@ def test_an_htx_draws_a_batch_and_hands_it_to_the_mill(
     )
     assert low.status_code == 422 and "%" in error_for(low.get_data(as_text=True), "quantity_kg")
     assert client.get(f"/batches/{batch_id}").status_code == 404  # not one step from the mill
+
+
+def test_a_revocation_notice_shows_until_it_is_read(
+    client: FlaskClient, make: Factory, grower, verifier
+) -> None:
+    org, season = grower
+    paddy = harvest(org, season, 100)
+    approval_id = paddy.inputs[0].approval_id
+    assert approval_id is not None
+    approvals.revoke(db.session, verifier[0], approval_id, "Sai diện tích")
+    db.session.commit()
+    login(client, owner_of(org))
+    page = client.get("/batches").get_data(as_text=True)
+    assert "LUA-1: Sai diện tích" in page and "tạm giữ" in page
+    notice = re.search(r'action="/notices/(\d+)/read"', page)
+    assert notice
+    other = make.user(make.org(code="HTX-KHAC"))
+    token = csrf_token(client, "/batches")
+    assert (
+        client.post(f"/notices/{notice.group(1)}/read", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert "Sai diện tích" not in client.get("/batches").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token})
+    login(client, other)
+    token = csrf_token(client, "/batches")
+    assert (
+        client.post(f"/notices/{notice.group(1)}/read", data={"csrf_token": token}).status_code
+        == 404
+    )
