@@ -37,6 +37,7 @@ class EntryRow(NamedTuple):
     date: date
     data: dict[str, Any]
     supersedes_id: int | None
+    season_id: int
 
 
 @dataclass
@@ -129,17 +130,18 @@ def _diaries(session: Db, season_ids: Sequence[int]) -> dict[int, list[EntryRow]
     """Every entry of the seasons, corrections included, in `Season.entries` order."""
     rows: Iterable[Any] = session.execute(
         select(
-            DiaryEntry.season_id,
             DiaryEntry.id,
             DiaryEntry.kind,
             DiaryEntry.date,
             DiaryEntry.data,
             DiaryEntry.supersedes_id,
+            DiaryEntry.season_id,
         )
         .where(among(session, DiaryEntry.season_id, season_ids))
         .order_by(DiaryEntry.season_id, DiaryEntry.date, DiaryEntry.id)
     )
     diaries: dict[int, list[EntryRow]] = {}
-    for season_id, *entry in rows:
-        diaries.setdefault(season_id, []).append(EntryRow(*entry))
+    for row in rows:
+        entry = EntryRow._make(row)
+        diaries.setdefault(entry.season_id, []).append(entry)
     return diaries
