@@ -38,12 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import rfc8785
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import delete, event, exists, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from registry import create_app
 from registry.accounts import service as accounts
@@ -61,9 +60,8 @@ from registry.trace.models import (
 )
 from registry.trace.schemas import DIARY_DATA
 from registry.verify import results
-from registry.verify.calc_schema import calc_from_json, load_input
+from registry.verify.calc_schema import calc_from_json, load_input, quick_load
 from registry.verify.calculator import CalcInput, OrganicAmendment, calculate
-from registry.verify.inputs import Derivation, derive
 from registry.verify.methodology import DEFAULT_ID, Methodology, load_methodology
 from registry.verify.models import EmissionResult
 
@@ -704,8 +702,8 @@ def bench_calculator(args: argparse.Namespace, m: Methodology) -> dict[str, Any]
     inputs = [calc_input(d) for d in docs]
     every = max(1, len(docs) // args.check)
     for doc, made in zip(docs[::every], inputs[::every], strict=True):
-        if load_input(doc) != made:
-            raise SystemExit(f"calc_input differs from load_input for {doc}")
+        if not load_input(doc) == quick_load(doc) == made:
+            raise SystemExit(f"calc_input, quick_load and load_input differ for {doc}")
 
     rows: list[CalcResultRow] = []
 
@@ -719,6 +717,7 @@ def bench_calculator(args: argparse.Namespace, m: Methodology) -> dict[str, Any]
     run("calculate() (pure)", lambda i: calculate(i, m), inputs)
     run("calculate().to_json()", lambda i: calculate(i, m).to_json(), inputs)
     run("load_input() (validation only)", load_input, docs)
+    run("quick_load() (the same checks, results' path)", quick_load, docs)
     run("calc_from_json() (validation + calc + JSON)", calc_from_json, docs)
 
     checked = 0
@@ -931,9 +930,9 @@ class Pass:
     name: str
     seasons: int = 0
     seconds: float = 0.0
-    load_s: float = 0.0
+    load_s: float | None = 0.0  # the caller's batch queries; None: inside the call
     commit_s: float = 0.0
-    latency: Stats | None = None
+    latency: Stats | None = None  # per compute() call; None for batched calls
     stored: int = 0
     no_number: int = 0
     with_baseline: int = 0
@@ -949,7 +948,7 @@ class Pass:
             "seasons": self.seasons,
             "seconds": round(self.seconds, 3),
             "seasons_per_s": round(self.rate, 1),
-            "batch_load_s": round(self.load_s, 3),
+            "batch_load_s": None if self.load_s is None else round(self.load_s, 3),
             "commit_s": round(self.commit_s, 3),
             "compute_latency": self.latency.as_dict() if self.latency else None,
             "with_result": self.stored,
@@ -972,7 +971,6 @@ def compute_pass(
     ids: Sequence[int],
     batch: int,
     *,
-    eager: bool = False,
     profiler: cProfile.Profile | None = None,
 ) -> Pass:
     """results.compute() for every season, `batch` seasons per transaction, as a batch job
@@ -986,19 +984,8 @@ def compute_pass(
         for n, chunk in enumerate(chunks(ids, batch)):
             t0 = time.perf_counter()
             query = select(Season).where(Season.id.in_(chunk)).order_by(Season.id)
-            if eager:
-                query = query.options(joinedload(Season.field), selectinload(Season.entries))
             seasons = db.session.scalars(query).all()
-            if eager:  # the fields' 2020 seasons with their diaries, for baseline_of()
-                db.session.scalars(
-                    select(Season)
-                    .where(
-                        Season.field_id.in_({s.field_id for s in seasons}),
-                        Season.year == BASELINE_YEAR,
-                    )
-                    .options(selectinload(Season.entries))
-                ).all()
-            out.load_s += time.perf_counter() - t0
+            out.load_s = (out.load_s or 0.0) + time.perf_counter() - t0
             if profiler:
                 profiler.enable()
             for season in seasons:
@@ -1028,95 +1015,48 @@ def compute_pass(
     return out
 
 
+def many_pass(
+    app: Flask,
+    name: str,
+    ids: Sequence[int],
+    batch: int,
+    *,
+    profiler: cProfile.Profile | None = None,
+) -> Pass:
+    """results.compute_many() on `batch` season ids at a time, a commit after each."""
+    out = Pass(name, load_s=None)
+    with app.app_context():
+        before = result_count(ids)
+        db.session.rollback()
+        start = time.perf_counter()
+        for n, chunk in enumerate(chunks(ids, batch)):
+            if profiler:
+                profiler.enable()
+            out.stored += results.compute_many(db.session, list(chunk))
+            t1 = time.perf_counter()
+            db.session.commit()
+            out.commit_s += time.perf_counter() - t1
+            if profiler:
+                profiler.disable()
+            if (n + 1) % max(1, 20_000 // batch) == 0:
+                done = min((n + 1) * batch, len(ids))
+                rate = done / (time.perf_counter() - start)
+                log(f"  {name}: {done:,}/{len(ids):,} ({rate:,.0f}/s)")
+        out.seconds = time.perf_counter() - start
+        out.seasons = len(ids)
+        out.new_rows = result_count(ids) - before
+        db.session.rollback()
+    if out.new_rows != out.stored:
+        raise SystemExit(f"{name}: compute_many said {out.stored:,} new, {out.new_rows:,} rows")
+    return out
+
+
 def drop_results(app: Flask, ids: Sequence[int]) -> None:
     with app.app_context():
         db.session.execute(
             delete(EmissionResult).where(EmissionResult.season_id.between(min(ids), max(ids)))
         )
         db.session.commit()
-
-
-def batched_pass(app: Flask, name: str, ids: Sequence[int], batch: int, m: Methodology) -> Pass:
-    """A PROTOTYPE of a batched compute, in the bench and not in the app, to measure what
-    one would buy: the same derive(), baseline rule, digest, calculator and rows as
-    results.compute(), but per batch one query for the seasons with their fields and
-    diaries, one for the fields' 2020 seasons with theirs, one for the newest digests, no
-    marshmallow for the app's own document, and one executemany INSERT."""
-    out = Pass(name)
-    samples: list[int] = []
-    newer = aliased(EmissionResult)
-    with app.app_context():
-        before = result_count(ids)
-        db.session.rollback()
-        start = time.perf_counter()
-        for chunk in chunks(ids, batch):
-            t0 = time.perf_counter()
-            seasons = db.session.scalars(
-                select(Season)
-                .where(Season.id.in_(chunk))
-                .order_by(Season.id)
-                .options(joinedload(Season.field), selectinload(Season.entries))
-            ).all()
-            baselines: dict[int, list[Season]] = defaultdict(list)
-            for b in db.session.scalars(
-                select(Season)
-                .where(
-                    Season.field_id.in_({s.field_id for s in seasons}),
-                    Season.year == BASELINE_YEAR,
-                )
-                .order_by(Season.id)
-                .options(selectinload(Season.entries))
-            ):
-                baselines[b.field_id].append(b)
-            latest = dict(
-                db.session.execute(
-                    select(EmissionResult.season_id, EmissionResult.inputs_digest).where(
-                        EmissionResult.season_id.in_(chunk),
-                        ~exists().where(
-                            newer.season_id == EmissionResult.season_id,
-                            newer.id > EmissionResult.id,
-                        ),
-                    )
-                ).all()
-            )
-            out.load_s += time.perf_counter() - t0
-            rows: list[dict[str, Any]] = []
-            derived: dict[int, Derivation] = {}
-            for season in seasons:
-                t = time.perf_counter_ns()
-                own = derive(season)
-                if own.ok:
-                    doc: dict[str, Any] = {**own.inputs, "methodology": DEFAULT_ID}
-                    if not season.is_baseline:
-                        ranked = sorted(
-                            baselines.get(season.field_id, ()),
-                            key=lambda b, s=season: b.season_type != s.season_type,
-                        )
-                        if ranked:
-                            if ranked[0].id not in derived:
-                                derived[ranked[0].id] = derive(ranked[0])
-                            if derived[ranked[0].id].ok:
-                                doc["baseline"] = derived[ranked[0].id].inputs
-                    digest = hashlib.sha256(rfc8785.dumps(doc)).hexdigest()
-                    if latest.get(season.id) != digest:
-                        result = calculate(calc_input(doc), m).to_json()
-                        rows.append(stored_row(season.id, doc, digest, dict(own.sources), result))
-                    out.stored += 1
-                    out.with_baseline += "baseline" in doc
-                else:
-                    out.no_number += 1
-                samples.append(time.perf_counter_ns() - t)
-            t1 = time.perf_counter()
-            if rows:
-                db.session.execute(insert(EmissionResult.__table__), rows)
-            db.session.commit()
-            out.commit_s += time.perf_counter() - t1
-        out.seconds = time.perf_counter() - start
-        out.seasons = len(ids)
-        out.latency = Stats.of(samples)
-        out.new_rows = result_count(ids) - before
-        db.session.rollback()
-    return out
 
 
 def stored_row(
@@ -1187,44 +1127,42 @@ def snapshot(app: Flask, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
     return found
 
 
-HOT = (  # (label, filename suffix, function name): where a compute() call spends its time
-    ("results.compute", "registry/verify/results.py", "compute"),
-    ("  inputs.derive (own + baseline)", "registry/verify/inputs.py", "derive"),
-    ("  results.baseline_of", "registry/verify/results.py", "baseline_of"),
-    ("  results.latest_result", "registry/verify/results.py", "latest_result"),
+HOT = (  # (label, filename suffix, function name): where a season's computation goes
+    ("results.compute()", "registry/verify/results.py", "compute"),
+    ("results.compute_many()", "registry/verify/results.py", "compute_many"),
+    ("  bulk.read (3 SELECTs: seasons, baselines, diaries)", "registry/verify/bulk.py", "read"),
+    ("  results.baseline_of (query)", "registry/verify/results.py", "baseline_of"),
+    ("  results.latest_result (query)", "registry/verify/results.py", "latest_result"),
+    ("  inputs.derive_from (own + baseline)", "registry/verify/inputs.py", "derive_from"),
     ("  rfc8785.dumps (inputs digest)", "rfc8785/_impl.py", "dumps"),
-    ("  results._store", "registry/verify/results.py", "_store"),
-    ("    calc_from_json", "registry/verify/calc_schema.py", "calc_from_json"),
-    ("      load_input (marshmallow)", "registry/verify/calc_schema.py", "load_input"),
-    ("        Schema.__init__", "marshmallow/schema.py", "__init__"),
-    ("      calculate", "registry/verify/calculator.py", "calculate"),
-    ("      CalcResult.to_json", "registry/verify/calculator.py", "to_json"),
-    ("    json.dumps (JSON columns)", "json/__init__.py", "dumps"),
-    ("Session.flush (autoflush, INSERT)", "sqlalchemy/orm/session.py", "flush"),
-    ("lazy loads (season.entries/.field)", "sqlalchemy/orm/strategies.py", "_load_for_state"),
-    ("psycopg Cursor.execute (SQL round trips)", "psycopg/cursor.py", "execute"),
+    ("  calc_schema.quick_load", "registry/verify/calc_schema.py", "quick_load"),
+    ("  calc_schema.load_input (marshmallow)", "registry/verify/calc_schema.py", "load_input"),
+    ("  calculator.calculate", "registry/verify/calculator.py", "calculate"),
+    ("  CalcResult.to_json", "registry/verify/calculator.py", "to_json"),
+    ("lazy loads (season.entries, .field)", "sqlalchemy/orm/strategies.py", "_load_for_state"),
+    ("Session.flush (compute's INSERTs)", "sqlalchemy/orm/session.py", "flush"),
+    ("psycopg Cursor.executemany (compute_many's INSERT)", "psycopg/cursor.py", "executemany"),
+    ("  json.dumps (JSON columns)", "json/__init__.py", "dumps"),
+    ("psycopg Cursor.execute (SQL statements)", "psycopg/cursor.py", "execute"),
+    ("json.loads (diary data)", "json/__init__.py", "loads"),
     ("Session.commit", "sqlalchemy/orm/session.py", "commit"),
 )
 
 
-def hot_spots(profiler: cProfile.Profile, seasons: int) -> list[dict[str, Any]]:
+def hot_spots(profiler: cProfile.Profile, seasons: int) -> dict[str, dict[str, float]]:
+    """Calls and cumulative milliseconds per season in the HOT functions."""
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = sum(tt for (_, _, tt, _, _) in stats.values())
-    rows = []
+    rows: dict[str, dict[str, float]] = {}
     for label, suffix, name in HOT:
         calls = cumulative = 0.0
         for (filename, _, function), (_, ncalls, _, ct, _) in stats.items():
             if function == name and filename.replace("\\", "/").endswith(suffix):
                 calls += ncalls
                 cumulative += ct
-        rows.append(
-            {
-                "what": label,
-                "calls_per_season": round(calls / seasons, 2),
-                "ms_per_season": round(cumulative * 1000 / seasons, 3),
-                "share_pct": round(100 * cumulative / total, 1) if total else 0.0,
-            }
-        )
+        rows[label] = {
+            "calls_per_season": round(calls / seasons, 3),
+            "ms_per_season": round(cumulative * 1000 / seasons, 4),
+        }
     return rows
 
 
@@ -1276,6 +1214,39 @@ def sample_entries_valid(farm_rng: random.Random, count: int) -> int:
     return checked
 
 
+JSON_COLUMNS = ("inputs", "sources", "result")
+
+
+def lz4_pass(
+    app: Flask,
+    args: argparse.Namespace,
+    ids: Sequence[int],
+    sample: Sequence[int],
+    by_compute: dict[int, tuple[Any, ...]],
+) -> list[Pass]:
+    """compute_many() again with the JSON columns compressed by lz4 instead of pglz (an
+    experiment on the bench database, not a migration): PostgreSQL's side of the INSERT is
+    mostly TOAST compression of the ~9 KB result. Skipped where the server lacks lz4."""
+    try:
+        admin(args.url, compression("lz4"))
+    except psycopg.errors.FeatureNotSupported as exc:
+        log(f"  no lz4 experiment: {exc}")
+        return []
+    try:
+        drop_results(app, ids)
+        found = many_pass(app, "compute_many(), lz4 JSON (experiment)", ids, args.many_batch)
+        if snapshot(app, sample) != by_compute:
+            raise SystemExit("compute_many()'s rows with lz4 differ from compute()'s")
+    finally:
+        admin(args.url, compression("default"))
+    return [found]
+
+
+def compression(method: str) -> str:
+    columns = (f"ALTER COLUMN {c} SET COMPRESSION {method}" for c in JSON_COLUMNS)
+    return "ALTER TABLE emission_results " + ", ".join(columns)
+
+
 def bench_compute(app: Flask, args: argparse.Namespace, geo: Geography) -> dict[str, Any]:
     log(f"2. results.compute(): building {args.seasons:,} seasons with their diaries")
     valid = sample_entries_valid(random.Random(args.seed + 5), 2_000)
@@ -1284,41 +1255,42 @@ def bench_compute(app: Flask, args: argparse.Namespace, geo: Geography) -> dict[
     log(f"  built in {build_s:.1f} s ({rows / build_s:,.0f} rows/s); VACUUM ANALYZE")
     admin(args.url, "VACUUM ANALYZE fields, seasons, diary_entries")
 
-    ids = farm.seasons
-    passes = [compute_pass(app, "first computation (as the app)", ids, args.batch)]
-    log(f"  first computation: {passes[0].rate:,.0f} seasons/s, {passes[0].seconds:.1f} s")
+    ids, sample = farm.seasons, farm.seasons[: args.sample]
+    passes = [compute_pass(app, "compute(), first, per season", ids, args.batch)]
+    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s, {passes[-1].seconds:.1f} s")
     checks = check_compute(app, farm, args.check, random.Random(args.seed + 3))
-
-    profile_text, hot = "", []
+    profiles: dict[str, str] = {}
+    hot: dict[str, dict[str, dict[str, float]]] = {}
     if args.profile:
-        sample = ids[: args.profile]
-        drop_results(app, sample)
+        profiled_ids = ids[: args.profile]
+        drop_results(app, profiled_ids)
         profiler = cProfile.Profile()
-        profiled = compute_pass(app, "profiled", sample, args.batch, profiler=profiler)
-        hot = hot_spots(profiler, profiled.seasons)
-        profile_text = top_functions(profiler, 22)
-
-    sample = ids[: args.sample]
-    passes.append(compute_pass(app, "unchanged, computed again", sample, args.batch))
+        compute_pass(app, "profiled", profiled_ids, args.batch, profiler=profiler)
+        hot["compute"] = hot_spots(profiler, len(profiled_ids))
+        profiles["compute"] = top_functions(profiler, 22)
+    passes.append(compute_pass(app, "compute(), unchanged", sample, args.batch))
     if passes[-1].new_rows:
         raise SystemExit("an unchanged season got a new result")
     by_compute = snapshot(app, sample)
-    drop_results(app, sample)
-    passes.append(
-        compute_pass(app, "first computation, eager batch", sample, args.batch, eager=True)
-    )
-    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s")
 
-    m = load_methodology(DEFAULT_ID)
     drop_results(app, ids)
-    passes.append(batched_pass(app, "bench prototype: batched, first", ids, args.batch, m))
-    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s")
-    prototype_checks = check_compute(app, farm, args.check, random.Random(args.seed + 3))
+    passes.append(many_pass(app, "compute_many(), first", ids, args.many_batch))
+    log(f"  {passes[-1].name}: {passes[-1].rate:,.0f} seasons/s, {passes[-1].seconds:.1f} s")
+    many_checks = check_compute(app, farm, args.check, random.Random(args.seed + 3))
     if snapshot(app, sample) != by_compute:
-        raise SystemExit("the prototype's rows differ from results.compute()'s")
-    passes.append(batched_pass(app, "bench prototype: batched, unchanged", sample, args.batch, m))
+        raise SystemExit("compute_many()'s rows differ from compute()'s")
+    if args.profile:
+        drop_results(app, profiled_ids)
+        profiler = cProfile.Profile()
+        many_pass(app, "profiled", profiled_ids, args.many_batch, profiler=profiler)
+        hot["compute_many"] = hot_spots(profiler, len(profiled_ids))
+        profiles["compute_many"] = top_functions(profiler, 22)
+    passes.append(many_pass(app, "compute_many(), unchanged", sample, args.many_batch))
     if passes[-1].new_rows:
-        raise SystemExit("the prototype stored a new result for an unchanged season")
+        raise SystemExit("compute_many() stored a new result for an unchanged season")
+    passes += lz4_pass(app, args, ids, sample, by_compute)
+    for p in passes:
+        log(f"  {p.name}: {p.rate:,.0f} seasons/s")
     sizes = table_sizes(args.url, ("seasons", "diary_entries", "emission_results"))
     return {
         "fields": farm.fields,
@@ -1332,12 +1304,12 @@ def bench_compute(app: Flask, args: argparse.Namespace, geo: Geography) -> dict[
         "build_rows_per_s": round(rows / build_s, 1),
         "passes": [p.as_dict() for p in passes],
         "hot_spots": hot,
-        "profile": profile_text,
+        "profiles": profiles,
         "checks": {
             **checks,
             "diary_data_checked_against_schemas": valid,
-            "prototype": prototype_checks,
-            "prototype_rows_equal_compute_rows": len(by_compute),
+            "compute_many": many_checks,
+            "rows_equal_to_compute_rows": len(by_compute),
         },
         "table_sizes": sizes,
         "_passes": passes,
@@ -1581,10 +1553,20 @@ def explain(statement: str, parameters: Any, settings: Sequence[str] = ()) -> tu
     return "\n".join(plan), summary
 
 
-# Other shapes of the same province query, timed to show what a change in
-# results.aggregate would buy; the bench checks that each returns aggregate()'s rows.
-# ``{where}`` takes the year or organisation filter.
+# Other shapes of the same province query: the one aggregate() had until commit f8091bc
+# (kept to show what the change bought) and DISTINCT ON. The bench checks that each returns
+# aggregate()'s rows. ``{where}`` takes the year or organisation filter.
 ALTERNATIVES = {
+    "before f8091bc: id IN (max(id) per season)": """
+        SELECT f.province, count(r.id), sum(r.area_ha), sum(r.total_kg_co2e), sum(r.yield_kg),
+               sum(r.baseline_total_kg_co2e), sum(r.baseline_yield_kg)
+        FROM emission_results r
+        JOIN seasons s ON s.id = r.season_id
+        JOIN fields f ON f.id = s.field_id
+        JOIN organisations o ON o.id = f.organisation_id
+        WHERE r.id IN (SELECT max(id) FROM emission_results GROUP BY season_id)
+          AND s.year <> 2020 AND r.baseline_total_kg_co2e IS NOT NULL {where}
+        GROUP BY f.province ORDER BY f.province""",
     "DISTINCT ON (season_id) for the newest row": """
         SELECT f.province, count(*), sum(r.area_ha), sum(r.total_kg_co2e), sum(r.yield_kg),
                sum(r.baseline_total_kg_co2e), sum(r.baseline_yield_kg)
@@ -1596,17 +1578,6 @@ ALTERNATIVES = {
         JOIN organisations o ON o.id = f.organisation_id
         WHERE s.year <> 2020 AND r.baseline_total_kg_co2e IS NOT NULL {where}
         GROUP BY f.province ORDER BY f.province""",
-    "NOT EXISTS (a newer row of the season)": """
-        SELECT f.province, count(*), sum(r.area_ha), sum(r.total_kg_co2e), sum(r.yield_kg),
-               sum(r.baseline_total_kg_co2e), sum(r.baseline_yield_kg)
-        FROM emission_results r
-        JOIN seasons s ON s.id = r.season_id
-        JOIN fields f ON f.id = s.field_id
-        JOIN organisations o ON o.id = f.organisation_id
-        WHERE s.year <> 2020 AND r.baseline_total_kg_co2e IS NOT NULL {where}
-          AND NOT EXISTS (SELECT 1 FROM emission_results n
-                          WHERE n.season_id = r.season_id AND n.id > r.id)
-        GROUP BY f.province ORDER BY f.province""",
 }
 COVERING = (
     "CREATE INDEX bench_tmp_er_cover ON emission_results (season_id, id) INCLUDE "
@@ -1614,7 +1585,6 @@ COVERING = (
     "DROP INDEX IF EXISTS bench_tmp_er_cover",
 )
 SETTINGS = (
-    ("SET enable_nestloop = off (diagnosis)", "enable_nestloop = off"),
     ("SET jit = off", "jit = off"),
     ("SET max_parallel_workers_per_gather = 0", "max_parallel_workers_per_gather = 0"),
 )
@@ -1757,8 +1727,6 @@ def run_experiments(
     admin(args.url, create, "VACUUM ANALYZE emission_results")
     try:
         with_aggregate("aggregate() + covering index")
-        name = "NOT EXISTS (a newer row of the season)"
-        with_query(f"query: {name} + covering index", ALTERNATIVES[name])
     finally:
         admin(args.url, drop)
     return found
@@ -1883,53 +1851,69 @@ def table(doc: dict[str, Any]) -> str:
     if comp:
         lines.append("")
         lines.append(
-            f"2. results.compute() from diaries: {comp['seasons']:,} seasons on {comp['fields']:,}"
+            f"2. season results from diaries: {comp['seasons']:,} seasons on {comp['fields']:,}"
             f" fields ({comp['baseline_seasons']:,} of 2020, {comp['open_seasons']:,} still open, "
             f"{comp['corrected_harvests']:,} with a corrected harvest), {comp['diary_entries']:,}"
             f" diary entries ({comp['entries_per_season']:.1f}/season)"
         )
         lines.append(
             f"   bulk build (Core): {comp['build_seconds']:.1f} s, "
-            f"{comp['build_rows_per_s']:,.0f} rows/s"
+            f"{comp['build_rows_per_s']:,.0f} rows/s; seasons per commit: {args_batch(doc)}"
         )
         head = (
-            f"   {'':34}{'seasons':>9}{'seconds':>9}{'seasons/s':>11}"
-            f"{'compute ms p50/p95/max':>24}{'load s':>8}{'commit s':>9}{'new rows':>10}"
+            f"   {'':40}{'seasons':>9}{'seconds':>9}{'seasons/s':>11}"
+            f"{'per call ms p50/p95/max':>25}{'loads s':>9}{'commit s':>10}{'new rows':>10}"
         )
         lines += [head, "   " + "-" * (len(head) - 3)]
         for p in comp["_passes"]:
+            loads = "-" if p.load_s is None else f"{p.load_s:.1f}"
             lines.append(
-                f"   {p.name:34}{p.seasons:>9,}{p.seconds:>9.1f}{p.rate:>11,.0f}"
-                f"{p.latency.triple() if p.latency else '-':>24}{p.load_s:>8.1f}"
-                f"{p.commit_s:>9.1f}{p.new_rows:>10,}"
+                f"   {p.name:40}{p.seasons:>9,}{p.seconds:>9.1f}{p.rate:>11,.0f}"
+                f"{p.latency.triple() if p.latency else '-':>25}{loads:>9}"
+                f"{p.commit_s:>10.1f}{p.new_rows:>10,}"
             )
         first = comp["_passes"][0]
         lines.append(
-            f"   first pass: {first.stored:,} results ({first.with_baseline:,} against a "
+            f"   compute(), first: {first.stored:,} results ({first.with_baseline:,} against a "
             f"baseline), {first.no_number:,} seasons without a number (diary incomplete)"
         )
-        if comp["hot_spots"]:
+        hot = comp["hot_spots"]
+        if hot:
+            kinds = list(hot)
             lines.append(
-                "   where compute() spends its time "
-                f"(cProfile, {doc['parameters']['profile']:,} seasons):"
+                f"   where the time goes (cProfile of {doc['parameters']['profile']:,} seasons, "
+                "first computation; cumulative, so nested rows are part of their parent):"
             )
-            for h in comp["hot_spots"]:
-                lines.append(
-                    f"     {h['what']:44}{h['calls_per_season']:>7.2f} calls"
-                    f"{h['ms_per_season']:>9.3f} ms"
-                    f"{h['share_pct']:>7.1f} %"
+            head = f"     {'':54}" + "".join(f"{k + '()':>26}" for k in kinds)
+            lines += [
+                head,
+                f"     {'calls and ms per season':54}"
+                + "".join(f"{'calls':>12}{'ms':>14}" for _ in kinds),
+            ]
+            for label in hot[kinds[0]]:
+                cells = "".join(
+                    f"{hot[k][label]['calls_per_season']:>12.2f}"
+                    f"{hot[k][label]['ms_per_season']:>14.3f}"
+                    for k in kinds
                 )
+                lines.append(f"     {label:54}{cells}")
+            walls = {
+                p.name.split("(")[0]: 1000 / p.rate
+                for p in comp["_passes"]
+                if p.rate and "first" in p.name
+            }
+            lines.append(
+                f"     {'wall clock per season without profiler':54}"
+                + "".join(f"{'':>12}{walls.get(k, 0.0):>14.3f}" for k in kinds)
+            )
         c = comp["checks"]
         lines.append(
             f"   checked: {c['seasons_checked']:,} stored inputs == the generator's, results "
             f"recompute bit for bit; {c['open_checked']} open seasons checked have no result; "
             f"{c['results_total']:,} results == harvested seasons; "
-            f"{c['diary_data_checked_against_schemas']:,} diary data == DiaryEntryIn's"
-        )
-        lines.append(
-            "   prototype: its rows == results.compute()'s for "
-            f"{c['prototype_rows_equal_compute_rows']:,} seasons (all columns but id and time);"
-            " the checks above pass on its rows too"
+            f"{c['diary_data_checked_against_schemas']:,} diary data == DiaryEntryIn's; the same"
+            " checks pass on compute_many()'s rows, which equal compute()'s for the "
+            f"{c['rows_equal_to_compute_rows']:,} sample seasons (all columns but id and time)"
         )
     agg = doc.get("aggregates")
     if agg:
@@ -1993,22 +1977,23 @@ def table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def args_batch(doc: dict[str, Any]) -> str:
+    given = doc["parameters"]
+    return f"{given['batch']:,} for compute(), {given['many_batch']:,} for compute_many()"
+
+
 def targets(doc: dict[str, Any]) -> list[str]:
     out = []
     comp = doc.get("compute")
     if comp:
-        first = comp["_passes"][0]
-        verdict = "PASS" if first.seconds <= TARGET_S else "FAIL"
-        out.append(
-            f"emissions for {first.seasons:,} field-seasons from their diaries "
-            f"(results.compute) {first.seconds:,.1f} s <= {TARGET_S:g} s: {verdict}"
-        )
-        proto = next((p for p in comp["_passes"] if p.name.endswith("batched, first")), None)
-        if proto:
+        for p in comp["_passes"]:
+            if not p.name.endswith("first") and not p.name.endswith("per season"):
+                continue
+            verdict = "PASS" if p.seconds <= TARGET_S else "FAIL"
             out.append(
-                f"  (bench prototype of a batched compute, same rows: {proto.seasons:,} "
-                f"field-seasons in {proto.seconds:,.1f} s, {first.seconds / proto.seconds:.1f}x "
-                "faster)"
+                f"emissions for {p.seasons:,} field-seasons from their diaries, {p.name}: "
+                f"{p.seconds:,.1f} s <= {TARGET_S:g} s: {verdict}"
+                + (f" (at that rate 100,000 take {1e5 / p.rate:,.0f} s)" if p.seasons < 1e5 else "")
             )
     calc = doc.get("calculator")
     if calc:
@@ -2041,12 +2026,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13 (default 123)")
     parser.add_argument("--orgs", type=int, default=2_000, help="HTX in part 3")
     parser.add_argument("--communes", type=int, default=3_000, help="communes over 34 provinces")
-    parser.add_argument("--batch", type=int, default=1_000, help="seasons per commit in part 2")
+    parser.add_argument(
+        "--batch", type=int, default=1_000, help="seasons per commit, compute() (part 2)"
+    )
+    parser.add_argument(
+        "--many-batch",
+        type=int,
+        default=results.BATCH,
+        help="seasons per compute_many() call and commit (part 2)",
+    )
     parser.add_argument(
         "--sample",
         type=int,
         default=10_000,
-        help="seasons computed again unchanged, and with eager loading (part 2)",
+        help="seasons computed again unchanged (part 2)",
     )
     parser.add_argument(
         "--profile",
@@ -2102,13 +2095,16 @@ def main(argv: list[str] | None = None) -> int:
         "methodology": f"{m.id} v{m.version}",
         "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
     }
+    out = args.out or RESULTS / f"mrv-{started:%Y-%m-%d}.json"
     with tempfile.TemporaryDirectory(prefix="mrv-bench-") as tmp:
         app = make_app(url, Path(tmp))
         with app.app_context():
             if "1" in args.parts:
                 doc["calculator"] = bench_calculator(args, m)
+                save(doc, out)  # each part as it ends, in case a later one fails
             if "2" in args.parts:
                 doc["compute"] = bench_compute(app, args, geo)
+                save(doc, out)
             if "3" in args.parts:
                 doc["aggregates"] = bench_aggregates(app, args, geo, m)
             db.engine.dispose()
@@ -2128,20 +2124,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ncProfile of {args.profile:,} calc_from_json() calls (top functions by own time):")
         print(calc["profile"])
     comp = doc.get("compute")
-    if comp and comp["profile"]:
-        print(
-            f"\ncProfile of {args.profile:,} results.compute() calls (top functions by own time):"
-        )
-        print(comp["profile"])
-        del comp["_passes"]
-    elif comp:
-        del comp["_passes"]
-
-    out = args.out or RESULTS / f"mrv-{started:%Y-%m-%d}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    for name, listing in (comp or {}).get("profiles", {}).items():
+        print(f"\ncProfile of {name}() over {args.profile:,} seasons (top functions by own time):")
+        print(listing)
+    save(doc, out)
     log(f"wrote {out}")
     return 0
+
+
+def save(doc: dict[str, Any], out: Path) -> None:
+    clean = dict(doc)
+    if "compute" in clean:
+        clean["compute"] = {k: v for k, v in clean["compute"].items() if k != "_passes"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
