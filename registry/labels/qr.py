@@ -2,42 +2,48 @@
 byte mode at error correction level M with the standard 4-module quiet zone, drawn as PNG
 or as a one-path SVG.
 
-Byte mode is forced rather than left to the encoder's mode optimisation, which would cut
-long digit runs of a token into numeric segments: the contract asks for byte mode, and the
-symbol then holds the URL's ASCII bytes as one segment."""
+Byte mode holds the URL's ASCII bytes as one segment, rather than letting an encoder's mode
+optimisation cut long digit runs of a token into numeric segments: the contract asks for
+byte mode. The symbols come from `qrsymbol`, fast enough for print sheets of thousands."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
-from itertools import groupby
 
-import qrcode
-import qrcode.constants
-import qrcode.util
-from PIL import Image
+from PIL import Image, ImageOps
+
+from registry.labels.qrsymbol import Symbol, encode
 
 QUIET_ZONE = 4
-_DARK, _LIGHT = 0, 255
+_DARK_RUN = re.compile(rb"\x01+")
+_TO_PIXELS = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # light white, dark black
+
+
+def qr_symbol(url: str) -> Symbol:
+    """The URL's symbol without its quiet zone. Raises UnicodeEncodeError for a URL that is
+    not ASCII (label URLs never need more)."""
+    return encode(url.encode("ascii"))
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
     """The modules of the URL's symbol, quiet zone included, row by row (True = dark); the
     smallest version that holds the URL at level M."""
-    symbol = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
-    symbol.add_data(qrcode.util.QRData(url.encode("ascii"), mode=qrcode.util.MODE_8BIT_BYTE))
-    symbol.make(fit=True)
-    matrix: list[list[bool]] = symbol.get_matrix()
-    return matrix
+    symbol = qr_symbol(url)
+    side = symbol.size + 2 * QUIET_ZONE
+    blank = [[False] * side for _ in range(QUIET_ZONE)]
+    margin = [False] * QUIET_ZONE
+    rows = [[*margin, *map(bool, row), *margin] for row in symbol.rows()]
+    return blank + rows + [[False] * side for _ in range(QUIET_ZONE)]
 
 
 def qr_png(url: str, box_size: int = 10) -> bytes:
     """A black-on-white 1-bit PNG, `box_size` pixels per module."""
-    matrix = qr_matrix(url)
-    modules = len(matrix)
-    pixels = bytes(_DARK if dark else _LIGHT for row in matrix for dark in row)
-    image = Image.frombytes("L", (modules, modules), pixels).convert("1")
-    side = modules * box_size
+    symbol = qr_symbol(url)
+    image = Image.frombytes("L", (symbol.size, symbol.size), symbol.modules.translate(_TO_PIXELS))
+    image = ImageOps.expand(image, border=QUIET_ZONE, fill=255).convert("1")
+    side = image.width * box_size
     out = io.BytesIO()
     image.resize((side, side), Image.Resampling.NEAREST).save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -47,12 +53,12 @@ def qr_svg(url: str) -> bytes:
     """A scalable SVG sized in modules (viewBox), a white square under one black path with
     a rectangle per horizontal run of dark modules; no text, no fonts, no width or height,
     so that a page or print sheet sets its size."""
-    matrix = qr_matrix(url)
-    size = len(matrix)
+    symbol = qr_symbol(url)
+    size = symbol.size + 2 * QUIET_ZONE
     runs = "".join(
-        f"M{x} {y}h{length}v1h-{length}z"
-        for y, row in enumerate(matrix)
-        for x, length in _dark_runs(row)
+        f"M{x + QUIET_ZONE} {y + QUIET_ZONE}h{length}v1h-{length}z"
+        for y, row in enumerate(symbol.rows())
+        for x, length in dark_runs(row)
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
@@ -61,11 +67,7 @@ def qr_svg(url: str) -> bytes:
     ).encode()
 
 
-def _dark_runs(row: list[bool]) -> Iterator[tuple[int, int]]:
-    """(first column, length) of each run of dark modules in a row."""
-    column = 0
-    for dark, modules in groupby(row):
-        length = sum(1 for _ in modules)
-        if dark:
-            yield column, length
-        column += length
+def dark_runs(row: bytes) -> Iterator[tuple[int, int]]:
+    """(first column, length) of each run of dark modules in a row of a `Symbol`."""
+    for run in _DARK_RUN.finditer(row):
+        yield run.start(), run.end() - run.start()
