@@ -63,11 +63,11 @@ def _bar(
         width = (WIDTH - LABEL - 50) * values[key] / scale
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR}" '
-            f'fill="{colour}"><title>{gas}: {values[key]:,.0f}</title></rect>'
+            f'fill="{colour}"><title>{gas}: {number(values[key])}</title></rect>'
         )
         x += width
     parts.append(
         f'<text x="{x + 4:.1f}" y="{y + 17}" font-size="12">'
-        f"{float(data['per_ha_kg_co2e']):,.0f}</text>"
+        f"{number(float(data['per_ha_kg_co2e']))}</text>"
     )
     return parts
