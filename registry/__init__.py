@@ -47,6 +47,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.accounts.views import bp as accounts_bp
     from registry.labels.views import bp as labels_bp
     from registry.ledger.views import bp as ledger_bp
+    from registry.public.label_page import bp as label_page_bp
+    from registry.public.register import bp as register_bp
     from registry.public.views import bp as public_bp
     from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
@@ -56,6 +58,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app, csrf)
     app.register_blueprint(public_bp)
+    app.register_blueprint(label_page_bp)
+    app.register_blueprint(register_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(trace_bp)

@@ -1,0 +1,291 @@
+"""Reads behind the public register: labels by serial, batches by lot, products by GTIN,
+organisations, search, and the rows of the open-data downloads.
+
+Everything returned here may be published: organisation names and codes, communes, field
+codes, lots, figures. Households, people, phones and e-mails are never selected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from registry.accounts.models import Organisation, OrgKind
+from registry.db import Db
+from registry.errors import NotFound
+from registry.labels.models import Label, LabelRequest
+from registry.labels.status import state
+from registry.trace.models import Batch, Field, Season
+from registry.verify import results
+from registry.verify.models import Accreditation, Approval
+
+SEARCH_LIMIT = 20
+
+
+def label_by_serial(session: Db, serial: str) -> Label | None:
+    return session.scalar(select(Label).where(Label.serial == serial.upper()))
+
+
+def batch_by_lot(session: Db, maker: str, lot: str) -> Batch:
+    found = session.scalar(
+        select(Batch)
+        .join(Organisation, Batch.maker_id == Organisation.id)
+        .where(Organisation.code == maker, Batch.lot_code == lot)
+        .options(joinedload(Batch.maker))
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def batches_of_gtin(session: Db, gtin: str, lot: str | None = None) -> list[Batch]:
+    query = select(Batch).where(Batch.gtin == gtin).options(joinedload(Batch.maker))
+    if lot is not None:
+        query = query.where(Batch.lot_code == lot)
+    return list(session.scalars(query.order_by(Batch.production_date.desc(), Batch.id.desc())))
+
+
+def batch_labels(session: Db, batch_ids: list[int]) -> list[Label]:
+    """The batch labels (not the unit labels) issued on these batches, newest first."""
+    if not batch_ids:
+        return []
+    query = select(Label).where(Label.batch_id.in_(batch_ids), Label.parent_id.is_(None))
+    return list(session.scalars(query.order_by(Label.id.desc())))
+
+
+def organisation(session: Db, code: str, kind: OrgKind) -> Organisation:
+    found = session.scalar(
+        select(Organisation).where(Organisation.code == code, Organisation.kind == kind)
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def organisations(session: Db, kind: OrgKind) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.kind == kind)
+    return list(session.scalars(query.order_by(Organisation.province, Organisation.name)))
+
+
+@dataclass(frozen=True)
+class Farmland:
+    fields: int
+    area_ha: float
+
+
+def farmland(session: Db, organisation_id: int) -> Farmland:
+    count, area = session.execute(
+        select(func.count(Field.id), func.coalesce(func.sum(Field.area_ha), 0.0)).where(
+            Field.organisation_id == organisation_id
+        )
+    ).one()
+    return Farmland(int(count), float(area))
+
+
+def communes(session: Db) -> list[tuple[str, str]]:
+    """(province, commune) pairs with registered fields."""
+    query = select(Field.province, Field.commune).distinct()
+    return [(p, c) for p, c in session.execute(query.order_by(Field.province, Field.commune))]
+
+
+def reductions(
+    session: Db, by: str, year: int | None = None, organisation_id: int | None = None
+) -> list[results.Aggregate]:
+    """Verified reductions grouped by organisation, commune or province (MRV aggregates)."""
+    return results.aggregate(session, by, year, organisation_id)
+
+
+def producers_in(session: Db, province: str, commune: str) -> list[Organisation]:
+    """HTXs with fields in the commune."""
+    query = (
+        select(Organisation)
+        .where(
+            Organisation.id.in_(
+                select(Field.organisation_id).where(
+                    Field.province == province, Field.commune == commune
+                )
+            )
+        )
+        .order_by(Organisation.name)
+    )
+    return list(session.scalars(query))
+
+
+def commune_reduction(session: Db, commune: str) -> results.Aggregate | None:
+    return next((a for a in reductions(session, "commune") if a.key == commune), None)
+
+
+def years(session: Db) -> list[int]:
+    query = select(Season.year).distinct().where(Season.year != results.BASELINE_YEAR)
+    return sorted(session.scalars(query), reverse=True)
+
+
+def labels_of_holder(session: Db, code: str, limit: int = 20) -> list[Label]:
+    query = select(Label).where(Label.organisation == code, Label.parent_id.is_(None))
+    return list(session.scalars(query.order_by(Label.id.desc()).limit(limit)))
+
+
+def accreditations(session: Db, organisation_id: int) -> list[Accreditation]:
+    query = select(Accreditation).where(Accreditation.organisation_id == organisation_id)
+    return list(session.scalars(query.order_by(Accreditation.valid_from.desc())))
+
+
+def approvals_count(session: Db, organisation_id: int) -> int:
+    query = select(func.count(Approval.id)).where(Approval.verifier_id == organisation_id)
+    return int(session.scalar(query) or 0)
+
+
+# ---------------------------------------------------------------- search
+@dataclass
+class Found:
+    labels: list[Label]
+    batches: list[Batch]
+    producers: list[Organisation]
+    verifiers: list[Organisation]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.labels or self.batches or self.producers or self.verifiers)
+
+
+def search(session: Db, words: str) -> Found:
+    """A serial (exact), lots (by prefix), HTXs and verifiers (code or name, any case)."""
+    text = words.strip()[:100]
+    if not text:
+        return Found([], [], [], [])
+    upper = text.upper()
+    label = label_by_serial(session, upper) if len(upper) <= 20 else None
+    lots = select(Batch).where(Batch.lot_code.startswith(upper, autoescape=True))
+    pattern = f"%{_escape_like(text.lower())}%"
+
+    def named(kind: OrgKind) -> list[Organisation]:
+        query = select(Organisation).where(
+            Organisation.kind == kind,
+            or_(
+                func.lower(Organisation.name).like(pattern, escape="\\"),
+                func.lower(Organisation.code).like(pattern, escape="\\"),
+            ),
+        )
+        return list(session.scalars(query.order_by(Organisation.name).limit(SEARCH_LIMIT)))
+
+    return Found(
+        [label] if label is not None else [],
+        list(
+            session.scalars(
+                lots.options(joinedload(Batch.maker)).order_by(Batch.id.desc()).limit(SEARCH_LIMIT)
+            )
+        ),
+        named(OrgKind.PRODUCER),
+        named(OrgKind.VERIFIER),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------- open data
+LABEL_COLUMNS = (
+    "serial",
+    "status",
+    "product",
+    "lot",
+    "gtin",
+    "organisation",
+    "commune",
+    "g_co2e_per_kg",
+    "reduction_pct",
+    "methodology",
+    "verifier",
+    "criteria_version",
+    "units",
+    "issued_at",
+    "expires_at",
+    "log_index",
+)
+
+
+def label_rows(session: Db, now: datetime, chunk: int = 1000) -> Iterator[dict[str, object]]:
+    """Every batch label as a flat record (unit labels are counted, not listed), oldest
+    first, read `chunk` rows at a time so a download of any size uses little memory."""
+    last = 0
+    while True:
+        query = (
+            select(Label, func.coalesce(LabelRequest.units, 0))
+            .outerjoin(LabelRequest, LabelRequest.id == Label.request_id)
+            .where(Label.parent_id.is_(None), Label.id > last)
+            .order_by(Label.id)
+            .limit(chunk)
+        )
+        rows = session.execute(query).all()
+        for label, units in rows:
+            yield _label_record(label, int(units), now)
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0].id
+        session.expunge_all()
+
+
+def _label_record(label: Label, units: int, now: datetime) -> dict[str, object]:
+    return {
+        "serial": label.serial,
+        "status": state(label, now).status,
+        "product": label.product,
+        "lot": label.lot,
+        "gtin": label.gtin,
+        "organisation": label.organisation,
+        "commune": label.commune,
+        "g_co2e_per_kg": label.g_co2e_per_kg,
+        "reduction_pct": label.reduction_permille / 10,
+        "methodology": label.methodology,
+        "verifier": label.verifier,
+        "criteria_version": label.criteria_version,
+        "units": units,
+        "issued_at": label.issued_at.isoformat().replace("+00:00", "Z"),
+        "expires_at": label.expires_at.isoformat().replace("+00:00", "Z"),
+        "log_index": label.log_index,
+    }
+
+
+EMISSION_COLUMNS = (
+    "grouping",
+    "key",
+    "name",
+    "year",
+    "seasons",
+    "area_ha",
+    "total_kg_co2e",
+    "yield_kg",
+    "g_co2e_per_kg",
+    "reduction_pct",
+)
+
+
+def emission_rows(session: Db) -> list[dict[str, object]]:
+    """Verified emissions by organisation, commune and province: all years, then each."""
+    rows: list[dict[str, object]] = []
+    for year in [None, *years(session)]:
+        for by in ("province", "commune", "organisation"):
+            for a in reductions(session, by, year):
+                rows.append(
+                    {
+                        "grouping": by,
+                        "key": a.key,
+                        "name": a.label,
+                        "year": year if year is not None else "all",
+                        "seasons": a.seasons,
+                        "area_ha": round(a.area_ha, 4),
+                        "total_kg_co2e": round(a.total_kg_co2e, 3),
+                        "yield_kg": round(a.yield_kg, 3),
+                        "g_co2e_per_kg": _round(a.per_kg_product_g, 2),
+                        "reduction_pct": _round(a.reduction_pct, 2),
+                    }
+                )
+    return rows
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,248 @@
+"""The public register: search, the record of a serial, products and lots with their chain,
+HTXs, communes and verifiers with their verified reductions, and open data (CSV, JSON).
+
+Anyone may read it; nothing private is shown (records.py selects only public columns)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from werkzeug.wrappers import Response as BaseResponse
+
+from registry.accounts.models import OrgKind
+from registry.db import db, utcnow
+from registry.labels.gs1 import normalise_gtin
+from registry.labels.models import Label
+from registry.labels.status import REASONS, state
+from registry.public import records
+from registry.public.chain import chain_of
+from registry.public.label_page import chain_context
+from registry.trace.labels import PRODUCT_LABELS
+from registry.trace.models import Batch
+
+bp = Blueprint("register", __name__, url_prefix="/register")
+CACHE = "public, max-age=300"
+
+
+def _page(template: str, **context: object) -> BaseResponse:
+    response = Response(render_template(template, **context), mimetype="text/html")
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+@bp.get("")
+def search() -> BaseResponse:
+    words = request.args.get("q", "")
+    return _page(
+        "public/register/search.html",
+        q=words,
+        found=records.search(db.session, words) if words.strip() else None,
+        now=utcnow(),
+        state=state,
+    )
+
+
+@bp.get("/labels/<serial>")
+def label(serial: str) -> BaseResponse:
+    """The registry's record of a serial, for people who typed it (no token to verify)."""
+    found = records.label_by_serial(db.session, serial)
+    if found is None:
+        abort(404)
+    return _page(
+        "public/register/label.html",
+        label=found,
+        current=state(found, utcnow()),
+        reasons=REASONS,
+        products=PRODUCT_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- products and lots
+def _gtin(text: str) -> str:
+    try:
+        return normalise_gtin(text)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/products/<gtin>")
+def product(gtin: str) -> BaseResponse:
+    batches = records.batches_of_gtin(db.session, _gtin(gtin))
+    if not batches:
+        abort(404)
+    return _page(
+        "public/register/product.html",
+        gtin=_gtin(gtin),
+        batches=batches,
+        labels=_labels_by_batch(records.batch_labels(db.session, [b.id for b in batches])),
+        products=PRODUCT_LABELS,
+        now=utcnow(),
+        state=state,
+    )
+
+
+def _labels_by_batch(labels: Iterable[Label]) -> dict[int, list[Label]]:
+    grouped: dict[int, list[Label]] = {}
+    for lb in labels:
+        grouped.setdefault(lb.batch_id, []).append(lb)
+    return grouped
+
+
+@bp.get("/products/<gtin>/lots/<lot>")
+def product_lot(gtin: str, lot: str) -> BaseResponse:
+    batches = records.batches_of_gtin(db.session, _gtin(gtin), lot)
+    if not batches:
+        abort(404)
+    return _batch_page(batches[0])
+
+
+@bp.get("/batches/<maker>/<lot>")
+def batch(maker: str, lot: str) -> BaseResponse:
+    return _batch_page(records.batch_by_lot(db.session, maker, lot))
+
+
+def _batch_page(found: Batch) -> BaseResponse:
+    return _page(
+        "public/register/batch.html",
+        batch=found,
+        labels=records.batch_labels(db.session, [found.id]),
+        now=utcnow(),
+        state=state,
+        **chain_context(chain_of(db.session, found.id)),
+    )
+
+
+# ---------------------------------------------------------------- organisations, places
+@bp.get("/htx")
+def producers() -> BaseResponse:
+    return _page(
+        "public/register/producers.html",
+        producers=records.organisations(db.session, OrgKind.PRODUCER),
+        reductions={a.key: a for a in records.reductions(db.session, "organisation")},
+    )
+
+
+@bp.get("/htx/<code>")
+def producer(code: str) -> BaseResponse:
+    org = records.organisation(db.session, code, OrgKind.PRODUCER)
+    by_year = [
+        (year, records.reductions(db.session, "organisation", year, org.id))
+        for year in records.years(db.session)
+    ]
+    return _page(
+        "public/register/producer.html",
+        org=org,
+        land=records.farmland(db.session, org.id),
+        overall=records.reductions(db.session, "organisation", None, org.id),
+        by_year=[(year, found[0]) for year, found in by_year if found],
+        labels=records.labels_of_holder(db.session, org.code),
+        now=utcnow(),
+        state=state,
+        products=PRODUCT_LABELS,
+    )
+
+
+@bp.get("/communes")
+def communes() -> BaseResponse:
+    return _page(
+        "public/register/communes.html",
+        communes=records.communes(db.session),
+        reductions={a.key: a for a in records.reductions(db.session, "commune")},
+    )
+
+
+@bp.get("/communes/<province>/<commune>")
+def commune(province: str, commune: str) -> BaseResponse:
+    if (province, commune) not in records.communes(db.session):
+        abort(404)
+    return _page(
+        "public/register/commune.html",
+        province=province,
+        commune=commune,
+        total=records.commune_reduction(db.session, commune),
+        producers=records.producers_in(db.session, province, commune),
+    )
+
+
+@bp.get("/verifiers")
+def verifiers() -> BaseResponse:
+    return _page(
+        "public/register/verifiers.html",
+        verifiers=records.organisations(db.session, OrgKind.VERIFIER),
+    )
+
+
+@bp.get("/verifiers/<code>")
+def verifier(code: str) -> BaseResponse:
+    org = records.organisation(db.session, code, OrgKind.VERIFIER)
+    return _page(
+        "public/register/verifier.html",
+        org=org,
+        accreditations=records.accreditations(db.session, org.id),
+        approvals=records.approvals_count(db.session, org.id),
+    )
+
+
+# ---------------------------------------------------------------- open data
+@bp.get("/data")
+def open_data() -> BaseResponse:
+    return _page(
+        "public/register/open_data.html",
+        label_columns=records.LABEL_COLUMNS,
+        emission_columns=records.EMISSION_COLUMNS,
+    )
+
+
+def _download(body: Iterator[str], mimetype: str, name: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, object]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json(key: str, rows: Iterable[dict[str, object]]) -> Iterator[str]:
+    yield f'{{"generated_at": "{utcnow().isoformat().replace("+00:00", "Z")}", "{key}": ['
+    for i, row in enumerate(rows):
+        yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+@bp.get("/data/labels.csv")
+def labels_csv() -> Response:
+    rows = records.label_rows(db.session, utcnow())
+    return _download(_csv(records.LABEL_COLUMNS, rows), "text/csv", "labels.csv")
+
+
+@bp.get("/data/labels.json")
+def labels_json() -> Response:
+    rows = records.label_rows(db.session, utcnow())
+    return _download(_json("labels", rows), "application/json", "labels.json")
+
+
+@bp.get("/data/emissions.csv")
+def emissions_csv() -> Response:
+    rows = records.emission_rows(db.session)
+    return _download(_csv(records.EMISSION_COLUMNS, rows), "text/csv", "emissions.csv")
+
+
+@bp.get("/data/emissions.json")
+def emissions_json() -> Response:
+    rows = records.emission_rows(db.session)
+    return _download(_json("emissions", rows), "application/json", "emissions.json")

@@ -1,0 +1,98 @@
+"""The public register: search, records of serials, HTX, commune and verifier pages with
+verified reductions, and open data in CSV and JSON, with nothing private in any of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from registry.accounts.models import User
+from registry.db import db, utcnow
+from registry.labels.models import Label
+from registry.public import records
+from tests.public.conftest import HOUSEHOLD, label  # noqa: F401
+
+PAGES = (
+    "/register",
+    "/register/htx",
+    "/register/htx/HTX-THOILAI",
+    "/register/communes",
+    "/register/communes/Cần Thơ/xã Thới Lai",
+    "/register/verifiers",
+    "/register/verifiers/VER-1",
+    "/register/data",
+    "/register/products/08934567890120",
+    "/register/products/08934567890120/lots/TUI-1",
+    "/register/batches/HTX-THOILAI/TUI-1",
+)
+DATA = (
+    "/register/data/labels.csv",
+    "/register/data/labels.json",
+    "/register/data/emissions.csv",
+    "/register/data/emissions.json",
+)
+
+
+def test_search_finds_serials_lots_htxs_and_verifiers(client: FlaskClient, label: Label) -> None:
+    for words, expected in (
+        (label.serial.lower(), f"/register/labels/{label.serial}"),
+        ("TUI", "/register/batches/HTX-THOILAI/TUI-1"),
+        ("thoilai", "/register/htx/HTX-THOILAI"),
+        ("ver-1", "/register/verifiers/VER-1"),
+    ):
+        html = client.get("/register", query_string={"q": words}).get_data(as_text=True)
+        assert expected in html, words
+    nothing = client.get("/register", query_string={"q": "%_\\"}).get_data(as_text=True)
+    assert "Không tìm thấy gì." in nothing
+
+
+def test_every_page_answers_and_nothing_private_is_on_it(client: FlaskClient, label: Label) -> None:
+    users = db.session.scalars(select(User)).all()
+    for path in (*PAGES, *DATA, f"/register/labels/{label.serial}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.get_data(as_text=True)
+        assert HOUSEHOLD not in body, path
+        assert not any(u.email in body or u.name in body for u in users), path
+
+
+def test_the_htx_and_commune_pages_show_verified_reductions(
+    client: FlaskClient, label: Label
+) -> None:
+    reduction = records.reductions(db.session, "organisation")[0].reduction_pct
+    assert reduction is not None and reduction > 0
+    shown = f"thấp hơn 2020 {reduction:.1f}".replace(".", ",")
+    for path in ("/register/htx/HTX-THOILAI", "/register/communes/Cần Thơ/xã Thới Lai"):
+        assert shown in client.get(path).get_data(as_text=True), path
+    assert client.get("/register/htx/VER-1").status_code == 404  # a verifier is not an HTX
+
+
+def test_the_record_of_a_serial_gives_its_status(client: FlaskClient, label: Label) -> None:
+    html = client.get(f"/register/labels/{label.serial}").get_data(as_text=True)
+    assert 'data-status="valid"' in html and "data-verdict" not in html
+    assert client.get("/register/labels/NOSUCH").status_code == 404
+
+
+def test_open_data_in_csv_and_json(client: FlaskClient, label: Label) -> None:
+    rows = list(csv.DictReader(io.StringIO(client.get(DATA[0]).get_data(as_text=True))))
+    assert [r["serial"] for r in rows] == [label.serial]  # unit labels are counted, not listed
+    assert rows[0]["units"] == "3" and rows[0]["status"] == "valid"
+    assert tuple(rows[0]) == records.LABEL_COLUMNS
+    listed = json.loads(client.get(DATA[1]).get_data(as_text=True))["labels"]
+    assert listed[0]["serial"] == label.serial and listed[0]["reduction_pct"] > 0
+    emissions = list(csv.DictReader(io.StringIO(client.get(DATA[2]).get_data(as_text=True))))
+    groupings = {(r["grouping"], r["key"], r["year"]) for r in emissions}
+    assert ("commune", "xã Thới Lai", "all") in groupings
+    assert ("organisation", "HTX-THOILAI", "2026") in groupings
+    as_json = json.loads(client.get(DATA[3]).get_data(as_text=True))["emissions"]
+    assert len(as_json) == len(emissions)
+    assert client.get(DATA[0]).headers["Content-Disposition"].startswith("attachment")
+
+
+def test_labels_are_read_in_chunks(client: FlaskClient, label: Label) -> None:
+    rows = list(records.label_rows(db.session, utcnow(), chunk=1))
+    assert [r["serial"] for r in rows] == [label.serial]
