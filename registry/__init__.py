@@ -50,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.public.label_page import bp as label_page_bp
     from registry.public.register import bp as register_bp
     from registry.public.resolver import bp as resolver_bp
+    from registry.public.scan_views import bp as scans_bp
     from registry.public.views import bp as public_bp
     from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
@@ -59,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app, csrf)
     app.register_blueprint(public_bp)
+    app.register_blueprint(scans_bp)
     app.register_blueprint(resolver_bp)
     app.register_blueprint(label_page_bp)
     app.register_blueprint(register_bp)
