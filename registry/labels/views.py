@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,9 +29,17 @@ from registry.accounts.models import OrgKind
 from registry.db import db, utcnow
 from registry.errors import DomainError
 from registry.keys import keystore
-from registry.labels import criteria, issuance, offline, schemas, status
+from registry.labels import artwork, criteria, issuance, offline, printing, schemas, sheets, status
 from registry.labels.api import issuer
-from registry.labels.models import Label, LabelRequest, LabelStatus, RequestStatus
+from registry.labels.artwork import LabelArt
+from registry.labels.models import (
+    JobStatus,
+    Label,
+    LabelRequest,
+    LabelStatus,
+    PrintJob,
+    RequestStatus,
+)
 from registry.trace.labels import PRODUCT_LABELS
 from registry.trace.service import today_in_vietnam
 from registry.validation import localise
@@ -243,6 +252,7 @@ def _label_page(label: Label, errors: dict[str, Any]) -> Page:
         org=acting_organisation(),
         products=PRODUCT_LABELS,
         batch=label.batch,
+        sizes=sheets.SIZES,
     )
     return (page, 422) if errors else page
 
@@ -267,6 +277,60 @@ def change_status(serial: str) -> Page:
     db.session.commit()
     flash(_("The label's status is changed and logged."), "success")
     return redirect(url_for("labels.label_page", serial=serial))
+
+
+@bp.post("/labels/<serial>/print")
+@login_required
+def print_sheet(serial: str) -> Page:
+    label = _label_for_member(serial)
+    try:
+        job = printing.start(db.session, acting_organisation(), label, request.form.get("size", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        return _label_page(label, _errors(exc))
+    db.session.commit()
+    printing.submit(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    return redirect(url_for("labels.print_job", job_id=job.id))
+
+
+def _job_for(job_id: int) -> PrintJob:
+    job = db.session.get(PrintJob, job_id)
+    org = acting_organisation()
+    if job is None or (org.kind is not OrgKind.AUTHORITY and job.organisation_id != org.id):
+        abort(404)
+    return job
+
+
+@bp.get("/labels/print/<int:job_id>")
+@login_required
+def print_job(job_id: int) -> Response:
+    job = _job_for(job_id)
+    response = Response(render_template("labels/print.html", job=job, sizes=sheets.SIZES))
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        response.headers["Refresh"] = "2"  # no script: the browser reloads until it is done
+    return response
+
+
+@bp.get("/labels/print/<int:job_id>.pdf")
+@login_required
+def print_pdf(job_id: int) -> Response:
+    job = _job_for(job_id)
+    path = printing.pdf_path(current_app.instance_path, job.id)
+    if job.status is not JobStatus.DONE or not path.exists():
+        abort(404)
+    name = f"nhan-{job.label.serial}-{job.size}.pdf"
+    return send_file(path, mimetype="application/pdf", download_name=name)
+
+
+@bp.get("/labels/<serial>/artwork.<any(png, svg):kind>")
+@login_required
+def artwork_file(serial: str, kind: str) -> Response:
+    """The label artwork (40 × 60 mm): mark, product, g CO₂e/kg, reduction, serial, QR."""
+    label = _label_for_member(serial)
+    art = LabelArt.of(label, printing.product_name(label.product))
+    if kind == "png":
+        return Response(artwork.artwork_png(art), mimetype="image/png")
+    return Response(artwork.artwork_svg(art), mimetype="image/svg+xml")
 
 
 # ---------------------------------------------------------------- anyone
