@@ -52,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.public.resolver import bp as resolver_bp
     from registry.public.scan_views import bp as scans_bp
     from registry.public.views import bp as public_bp
+    from registry.reports.views import bp as reports_bp
     from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.views import bp as trace_bp
@@ -71,6 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(labels_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)

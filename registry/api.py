@@ -13,13 +13,14 @@ BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 def _blueprints() -> list[Blueprint]:
     from registry.accounts.api import blp as accounts
     from registry.labels.api import blp as labels
+    from registry.reports.api import blp as reports
     from registry.trace.api import blp as trace
     from registry.trace.batch_api import blp as batch_api
     from registry.trace.import_api import blp as trace_import
     from registry.verify.api import blp as verify
     from registry.verify.approvals_api import blp as approvals
 
-    return [accounts, trace, trace_import, batch_api, verify, approvals, labels]
+    return [accounts, trace, trace_import, batch_api, verify, approvals, labels, reports]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

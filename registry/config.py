@@ -53,6 +53,8 @@ def from_environment() -> dict[str, Any]:
         "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(folder / "keys")),
         # The plans' target: emissions this much below 2020 by 2035 (10–15 %).
         "REDUCTION_TARGET_PCT": float(os.environ.get("REDUCTION_TARGET_PCT", "10")),
+        # Report pages rebuild their sums at most this often (registry/reports/rollup.py).
+        "REPORTS_MAX_AGE_SECONDS": int(os.environ.get("REPORTS_MAX_AGE_SECONDS", "300")),
         "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", "demo.phatthaithap.vn/log"),

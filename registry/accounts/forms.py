@@ -34,7 +34,11 @@ ROLE_LABELS = {
     Role.STAFF: _l("Staff"),
     Role.VIEWER: _l("Viewer"),
 }
-SCOPE_LABELS = {"read": _l("Read"), "write": _l("Write")}
+SCOPE_LABELS = {
+    "read": _l("Read"),
+    "write": _l("Write"),
+    "exchange": _l("Open-data exchange (national systems)"),
+}
 
 
 class LoginForm(Form):

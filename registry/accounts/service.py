@@ -24,7 +24,7 @@ from registry.ledger import service as ledger
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "ptt_"
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "exchange")  # exchange: national systems pull open data
 
 _hasher = PasswordHasher()
 

@@ -132,9 +132,18 @@ def bars(
         chart.shapes.append(Text(left + width + 4, top + 18, f"{number(value)} %", 11))
     if target is not None:
         at = left + (right - left) * target / scale
-        chart.shapes.append(Line(((at, 4), (at, chart.height - 22)), INK, 1.5, True))
+        for i in range(len(rows)):
+            top = 14 + i * step
+            chart.shapes.append(Line(((at, top + 2), (at, top + 24)), INK, 1.5, True))
+        anchor = "start" if at < 60 else "middle"
         chart.shapes.append(
-            Text(at, chart.height - 8, f"{labels[0]} {number(target)} %", 11, "middle")
+            Text(
+                max(at - 4, 0) if anchor == "start" else at,
+                chart.height - 8,
+                f"{labels[0]} {number(target)} %",
+                11,
+                anchor,
+            )
         )
     return chart
 

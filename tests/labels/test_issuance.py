@@ -99,3 +99,16 @@ def test_expiry_and_compromised_keys_show_in_the_state(packed, authority, issuer
     assert status.state(label, later).status == "expired"
     assert status.state(label, utcnow(), frozenset({label.kid})).reason == "key_compromised"
 
+
+
+def test_no_label_without_an_approved_chain(packed, authority, issuer, verifier) -> None:
+    request = issuance.request_label(db.session, packed.organisation, packed.id)
+    approval_id = db.session.scalar(select(func.max(approvals.Approval.id)))
+    approvals.revoke(db.session, verifier[0], approval_id, "Thẩm định lại")
+    db.session.commit()
+    before = count()
+    with pytest.raises(DomainError) as refused:
+        issuance.issue(db.session, authority, request.id, issuer, TODAY)
+    db.session.rollback()
+    assert any("approval" in e or "phê duyệt" in e for e in refused.value.errors["criteria"])
+    assert count() == before

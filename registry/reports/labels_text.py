@@ -1,0 +1,56 @@
+"""Words the report files and pages share: titles of reports, periods and areas, and the
+number format of the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from registry.reports.periods import Deadline
+
+CROPS = {"rice": _l("Rice")}
+
+
+def number(value: Any, pattern: str = "#,##0") -> str:
+    return "—" if value is None else str(format_decimal(value, pattern))
+
+
+def pct(value: Any) -> str:
+    return "—" if value is None else f"{number(value, '0.0')} %"
+
+
+def period_name(key: str) -> str:
+    year, _sep, half = key.partition("-")
+    if half == "H1":
+        return _("first half of %(year)s (January–June)", year=year)
+    if half == "H2":
+        return _("second half of %(year)s (July–December)", year=year)
+    return _("year %(year)s", year=year)
+
+
+def report_title(kind: str, key: str) -> str:
+    if kind == "half":
+        return _("6-month report: %(period)s", period=period_name(key))
+    return _("Annual report %(year)s", year=key)
+
+
+def area_name(province: str | None, commune: str | None) -> str:
+    if commune:
+        return f"{commune}, {province}"
+    return province or _("the whole registry")
+
+
+def deadline_title(deadline: Deadline) -> str:
+    period = period_name(deadline.period.key)
+    if deadline.what == "confirmation":
+        return _("Confirm the commune's reduction for the %(period)s", period=period)
+    if deadline.whose == "province":
+        return _("The province's report for the %(period)s", period=period)
+    return _("The department's report for the %(period)s", period=period)
+
+
+def crop_label(crop: str) -> str:
+    return str(CROPS.get(crop, crop))

@@ -1,0 +1,169 @@
+"""The cells of sums every report reads, the state of their last rebuild, the periodic
+reports that were generated and the communes' signed confirmations.
+
+A cell is one place (province, commune, HTX) and one month; its values are sums that can
+be added up to any area and period. `revision` is the rebuild in which the cell last
+changed (what the national systems pull incrementally); `built` is the last rebuild that
+saw the cell at all: one that does not is emptied (zeros) rather than deleted, so that a
+pull learns that it is gone."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.accounts.models import Organisation, User
+from registry.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class RollupState(Base):
+    """The single row saying when the cells were last rebuilt and from what."""
+
+    __tablename__ = "report_rollup_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(60))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class _Place:
+    """Columns every cell has: where, when (a calendar month) and its change marks."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(60))
+    commune: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    revision: Mapped[int] = mapped_column(Integer)
+    built: Mapped[int] = mapped_column(Integer)
+
+
+class EmissionCell(_Place, Base):
+    """Non-baseline seasons by the month of their harvest, each counted with its newest
+    emission result. `compared_*` are the seasons that have a 2020 baseline, `baseline_*`
+    those baselines, so reductions compare like with like."""
+
+    __tablename__ = "report_emission_cells"
+    __table_args__ = (
+        UniqueConstraint("province", "commune", "organisation_id", "crop", "year", "month"),
+        Index("ix_report_emission_cells_revision_id", "revision", "id"),
+    )
+
+    crop: Mapped[str] = mapped_column(String(20))
+    seasons: Mapped[int] = mapped_column(Integer)
+    area_ha: Mapped[float] = mapped_column(Float)
+    total_kg_co2e: Mapped[float] = mapped_column(Float)
+    yield_kg: Mapped[float] = mapped_column(Float)
+    compared_seasons: Mapped[int] = mapped_column(Integer)
+    compared_area_ha: Mapped[float] = mapped_column(Float)
+    compared_kg_co2e: Mapped[float] = mapped_column(Float)
+    compared_yield_kg: Mapped[float] = mapped_column(Float)
+    baseline_area_ha: Mapped[float] = mapped_column(Float)
+    baseline_kg_co2e: Mapped[float] = mapped_column(Float)
+    baseline_yield_kg: Mapped[float] = mapped_column(Float)
+    verified_seasons: Mapped[int] = mapped_column(Integer)
+    verified_area_ha: Mapped[float] = mapped_column(Float)
+    awd_area_ha: Mapped[float] = mapped_column(Float)
+    vietgap_area_ha: Mapped[float] = mapped_column(Float)
+    organic_area_ha: Mapped[float] = mapped_column(Float)
+    certified_area_ha: Mapped[float] = mapped_column(Float)
+
+
+class LabelCell(_Place, Base):
+    """Labels by the month they were issued, counted by their status now, and the
+    openings of their pages (public.models.ScanDay) by the month of the scan; the place
+    is the commune where most of the rice grew (as the label says) in the province of
+    the organisation that holds the label."""
+
+    __tablename__ = "report_label_cells"
+    __table_args__ = (
+        UniqueConstraint("province", "commune", "organisation_id", "year", "month"),
+        Index("ix_report_label_cells_revision_id", "revision", "id"),
+    )
+
+    issued: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    suspended: Mapped[int] = mapped_column(Integer)
+    revoked: Mapped[int] = mapped_column(Integer)
+    unit_labels: Mapped[int] = mapped_column(Integer)
+    scans: Mapped[int] = mapped_column(Integer)
+
+
+class FieldCell(_Place, Base):
+    """Fields by the month they were registered."""
+
+    __tablename__ = "report_field_cells"
+    __table_args__ = (UniqueConstraint("province", "commune", "organisation_id", "year", "month"),)
+
+    fields: Mapped[int] = mapped_column(Integer)
+    area_ha: Mapped[float] = mapped_column(Float)
+
+
+class ReportKind(enum.StrEnum):
+    HALF = "half"  # 6-month report
+    ANNUAL = "annual"
+
+
+class GeneratedReport(Base):
+    """A 6-month or annual report as generated: its data (what the PDF and the XLSX show),
+    the SHA-256 of the data's JCS and the log entry that holds that digest."""
+
+    __tablename__ = "generated_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[ReportKind] = mapped_column(str_enum(ReportKind))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    province: Mapped[str | None] = mapped_column(String(60))
+    commune: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class CommuneConfirmation(Base):
+    """A commune office's confirmation of its commune's reported reduction for a period:
+    the statement, its JCS digest and the registry's signature over those bytes."""
+
+    __tablename__ = "commune_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    province: Mapped[str] = mapped_column(String(60))
+    commune: Mapped[str] = mapped_column(String(100))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    statement_digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))
+    kid: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+    confirmed_by: Mapped[User] = relationship()

@@ -1,0 +1,353 @@
+"""Report pages: the dashboard, 6-month and annual reports (page, PDF, XLSX, JSON),
+the commune office's confirmation, and the open-data downloads. Views only translate
+between HTTP and the services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response as BaseResponse
+
+from registry.accounts.access import acting_organisation, kinds_required, principal
+from registry.accounts.models import OrgKind, Role
+from registry.db import db
+from registry.errors import DomainError
+from registry.keys import keystore
+from registry.places import PROVINCES
+from registry.reports import (
+    charts,
+    confirmations,
+    dashboard,
+    figures,
+    opendata,
+    pdf,
+    periodic,
+    periods,
+    rollup,
+    scope,
+    xlsx,
+)
+from registry.reports.labels_text import (
+    area_name,
+    crop_label,
+    deadline_title,
+    number,
+    pct,
+    period_name,
+    report_title,
+)
+from registry.reports.schemas import ConfirmIn, DashboardQuery, DownloadQuery, ReportIn
+from registry.trace.models import Crop
+from registry.trace.service import today_in_vietnam
+from registry.validation import localise
+
+bp = Blueprint("reports", __name__)
+
+Page = str | tuple[str, int] | BaseResponse
+OFFICIAL_LANGUAGE = "vi"  # report files are official documents: always in Vietnamese
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    return {
+        "pct": pct,
+        "area_name": area_name,
+        "deadline_title": deadline_title,
+        "crop_label": crop_label,
+        "period_name": period_name,
+        "may_act": _may_act,
+    }
+
+
+def _may_act() -> bool:
+    """Generating and confirming are acts of the organisation: not for viewers."""
+    user = principal().user
+    return user.has_role(Role.ADMIN) or user.has_role(Role.STAFF)
+
+
+def _roles_check() -> None:
+    if not _may_act():
+        abort(403)
+
+
+def _final() -> float:
+    return float(current_app.config["REDUCTION_TARGET_PCT"])
+
+
+def _max_age() -> timedelta:
+    return timedelta(seconds=current_app.config["REPORTS_MAX_AGE_SECONDS"])
+
+
+def _period_choices(today: date, chosen: periods.Period) -> list[periods.Period]:
+    found = [
+        periods.Period(year, half)
+        for year in range(today.year, max(today.year - 3, periods.FIRST_YEAR - 1), -1)
+        for half in (None, 2, 1)
+    ]
+    return found if chosen in found else [chosen, *found]
+
+
+# ---------------------------------------------------------------- dashboard
+@bp.get("/reports")
+@login_required
+@kinds_required(*scope.READERS)
+def overview() -> str:
+    """Figures of an area and period, the trajectory to 2035 and the reminders."""
+    query = DashboardQuery().load(request.args)
+    viewer, today = acting_organisation(), today_in_vietnam()
+    area = scope.area_for(
+        db.session,
+        viewer,
+        province=query["province"],
+        commune=query["commune"],
+        htx=query["htx"],
+        crop=query["crop"],
+    )
+    period = query["period"] or periods.current_period(today)
+    fresh = rollup.snapshot(db.session, _max_age())
+    board = dashboard.read(db.session, area, period, _final(), fresh.revision, fresh.built_at)
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        query=query,
+        viewer=viewer,
+        charts=_charts(board, viewer.kind),
+        reminders=periods.reminders(
+            viewer.kind.value, today, periodic.delivered(db.session, viewer.id)
+        ),
+        period_choices=_period_choices(today, period),
+        places=figures.places(db.session, figures.Area()),
+        cooperatives=figures.cooperatives(db.session, area),
+        crops=[c.value for c in Crop],
+    )
+
+
+def _charts(board: dashboard.Dashboard, kind: OrgKind) -> dict[str, Any]:
+    final, e = board.final_pct, board.emissions
+    parts = board.communes if kind is OrgKind.AUTHORITY else board.cooperatives
+    return {
+        "trajectory": charts.to_svg(
+            charts.trajectory(
+                {year: found.reduction_pct for year, found in board.years.items()},
+                final,
+                (_("Target"), _("Achieved")),
+                _("Reduction below 2020 by year, against the target trajectory"),
+                number,
+            )
+        ),
+        "parts": charts.to_svg(
+            charts.bars(
+                [(p.label, p.emissions.reduction_pct) for p in parts],
+                board.target_pct,
+                (_("Target"), _("no 2020 baseline yet")),
+                _("Reduction below 2020 in the period"),
+                number,
+            )
+        )
+        if parts
+        else None,
+        "shares": charts.to_svg(
+            charts.shares(
+                [
+                    (_("Verified seasons"), e.share(e.verified_area_ha)),
+                    (_("Alternate wetting and drying (AWD)"), e.share(e.awd_area_ha)),
+                    (_("VietGAP"), e.share(e.vietgap_area_ha)),
+                    (_("Organic"), e.share(e.organic_area_ha)),
+                ],
+                _("Share of the seasons' area"),
+                number,
+            )
+        ),
+    }
+
+
+# ---------------------------------------------------------------- periodic reports
+@bp.route("/reports/periodic", methods=["GET", "POST"])
+@login_required
+@kinds_required(*scope.READERS)
+def periodic_reports() -> Page:
+    viewer, errors = acting_organisation(), {}
+    if request.method == "POST":
+        _roles_check()
+        try:
+            values = ReportIn().load(request.form)
+            area = scope.area_for(
+                db.session, viewer, province=values["province"], commune=values["commune"]
+            )
+            report = periodic.generate(
+                db.session,
+                viewer,
+                principal().user,
+                values["kind"],
+                values["period"],
+                area,
+                _final(),
+            )
+        except (ValidationError, scope.FilterRefused, periodic.ReportRefused) as exc:
+            db.session.rollback()
+            errors = _messages(exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("reports.periodic_report", report_id=report.id))
+    today = today_in_vietnam()
+    return render_template(
+        "reports/periodic.html",
+        reports=periodic.visible(db.session, viewer),
+        viewer=viewer,
+        errors=errors,
+        provinces=PROVINCES,
+        places=figures.places(db.session, figures.Area()),
+        period_choices=_period_choices(today, periods.current_period(today)),
+        report_title=report_title,
+        form=request.form,
+    ), (422 if errors else 200)
+
+
+def _messages(exc: ValidationError | DomainError) -> dict[str, Any]:
+    if isinstance(exc, ValidationError):
+        return localise(exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages})
+    return localise(exc.errors) if exc.errors else {"_": [str(exc.detail or exc.title)]}
+
+
+@bp.get("/reports/periodic/<int:report_id>")
+@login_required
+@kinds_required(*scope.READERS)
+def periodic_report(report_id: int) -> str:
+    report = periodic.report_for(db.session, acting_organisation(), report_id)
+    return render_template(
+        "reports/report.html",
+        report=report,
+        data=report.data,
+        title=report_title(report.kind.value, report.data["period"]["key"]),
+    )
+
+
+@bp.get("/reports/periodic/<int:report_id>.<fmt>")
+@login_required
+@kinds_required(*scope.READERS)
+def periodic_file(report_id: int, fmt: str) -> Response:
+    """The report as PDF or XLSX (in Vietnamese), or its data as JSON."""
+    report = periodic.report_for(db.session, acting_organisation(), report_id)
+    name = f"bao-cao-{report.kind.value}-{report.data['period']['key']}-{report.id}"
+    if fmt == "json":
+        return current_app.response_class(
+            opendata.to_json(report.data), mimetype="application/json"
+        )
+    with force_locale(OFFICIAL_LANGUAGE):
+        if fmt == "pdf":
+            body = pdf.render(
+                report.data, report.digest, report.log_index, current_app.config["REGISTRY_ID"]
+            )
+            mimetype = "application/pdf"
+        elif fmt == "xlsx":
+            body = xlsx.render(report.data, report.digest, report.log_index)
+            mimetype = opendata.FORMATS["xlsx"]
+        else:
+            abort(404)
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+# ---------------------------------------------------------------- commune confirmation
+@bp.route("/reports/confirm", methods=["GET", "POST"])
+@login_required
+@kinds_required(OrgKind.COMMUNE_OFFICE)
+def confirm() -> Page:
+    """Review the commune's figures for a period, then confirm them (signed, logged)."""
+    office, today = acting_organisation(), today_in_vietnam()
+    if request.method == "POST":
+        _roles_check()
+        values = ConfirmIn().load(request.form)
+        try:
+            made = confirmations.confirm(
+                db.session,
+                office,
+                principal().user,
+                values["period"],
+                values["digest"],
+                _final(),
+                keystore().private("log"),
+                current_app.config["REGISTRY_ID"],
+            )
+        except confirmations.FiguresChanged as exc:
+            db.session.rollback()
+            return _review_page(office, values["period"], today, str(exc.title), 409)
+        db.session.commit()
+        return redirect(url_for("reports.confirmation", confirmation_id=made.id))
+    query = DashboardQuery().load({"period": request.args.get("period", "")})
+    return _review_page(office, query["period"] or periods.current_period(today), today)
+
+
+def _review_page(
+    office: Any, period: periods.Period, today: date, warning: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    found = confirmations.review(db.session, office, period, _final())
+    db.session.commit()
+    return render_template(
+        "reports/confirm.html",
+        review=found,
+        office=office,
+        warning=warning,
+        period_choices=_period_choices(today, period),
+        earlier=confirmations.of_office(db.session, office),
+    ), status
+
+
+@bp.get("/reports/confirmations/<int:confirmation_id>")
+def confirmation(confirmation_id: int) -> str:
+    """A confirmation's signed statement: public, like the log entry that holds it."""
+    found = confirmations.confirmation(db.session, confirmation_id)
+    return render_template("reports/confirmation.html", confirmation=found)
+
+
+# ---------------------------------------------------------------- open data
+@bp.get("/open-data")
+def open_data() -> str:
+    return render_template(
+        "reports/open_data.html", datasets=opendata.DATASETS, formats=opendata.FORMATS
+    )
+
+
+@bp.get("/open-data/<dataset>.<fmt>")
+def download(dataset: str, fmt: str) -> Response:
+    found = opendata.DATASETS.get(dataset)
+    if found is None or fmt not in opendata.FORMATS:
+        abort(404)
+    query = DownloadQuery().load(request.args)
+    fresh = rollup.snapshot(db.session, _max_age())
+    items = opendata.rows(db.session, found, query["year"], query["province"])
+    doc = opendata.document(found, items, fresh.revision, current_app.config["PUBLIC_BASE_URL"])
+    body = {
+        "json": lambda: opendata.to_json(doc),
+        "csv": lambda: opendata.to_csv(found, items),
+        "xlsx": lambda: opendata.to_xlsx(found, doc),
+    }[fmt]()
+    response = current_app.response_class(body, mimetype=opendata.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{dataset}-v1.{fmt}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/open-data/schema/<dataset>-v1.json")
+def json_schema(dataset: str) -> Response:
+    found = opendata.DATASETS.get(dataset)
+    if found is None:
+        abort(404)
+    return send_file(found.schema_file, mimetype="application/schema+json", max_age=3600)

@@ -1,0 +1,173 @@
+"""Open data: every format re-imports and validates against its JSON Schema, names no
+household, and national systems pull it incrementally with an 'exchange' token."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from registry.accounts.models import OrgKind
+from registry.db import db
+from registry.labels.models import LabelStatus
+from registry.reports import opendata
+from tests.conftest import Factory
+from tests.reports.conftest import Builder, Planted
+
+SCHEMAS = Path(opendata.__file__).resolve().parent / "schema"
+
+
+@pytest.fixture
+def registry_data(app: Flask) -> None:
+    with app.app_context():
+        builder = Builder(db.session)
+        builder.plant(
+            Planted(
+                0, 0, date(2026, 3, 10), 1.0, 3000, 6000, (1.0, 9000, 5800), awd=True, verified=True
+            )
+        )
+        builder.plant(Planted(2, 1, date(2025, 8, 15), 1.5, 2800, 9000, None, vietgap=True))
+        builder.label(0, 0, datetime(2026, 4, 1, tzinfo=UTC), units=2)
+        builder.label(2, 1, datetime(2026, 5, 1, tzinfo=UTC), LabelStatus.SUSPENDED)
+        db.session.commit()
+
+
+def schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+
+
+def typed(name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV or XLSX row read back with the types its schema gives."""
+    props = schema(name)["$defs"]["row"]["properties"]
+    cast = {"integer": int, "number": float, "string": str}
+    return {
+        k: cast[props[k]["type"]](v) if props[k].get("type") in cast else v for k, v in row.items()
+    }
+
+
+@pytest.mark.parametrize("name", ["emissions", "labels"])
+def test_the_schemas_describe_the_rows_the_code_writes(name: str) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema(name))
+    assert list(schema(name)["$defs"]["row"]["properties"]) == opendata.DATASETS[name].columns
+
+
+@pytest.mark.parametrize("name", ["emissions", "labels"])
+def test_every_format_reads_back_valid(client: FlaskClient, registry_data: None, name: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema(name))
+    as_json = client.get(f"/open-data/{name}.json")
+    assert as_json.status_code == 200
+    document = as_json.json
+    validator.validate(document)
+    assert len(document["items"]) == 2
+
+    text = client.get(f"/open-data/{name}.csv").get_data().decode("utf-8-sig")
+    rows = [typed(name, r) for r in csv.DictReader(io.StringIO(text))]
+    validator.validate({**document, "items": rows})
+    assert rows == document["items"]
+
+    book = load_workbook(io.BytesIO(client.get(f"/open-data/{name}.xlsx").get_data()))
+    sheet = book[name]
+    header, *values = list(sheet.iter_rows(values_only=True))
+    rows = [typed(name, dict(zip(header, v, strict=True))) for v in values]
+    validator.validate({**document, "items": rows})
+    assert rows == document["items"]
+    assert "Hộ bà" not in json.dumps(document, ensure_ascii=False)
+
+
+def test_filters_narrow_the_download(client: FlaskClient, registry_data: None) -> None:
+    items = client.get("/open-data/emissions.json?year=2025").json["items"]
+    assert [(i["commune"], i["year"]) for i in items] == [("xã Thới Lai", 2025)]
+    assert (
+        client.get("/open-data/emissions.json?province=Cần Thơ").json["items"][0]["vietgap_area_ha"]
+        == 1.5
+    )
+    assert client.get("/open-data/emissions.json?year=abc").status_code == 422
+    assert client.get("/open-data/nothing.json").status_code == 404
+    assert client.get("/open-data/emissions.pdf").status_code == 404
+    assert client.get("/open-data/schema/emissions-v1.json").json["$id"].endswith(":emissions:1")
+
+
+def token(app: Flask, make: Factory, scopes: tuple[str, ...]) -> dict[str, str]:
+    from tests.accounts.test_api import bearer
+
+    return bearer(app, make.user(make.org(kind=OrgKind.AUTHORITY, code="MRV-QG")), scopes)
+
+
+def pull(
+    client: FlaskClient, auth: dict[str, str], name: str, since: int, limit: int = 1
+) -> tuple[list[dict[str, Any]], int]:
+    """Every page after `since`; the rows and the revision to keep for next time."""
+    items, cursor = [], None
+    while True:
+        query = f"since={since}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/exchange/{name}?{query}", headers=auth)
+        assert page.status_code == 200, page.json
+        items += page.json["items"]
+        cursor = page.json["next"]
+        if cursor is None:
+            return items, page.json["revision"]
+
+
+def test_national_systems_pull_what_changed(
+    app: Flask, client: FlaskClient, make: Factory, registry_data: None
+) -> None:
+    auth = token(app, make, ("exchange",))
+    first, revision = pull(client, auth, "emissions", 0)
+    assert sorted(i["commune"] for i in first) == ["phường Đồ Sơn", "xã Thới Lai"]
+    jsonschema.validate(
+        first,
+        {
+            "type": "array",
+            "items": schema("emissions")["$defs"]["row"],
+            "$defs": schema("emissions")["$defs"],
+        },
+    )
+    assert pull(client, auth, "emissions", revision)[0] == []
+    with app.app_context():
+        Builder(db.session).plant(Planted(0, 0, date(2026, 3, 20), 2.0, 1000, 5000, None))
+        db.session.commit()
+    app.config["REPORTS_MAX_AGE_SECONDS"] = 0
+    try:
+        changed, newer = pull(client, auth, "emissions", revision)
+    finally:
+        app.config["REPORTS_MAX_AGE_SECONDS"] = 300
+    assert newer > revision
+    assert [(i["commune"], i["seasons"], i["area_ha"]) for i in changed] == [
+        ("phường Đồ Sơn", 2, 3.0)
+    ]
+    labels, _ = pull(client, auth, "labels", 0, limit=5)
+    assert sorted(
+        (i["commune"], i["issued"], i["suspended"], i["unit_labels"]) for i in labels
+    ) == [
+        ("phường Đồ Sơn", 1, 0, 2),
+        ("xã Thới Lai", 1, 1, 0),
+    ]
+
+
+def test_the_exchange_needs_its_scope(app: Flask, client: FlaskClient, make: Factory) -> None:
+    assert client.get("/api/v1/exchange/emissions").status_code == 401
+    read_only = token(app, make, ("read",))
+    response = client.get("/api/v1/exchange/labels", headers=read_only)
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "query", ["since=-1", "limit=0", "limit=9999", "cursor=abc", "cursor=1-", "since=x"]
+)
+def test_bad_exchange_queries_are_422(
+    app: Flask, client: FlaskClient, make: Factory, query: str
+) -> None:
+    response = client.get(
+        f"/api/v1/exchange/emissions?{query}", headers=token(app, make, ("exchange",))
+    )
+    assert response.status_code == 422
+    assert response.json["errors"]
