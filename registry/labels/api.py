@@ -4,11 +4,14 @@ for bearer tokens."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
+from sqlalchemy import Row
 
 from registry.accounts.access import acting_organisation, kinds_required, token_required
 from registry.accounts.models import OrgKind
@@ -33,11 +36,38 @@ def issuer() -> issuance.Issuer:
     )
 
 
+_COMPROMISED: dict[Path, tuple[tuple[tuple[str, int, int], ...], frozenset[str]]] = {}
+
+
 def _compromised() -> frozenset[str]:
-    return status.compromised_kids(keystore().published("label"))
+    """Kids of compromised label keys. Reading and hashing the key files costs more than
+    the rest of a status read, so the answer is kept, per key folder, until a label key
+    file appears, goes or changes (rotation, a key marked compromised)."""
+    store = keystore()
+    files = _label_key_files(store.folder)
+    known = _COMPROMISED.get(store.folder)
+    if known is None or known[0] != files:
+        known = files, status.compromised_kids(store.published("label"))
+        _COMPROMISED[store.folder] = known
+    return known[1]
 
 
-def _object(label: Label, compromised: frozenset[str]) -> dict[str, Any]:
+def _label_key_files(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of the label key files, current and retired: a few stat calls."""
+    found = []
+    for directory in (folder, folder / "retired"):
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.name.startswith("label"):
+                        stat = entry.stat()
+                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            continue
+    return tuple(sorted(found))
+
+
+def _object(label: Label | Row[Any], compromised: frozenset[str]) -> dict[str, Any]:
     found = status.state(label, utcnow(), compromised)
     return schemas.status_object(label, found.status, found.reason)
 
@@ -47,7 +77,11 @@ def _object(label: Label, compromised: frozenset[str]) -> dict[str, Any]:
 @blp.alt_response(404, schema=ProblemSchema)
 def label_status(serial: str) -> dict[str, Any]:
     """A label's status, for retailers' apps and anyone who scans."""
-    return _object(status.by_serial(db.session, serial), _compromised())
+    # Its own autocommit connection, not the request's session: the read is then one
+    # round trip to the database instead of BEGIN, SELECT and ROLLBACK.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = status.status_row(connection, serial)
+    return _object(row, _compromised())
 
 
 @blp.post("/labels/status")
