@@ -7,22 +7,34 @@ stays far under 60 KB. Each opening is counted by day and coarse locale (scans.p
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from registry.db import db, utcnow
 from registry.keys import keystore
+from registry.labels.models import Label
 from registry.labels.status import REASONS
 from registry.ledger import service as ledger
 from registry.public import records, scans
 from registry.public.chain import Chain, chain_of
+from registry.public.fragments import Fragments
 from registry.public.verdict import Judgement, Verdict, judge, trust_list
 from registry.trace.geo import MapFeature, svg_map
 from registry.trace.labels import (
@@ -65,18 +77,19 @@ def show(link_header: str | None = None) -> Response:
         now,
     )
     label = found.label
-    chain = chain_of(db.session, label.batch_id) if label is not None else None
     page = render_template(
         "public/label.html",
         found=found,
         label=label,
-        log_size=ledger.size(db.session) if label is not None else None,
+        part=_chain_part(label) if label is not None else None,
+        log_size=_log_size(label.log_index) if label is not None else None,
         reason=_reason(found),
-        **chain_context(chain),
+        products=PRODUCT_LABELS,
     )
     if label is not None:
         locale = scans.coarse_locale(request.headers.get("Accept-Language"))
-        scans.record(db.session, label.id, today_in_vietnam(), locale)
+        every = current_app.config.get("SCAN_WRITE_SECONDS", 0 if current_app.testing else 10)
+        scans.count(db.session, label.id, today_in_vietnam(), locale, every)
     db.session.commit()
     response = make_response(page, STATUS.get(found.verdict, 200))
     response.headers["Cache-Control"] = "no-cache"  # a revocation shows at once
@@ -84,6 +97,53 @@ def show(link_header: str | None = None) -> Response:
     if link_header:
         response.headers["Link"] = link_header
     return response
+
+
+@dataclass(frozen=True)
+class ChainPart:
+    """What the label page shows of its batch, shared by every label of one issuance."""
+
+    html: Markup
+    batch_serial: str  # the batch label's serial (its own for a batch label)
+    at_risk: bool
+
+
+CHAIN_PARTS: Fragments[ChainPart] = Fragments(1024)
+
+
+LOG_SIZE: Fragments[int] = Fragments(1)
+
+
+def _ttl() -> float:
+    """`LABEL_PAGE_CACHE_SECONDS`: 60 by default, 0 (off) under TESTING."""
+    return float(
+        current_app.config.get("LABEL_PAGE_CACHE_SECONDS", 0 if current_app.testing else 60)
+    )
+
+
+def _chain_part(label: Label) -> ChainPart:
+    """The chain, rendered once per issuance and language while the cache keeps it: the
+    verdict and the claim are never cached, so a revocation still shows at once, while the
+    chain may lag by the cache's time."""
+    key = (label.parent_id or label.id, label.batch_id, label.issued_at, str(get_locale()))
+    return CHAIN_PARTS.get(key, _ttl(), partial(_render_chain, label), time.monotonic())
+
+
+def _log_size(index: int) -> int:
+    """A log size that includes `index`, for the inclusion proof's link: any size past the
+    entry gives a valid proof, so a recent one will do."""
+    size = LOG_SIZE.get("size", _ttl(), partial(ledger.size, db.session), time.monotonic())
+    return size if size > index else ledger.size(db.session)
+
+
+def _render_chain(label: Label) -> ChainPart:
+    chain = chain_of(db.session, label.batch_id)
+    html = render_template("public/_chain.html", **chain_context(chain)) if chain else ""
+    return ChainPart(
+        Markup(html),  # a rendered template: already escaped
+        label.parent.serial if label.parent is not None else label.serial,
+        bool(chain and chain.batch.at_risk_since),
+    )
 
 
 def _reason(found: Judgement) -> str | None:

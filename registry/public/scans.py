@@ -11,8 +11,12 @@ scanned, because nothing about the person is stored (models.ScanDay)."""
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from threading import Lock
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -49,23 +53,63 @@ def coarse_locale(accept_language: str | None) -> str:
     return language.lower() + (f"-{region.upper()}" if region else "")
 
 
-def record(session: Db, label_id: int, day: date, locale: str) -> None:
-    """Count one opening. One upsert; on PostgreSQL the commit does not wait for the disk
-    (a counter lost in a crash costs nothing), which keeps the label page fast."""
-    values = {"label_id": label_id, "day": day, "locale": locale, "count": 1}
-    dialect = session.get_bind().dialect.name
+Key = tuple[int, date, str]  # label id, day, locale
+
+
+class Tally:
+    """Openings counted in memory between writes, so that most label pages write nothing:
+    `count` adds one and says when `every` seconds have passed since the last write. A
+    worker that dies loses at most that many seconds of counts, which statistics afford."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[Key] = Counter()
+        self._lock = Lock()
+        self._written = time.monotonic()
+
+    def count(self, key: Key, every: float) -> bool:
+        with self._lock:
+            self._counts[key] += 1
+            return time.monotonic() - self._written >= every
+
+    def take(self) -> Counter[Key]:
+        with self._lock:
+            taken, self._counts = self._counts, Counter()
+            self._written = time.monotonic()
+            return taken
+
+
+TALLY = Tally()
+
+
+def count(session: Db, label_id: int, day: date, locale: str, every: float) -> None:
+    """Count one opening; write the tally when it is due (every request when `every` is 0)."""
+    if TALLY.count((label_id, day, locale), every):
+        record(session, TALLY.take())
+
+
+def record(session: Db, counts: Mapping[Key, int]) -> None:
+    """Add counts in one upsert. On PostgreSQL the commit does not wait for the disk (a
+    counter lost in a crash costs nothing), which keeps the label page fast."""
+    if not counts:
+        return
+    values = [
+        {"label_id": label_id, "day": day, "locale": locale, "count": n}
+        for (label_id, day, locale), n in sorted(counts.items())
+    ]
     table = ScanDay.__table__
     assert isinstance(table, Table)
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         pg = pg_insert(table).values(values)
         statement: Any = pg.on_conflict_do_update(
-            index_elements=["label_id", "day", "locale"], set_={"count": table.c.count + 1}
+            index_elements=["label_id", "day", "locale"],
+            set_={"count": table.c.count + pg.excluded.count},
         )
     else:
         lite = sqlite_insert(table).values(values)
         statement = lite.on_conflict_do_update(
-            index_elements=["label_id", "day", "locale"], set_={"count": table.c.count + 1}
+            index_elements=["label_id", "day", "locale"],
+            set_={"count": table.c.count + lite.excluded.count},
         )
     session.execute(statement)
 

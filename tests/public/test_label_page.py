@@ -21,6 +21,7 @@ from registry.labels import issuance, status
 from registry.labels import token as ptt1
 from registry.labels.models import Label, LabelStatus
 from registry.public import label_page
+from registry.public.fragments import Fragments
 from registry.public.models import ScanDay
 from registry.trace.models import Batch
 from tests.public.conftest import HOUSEHOLD, issue_on, label, path_of  # noqa: F401
@@ -210,3 +211,30 @@ def test_the_page_takes_a_few_queries_whatever_the_chain(
         event.remove(engine, "before_cursor_execute", count)
     # the label, the chain (8), the log size, the scan count: however many labels exist
     assert len(statements) <= 11, statements
+
+
+def test_the_chain_is_rendered_once_per_issuance_the_verdict_every_time(
+    app: Flask,
+    client: FlaskClient,
+    label: Label,
+    authority: Organisation,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "LABEL_PAGE_CACHE_SECONDS", 60)
+    monkeypatch.setattr(label_page, "CHAIN_PARTS", Fragments(8))
+    made: list[int] = []
+    render = label_page._render_chain
+
+    def counted(lb: Label) -> label_page.ChainPart:
+        made.append(lb.id)
+        return render(lb)
+
+    monkeypatch.setattr(label_page, "_render_chain", counted)
+    units = issuance.units_of(db.session, label.id)
+    pages = [page(client, lb.url)[1] for lb in (label, *units)]
+    assert len(made) == 1 and all("DS-01" in html for html in pages)
+    assert label.serial in pages[1]  # a unit names its batch label, from the shared part
+    status.change(db.session, authority, label.serial, LabelStatus.REVOKED, "fraud")
+    db.session.commit()
+    assert verdicts(page(client, units[0].url)[1]) == ["revoked"]  # at once
+    assert len(made) == 1

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from registry.accounts.models import Organisation
 from registry.db import db
 from registry.labels import issuance
 from registry.labels.models import Label
 from registry.public import scans
+from registry.public.models import ScanDay
 from registry.trace.service import today_in_vietnam
 from tests.conftest import Factory, login
 from tests.public.conftest import label  # noqa: F401
@@ -46,8 +49,7 @@ def test_more_scans_never_look_less_suspicious(total: int, days: int, locales: i
 def scanned(unit: Label, days: int, per_day: int = 1, locale: str = "vi-VN") -> None:
     today = today_in_vietnam()
     for d in range(days):
-        for _ in range(per_day):
-            scans.record(db.session, unit.id, today - timedelta(days=d), locale)
+        scans.record(db.session, {(unit.id, today - timedelta(days=d), locale): per_day})
     db.session.commit()
 
 
@@ -94,8 +96,22 @@ def test_scans_need_signing_in(client: FlaskClient) -> None:
     assert client.get("/scans").status_code == 302
 
 
-def test_counting_survives_old_days(label: Label) -> None:
-    scans.record(db.session, label.id, date(2020, 1, 1), "vi")
-    scans.record(db.session, label.id, date(2020, 1, 1), "vi")
+def test_counts_add_up_and_old_days_fall_out_of_the_window(label: Label) -> None:
+    old = (label.id, date(2020, 1, 1), "vi")
+    scans.record(db.session, {old: 2})
+    scans.record(db.session, {old: 3})
     db.session.commit()
-    assert scans.by_day(db.session, label, today_in_vietnam()) == []  # out of the window
+    assert db.session.scalar(select(ScanDay.count)) == 5
+    assert scans.by_day(db.session, label, today_in_vietnam()) == []
+
+
+def test_the_tally_writes_only_when_due(label: Label, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scans, "TALLY", scans.Tally())
+    today = today_in_vietnam()
+    for _ in range(3):
+        scans.count(db.session, label.id, today, "vi", every=3600)
+    assert db.session.scalar(select(func.count()).select_from(ScanDay)) == 0
+    scans.count(db.session, label.id, today, "en", every=0)  # due: the whole tally goes
+    db.session.commit()
+    rows = {r.locale: r.count for r in db.session.scalars(select(ScanDay))}
+    assert rows == {"vi": 3, "en": 1}
