@@ -937,10 +937,17 @@ class Pass:
     no_number: int = 0
     with_baseline: int = 0
     new_rows: int = 0
+    cpu_s: float = 0.0  # this process's CPU time: not inflated by other load, unlike wall
+    load: float = 0.0  # the machine's 1-minute load average as the pass ended
 
     @property
     def rate(self) -> float:
         return self.seasons / self.seconds if self.seconds else 0.0
+
+    def ended(self, start: float, cpu_start: float) -> None:
+        self.seconds = time.perf_counter() - start
+        self.cpu_s = time.process_time() - cpu_start
+        self.load = os.getloadavg()[0]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -955,6 +962,8 @@ class Pass:
             "no_number": self.no_number,
             "with_baseline": self.with_baseline,
             "new_rows": self.new_rows,
+            "bench_cpu_us_per_season": round(self.cpu_s * 1e6 / self.seasons, 1),
+            "load_average_1min": round(self.load, 2),
         }
 
 
@@ -980,7 +989,7 @@ def compute_pass(
     with app.app_context():
         before = result_count(ids)
         db.session.rollback()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for n, chunk in enumerate(chunks(ids, batch)):
             t0 = time.perf_counter()
             query = select(Season).where(Season.id.in_(chunk)).order_by(Season.id)
@@ -1007,7 +1016,7 @@ def compute_pass(
                     f"  {name}: {done:,}/{len(ids):,} "
                     f"({done / (time.perf_counter() - start):,.0f}/s)"
                 )
-        out.seconds = time.perf_counter() - start
+        out.ended(start, cpu_start)
         out.seasons = len(ids)
         out.latency = Stats.of(samples)
         out.new_rows = result_count(ids) - before
@@ -1028,7 +1037,7 @@ def many_pass(
     with app.app_context():
         before = result_count(ids)
         db.session.rollback()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for n, chunk in enumerate(chunks(ids, batch)):
             if profiler:
                 profiler.enable()
@@ -1042,7 +1051,7 @@ def many_pass(
                 done = min((n + 1) * batch, len(ids))
                 rate = done / (time.perf_counter() - start)
                 log(f"  {name}: {done:,}/{len(ids):,} ({rate:,.0f}/s)")
-        out.seconds = time.perf_counter() - start
+        out.ended(start, cpu_start)
         out.seasons = len(ids)
         out.new_rows = result_count(ids) - before
         db.session.rollback()
@@ -1863,6 +1872,7 @@ def table(doc: dict[str, Any]) -> str:
         head = (
             f"   {'':40}{'seasons':>9}{'seconds':>9}{'seasons/s':>11}"
             f"{'per call ms p50/p95/max':>25}{'loads s':>9}{'commit s':>10}{'new rows':>10}"
+            f"{'CPU us/season':>15}{'load':>6}"
         )
         lines += [head, "   " + "-" * (len(head) - 3)]
         for p in comp["_passes"]:
@@ -1871,6 +1881,7 @@ def table(doc: dict[str, Any]) -> str:
                 f"   {p.name:40}{p.seasons:>9,}{p.seconds:>9.1f}{p.rate:>11,.0f}"
                 f"{p.latency.triple() if p.latency else '-':>25}{loads:>9}"
                 f"{p.commit_s:>10.1f}{p.new_rows:>10,}"
+                f"{p.cpu_s * 1e6 / p.seasons:>15,.0f}{p.load:>6.1f}"
             )
         first = comp["_passes"][0]
         lines.append(
