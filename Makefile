@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv
+.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels
 
 install: $(VENV)/.installed $(MO)
 
@@ -52,3 +52,9 @@ bench: install
 # default database registry_bench_mrv; its schema is rebuilt).
 bench-mrv: install
 	$(BIN)/python bench/mrv_bench.py
+
+# Labels benchmark: unit serials issued per second, a 1,000-label print sheet, the status
+# API under gunicorn against a bare Flask hello (BENCH_DATABASE_URL, default database
+# registry_bench_labels; its schema is rebuilt). Needs wrk (apt-get install wrk).
+bench-labels: install
+	$(BIN)/python bench/labels_bench.py
