@@ -182,6 +182,23 @@ def _log_key_event(kind: str, purpose: str, public_key: Ed25519PublicKey) -> Non
     )
 
 
+@click.group("reports")
+def reports_group() -> None:
+    """Reports: the cells of sums behind dashboards, reports and open data."""
+
+
+@reports_group.command("rebuild")
+@with_appcontext
+def reports_rebuild() -> None:
+    """Recompute every cell from every record: after a deploy, and nightly (cron) as a
+    safety net for the incremental refreshes (registry/reports/changes.py)."""
+    from registry.reports import rollup
+
+    state = rollup.rebuild_all(db.session)
+    db.session.commit()
+    click.echo(f"report cells rebuilt (revision {state.revision})")
+
+
 @click.group("label")
 def label_group() -> None:
     """Labels: the offline verifier retailers run."""
@@ -336,6 +353,7 @@ def init_app(app: Flask) -> None:
         mrv_group,
         verifier_group,
         label_group,
+        reports_group,
     ):
         app.cli.add_command(command)
 

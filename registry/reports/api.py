@@ -75,12 +75,10 @@ def dashboard_figures(query: dict[str, Any]) -> dict[str, Any]:
         "emissions": board.emissions.as_dict(),
         "registered": asdict(board.registered),
         "labels": asdict(board.labels),
-        "communes": [
-            {"province": p.province, "commune": p.key, **p.emissions.as_dict()}
-            for p in board.communes
-        ],
-        "cooperatives": [
-            {"code": p.key, "name": p.label, **p.emissions.as_dict()} for p in board.cooperatives
+        "parts_by": board.parts_by,
+        "parts": [
+            {"key": p.key, "name": p.label, "province": p.province, **p.emissions.as_dict()}
+            for p in board.parts
         ],
         "trajectory": [
             {

@@ -21,8 +21,8 @@ class Dashboard:
     emissions: Emissions
     registered: Registered
     labels: Labels
-    communes: list[Part]
-    cooperatives: list[Part]
+    parts_by: str  # "province", "commune" or "organisation": the level below the area
+    parts: list[Part]
     years: dict[int, Emissions]
 
     @property
@@ -49,7 +49,7 @@ def read(
         emissions=figures.emissions(session, area, period),
         registered=figures.registered(session, area, period),
         labels=figures.labels(session, area, period),
-        communes=figures.emissions_by(session, area, period, "commune"),
-        cooperatives=figures.emissions_by(session, area, period, "organisation"),
+        parts_by=figures.next_level(area),
+        parts=figures.emissions_by(session, area, period, figures.next_level(area)),
         years=figures.emissions_by_year(session, area),
     )

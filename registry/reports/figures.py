@@ -184,28 +184,40 @@ def emissions(session: Db, area: Area, period: Period) -> Emissions:
 
 
 def emissions_by(session: Db, area: Area, period: Period, by: str) -> list[Part]:
-    """The breakdown by "commune" (within its province) or by "organisation" (HTX)."""
+    """The breakdown by "province", by "commune" (within its province) or by
+    "organisation" (HTX), largest area first."""
     query: Select[Any]
-    if by == "commune":
-        query = select(EmissionCell.province, EmissionCell.commune, *_emission_sums()).group_by(
-            EmissionCell.province, EmissionCell.commune
-        )
-        order = (EmissionCell.province, EmissionCell.commune)
-    else:
+    if by == "organisation":
         query = (
             select(Organisation.code, Organisation.name, *_emission_sums())
             .join(Organisation, Organisation.id == EmissionCell.organisation_id)
             .group_by(Organisation.code, Organisation.name)
         )
-        order = (Organisation.code, Organisation.name)
+    elif by == "commune":
+        query = select(EmissionCell.province, EmissionCell.commune, *_emission_sums()).group_by(
+            EmissionCell.province, EmissionCell.commune
+        )
+    else:
+        query = select(EmissionCell.province, EmissionCell.province, *_emission_sums()).group_by(
+            EmissionCell.province
+        )
     query = query.where(*_place(EmissionCell, area), *_within(EmissionCell, period))
-    rows = session.execute(query.order_by(*order))
+    rows = session.execute(
+        query.order_by(func.sum(EmissionCell.area_ha).desc(), *query.selected_columns[:2])
+    )
     if by == "commune":
         return [
             Part(commune, f"{commune}, {province}", _emissions(rest), province)
             for province, commune, *rest in rows
         ]
-    return [Part(code, name, _emissions(rest)) for code, name, *rest in rows]
+    return [Part(key, label, _emissions(rest)) for key, label, *rest in rows]
+
+
+def next_level(area: Area) -> str:
+    """What a page about `area` breaks its figures down by: the level below it."""
+    if area.commune is not None or area.organisation_id is not None:
+        return "organisation"
+    return "commune" if area.province is not None else "province"
 
 
 def emissions_by_year(session: Db, area: Area) -> dict[int, Emissions]:
@@ -236,15 +248,31 @@ def registered(session: Db, area: Area, period: Period) -> Registered:
     return Registered(int(count), float(area_ha))
 
 
-def places(session: Db, area: Area) -> list[tuple[str, str]]:
-    """(province, commune) pairs that have any season or field, for the filters."""
+def places(session: Db) -> list[tuple[str, str]]:
+    """Every (province, commune) that has any field, for the report form."""
     query = (
         select(FieldCell.province, FieldCell.commune)
-        .where(*_place(FieldCell, Area(area.province)))
         .distinct()
         .order_by(FieldCell.province, FieldCell.commune)
     )
     return [(province, commune) for province, commune in session.execute(query)]
+
+
+def provinces(session: Db) -> list[str]:
+    """Provinces that have any field, for the filters."""
+    query = select(FieldCell.province).distinct().order_by(FieldCell.province)
+    return list(session.scalars(query))
+
+
+def communes(session: Db, province: str) -> list[str]:
+    """The province's communes that have any field, for the filters."""
+    query = (
+        select(FieldCell.commune)
+        .where(FieldCell.province == province)
+        .distinct()
+        .order_by(FieldCell.commune)
+    )
+    return list(session.scalars(query))
 
 
 def cooperatives(session: Db, area: Area) -> list[Organisation]:

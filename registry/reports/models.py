@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     Float,
@@ -32,15 +33,29 @@ from registry.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class RollupState(Base):
-    """The single row saying when the cells were last rebuilt and from what."""
+    """The single row saying when the cells were last brought up to date, and the
+    watermarks of the records they were computed from (changes.py): for each kind of
+    record found by id, the newest id seen by the last refresh (`*_seen`) and by the one
+    before (`*_floor`)."""
 
     __tablename__ = "report_rollup_state"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(Integer)
-    fingerprint: Mapped[str] = mapped_column(String(60))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    previous_at: Mapped[datetime] = mapped_column(UTCDateTime)  # built_at of the one before
+    full_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the last full rebuild
+    log_size: Mapped[int] = mapped_column(BigInteger)
+    scan_day: Mapped[date] = mapped_column(Date)
+    result_seen: Mapped[int] = mapped_column(Integer)
+    result_floor: Mapped[int] = mapped_column(Integer)
+    certification_seen: Mapped[int] = mapped_column(Integer)
+    certification_floor: Mapped[int] = mapped_column(Integer)
+    label_seen: Mapped[int] = mapped_column(Integer)
+    label_floor: Mapped[int] = mapped_column(Integer)
+    field_seen: Mapped[int] = mapped_column(Integer)
+    field_floor: Mapped[int] = mapped_column(Integer)
 
 
 class _Place:

@@ -180,6 +180,8 @@ class DashboardOut(Schema):
     emissions = fields.Dict()
     registered = fields.Dict()
     labels = fields.Dict()
-    communes = fields.List(fields.Dict())
-    cooperatives = fields.List(fields.Dict())
+    parts_by = fields.String(
+        metadata={"description": "province, commune or organisation: the level below the area"}
+    )
+    parts = fields.List(fields.Dict())
     trajectory = fields.List(fields.Dict())

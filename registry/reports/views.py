@@ -61,6 +61,7 @@ bp = Blueprint("reports", __name__)
 
 Page = str | tuple[str, int] | BaseResponse
 OFFICIAL_LANGUAGE = "vi"  # report files are official documents: always in Vietnamese
+CHART_PARTS = 12  # the chart shows the largest parts; the table lists them all
 
 
 @bp.context_processor
@@ -72,7 +73,21 @@ def helpers() -> dict[str, Any]:
         "crop_label": crop_label,
         "period_name": period_name,
         "may_act": _may_act,
+        "part_url": _part_url,
     }
+
+
+def _part_url(board: dashboard.Dashboard, part: figures.Part) -> str:
+    """The dashboard of one part of the breakdown, in the same period and crop."""
+    area, level = board.area, board.parts_by
+    where: dict[str, Any] = {"period": board.period.key, "crop": area.crop}
+    if level == "province":
+        where["province"] = part.key
+    elif level == "commune":
+        where.update(province=part.province, commune=part.key)
+    else:
+        where.update(province=area.province, commune=area.commune, htx=part.key)
+    return url_for("reports.overview", **{k: v for k, v in where.items() if v is not None})
 
 
 def _may_act() -> bool:
@@ -127,20 +142,21 @@ def overview() -> str:
         board=board,
         query=query,
         viewer=viewer,
-        charts=_charts(board, viewer.kind),
+        charts=_charts(board),
         reminders=periods.reminders(
             viewer.kind.value, today, periodic.delivered(db.session, viewer.id)
         ),
         period_choices=_period_choices(today, period),
-        places=figures.places(db.session, figures.Area()),
-        cooperatives=figures.cooperatives(db.session, area),
+        provinces=figures.provinces(db.session),
+        communes=figures.communes(db.session, area.province) if area.province else [],
+        cooperatives=figures.cooperatives(db.session, area) if area.commune else [],
         crops=[c.value for c in Crop],
     )
 
 
-def _charts(board: dashboard.Dashboard, kind: OrgKind) -> dict[str, Any]:
+def _charts(board: dashboard.Dashboard) -> dict[str, Any]:
     final, e = board.final_pct, board.emissions
-    parts = board.communes if kind is OrgKind.AUTHORITY else board.cooperatives
+    parts = board.parts[:CHART_PARTS]
     return {
         "trajectory": charts.to_svg(
             charts.trajectory(
@@ -212,7 +228,7 @@ def periodic_reports() -> Page:
         viewer=viewer,
         errors=errors,
         provinces=PROVINCES,
-        places=figures.places(db.session, figures.Area()),
+        places=figures.places(db.session),
         period_choices=_period_choices(today, periods.current_period(today)),
         report_title=report_title,
         form=request.form,

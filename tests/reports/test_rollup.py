@@ -11,14 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from registry.db import db
+from registry.db import db, utcnow
 from registry.labels.models import Label, LabelStatus
 from registry.public.models import ScanDay
-from registry.reports import figures, rollup
+from registry.reports import changes, figures, rollup
 from registry.reports.figures import Area, Emissions, Labels
-from registry.reports.models import EmissionCell
+from registry.reports.models import EmissionCell, RollupState
 from registry.reports.periods import Period
-from tests.reports.conftest import PLACES, Builder, Planted, bump_log, wipe
+from registry.trace.models import Certification, Scheme
+from tests.reports.conftest import PLACES, Builder, Planted, wipe
 
 NOW = timedelta(0)
 
@@ -120,6 +121,40 @@ def test_totals_equal_the_seasons_and_the_sum_of_their_parts(
     assert_same(by_year.get(year, Emissions()), expected(seasons, Period(year)))
 
 
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    before=st.lists(planted, max_size=12),
+    after=st.lists(planted, min_size=1, max_size=12),
+    year=st.integers(2024, 2027),
+)
+def test_refreshes_after_changes_equal_a_full_rebuild(
+    ctx: None, before: list[Planted], after: list[Planted], year: int
+) -> None:
+    """Cells built, then more seasons (some with certificates or approvals), a refresh:
+    the figures are those of all the seasons, as a full rebuild gives them."""
+    wipe(db.session)
+    builder = Builder(db.session)
+    for s in before:
+        builder.plant(s)
+    db.session.commit()
+    rollup.refresh(db.session, NOW)
+    db.session.commit()
+    for s in after:
+        builder.plant(s)
+    db.session.commit()
+    rollup.refresh(db.session, NOW)
+    db.session.commit()
+    period = Period(year)
+    incremental = figures.emissions(db.session, Area(), period)
+    assert_same(incremental, expected(before + after, period))
+    rollup.rebuild_all(db.session)
+    assert_same(figures.emissions(db.session, Area(), period), incremental)
+
+
 def test_a_rebuild_moves_only_what_changed(ctx: None) -> None:
     builder = Builder(db.session)
     first = Planted(0, 0, date(2026, 3, 10), 1.0, 3000, 6000, (1.0, 9000, 5800))
@@ -145,15 +180,14 @@ def test_a_cell_whose_seasons_went_is_emptied_not_deleted(ctx: None) -> None:
     db.session.commit()
     rollup.refresh(db.session, NOW)
     season.year = 2020  # now a baseline season, which the figures leave out
-    bump_log(db.session)
     db.session.commit()
-    assert rollup.refresh(db.session, NOW).revision == 2
+    assert rollup.rebuild_all(db.session).revision == 2
     (cell,) = db.session.scalars(select(EmissionCell))
     assert (cell.seasons, cell.area_ha, cell.revision, cell.built) == (0, 0, 2, 1)
     assert figures.emissions(db.session, Area(), Period(2026)) == Emissions()
 
 
-def test_pages_rebuild_at_most_every_max_age_reports_always(ctx: None) -> None:
+def test_pages_refresh_at_most_every_max_age_reports_always(ctx: None) -> None:
     builder = Builder(db.session)
     builder.plant(Planted(0, 0, date(2026, 3, 10), 1.0, 3000, 6000, None))
     db.session.commit()
@@ -161,8 +195,53 @@ def test_pages_rebuild_at_most_every_max_age_reports_always(ctx: None) -> None:
     builder.plant(Planted(0, 1, date(2026, 3, 11), 1.0, 3000, 6000, None))
     db.session.commit()
     assert rollup.refresh(db.session, timedelta(minutes=5)).revision == 1  # too recent
+    assert figures.emissions(db.session, Area(), Period(2026)).seasons == 1
     assert rollup.refresh(db.session, NOW).revision == 2
-    assert rollup.refresh(db.session, NOW).revision == 2  # nothing changed since
+    assert figures.emissions(db.session, Area(), Period(2026)).seasons == 2
+    cells = {c.organisation_id: c.revision for c in db.session.scalars(select(EmissionCell))}
+    rollup.refresh(db.session, NOW)  # nothing changed since: no cell moves
+    assert {
+        c.organisation_id: c.revision for c in db.session.scalars(select(EmissionCell))
+    } == cells
+
+
+def test_a_refresh_recomputes_only_the_organisations_that_changed(ctx: None) -> None:
+    builder = Builder(db.session)
+    doson = builder.plant(Planted(0, 0, date(2026, 3, 10), 1.0, 3000, 6000, None))
+    builder.plant(Planted(2, 1, date(2026, 4, 2), 2.0, 5000, 13000, None))
+    db.session.commit()
+    rollup.refresh(db.session, NOW)
+    db.session.commit()
+    db.session.add(
+        Certification(
+            field_id=doson.field_id,
+            scheme=Scheme.ORGANIC,
+            number="HC-1",
+            issuer="Trung tâm",
+            valid_from=date(2026, 1, 1),
+            valid_until=date(2027, 1, 1),
+        )
+    )
+    db.session.commit()
+    found = changes.changed(db.session, db.session.get(RollupState, 1), changes.marks(db.session))
+    assert found.emissions == {doson.field.organisation_id}
+    assert not found.labels and not found.fields
+    rollup.refresh(db.session, NOW)
+    assert figures.emissions(db.session, Area(*PLACES[0]), Period(2026)).organic_area_ha == 1.0
+    revisions = {c.commune: c.revision for c in db.session.scalars(select(EmissionCell))}
+    assert revisions == {"phường Đồ Sơn": 2, "xã Thới Lai": 1}
+
+
+def test_label_status_changes_reach_the_cells(ctx: None) -> None:
+    builder = Builder(db.session)
+    label = builder.label(0, 0, datetime(2026, 5, 20, tzinfo=UTC))
+    db.session.commit()
+    rollup.refresh(db.session, NOW)
+    db.session.commit()
+    label.status, label.status_changed_at = LabelStatus.REVOKED, utcnow()
+    db.session.commit()
+    rollup.refresh(db.session, NOW)
+    assert figures.labels(db.session, Area(), Period(2026)) == Labels(1, 0, 0, 1, 0, 0)
 
 
 @pytest.mark.parametrize(("hour", "half"), [(16, 1), (17, 2)])

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 import rfc8785
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from registry.accounts.models import OrgKind, Role, User
 from registry.db import db
@@ -60,11 +60,13 @@ def test_the_authority_sees_every_commune(
     login(client, authority(make))
     html = client.get("/reports?period=2026").get_data(as_text=True)
     assert kpi(html, "verified") == "0 / 3"
-    assert 'data-part="phường Đồ Sơn"' in html and 'data-part="xã Thới Lai"' in html
+    assert 'data-part="Hải Phòng"' in html and 'data-part="Cần Thơ"' in html  # by province
     assert "<svg" in html and "http" not in html.split("<svg", 1)[1].split("</svg>", 1)[0][40:]
+    province = client.get("/reports?period=2026&province=Hải Phòng").get_data(as_text=True)
+    assert 'data-part="phường Đồ Sơn"' in province and "xã Thới Lai" not in province
     narrowed = client.get("/reports?period=2026&commune=xã Thới Lai").get_data(as_text=True)
     assert kpi(narrowed, "verified") == "0 / 1"
-    assert 'data-part="phường Đồ Sơn"' not in narrowed
+    assert re.findall(r'data-part="([^"]+)"', narrowed) == ["HTX-20"]  # by cooperative
 
 
 def test_a_commune_office_sees_only_its_commune(
@@ -263,10 +265,18 @@ def test_a_commune_token_gets_only_its_commune(
     auth = bearer(app, office(make))
     found = client.get("/api/v1/reports/dashboard?period=2026", headers=auth)
     assert found.status_code == 200
-    assert [c["commune"] for c in found.json["communes"]] == ["phường Đồ Sơn"]
+    assert found.json["parts_by"] == "organisation"
+    assert sorted(p["key"] for p in found.json["parts"]) == ["HTX-00", "HTX-01"]
     assert found.json["emissions"]["seasons"] == 2
     other = client.get(
         "/api/v1/reports/dashboard?commune=xã Thới Lai&province=Cần Thơ", headers=auth
     )
     assert other.status_code == 403 and other.mimetype == "application/problem+json"
     assert client.get("/api/v1/reports/dashboard?period=x", headers=auth).status_code == 422
+
+
+def test_registry_reports_rebuild(runner: FlaskCliRunner, seasons: None) -> None:
+    result = runner.invoke(args=["reports", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "revision 1" in result.output
+    assert "revision 2" in runner.invoke(args=["reports", "rebuild"]).output
