@@ -19,12 +19,12 @@ from babel.numbers import format_decimal
 from PIL import ImageFont
 
 from registry.labels.qrsymbol import Symbol
+from registry.verify.results import BASELINE_YEAR
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT_FILES = {False: FONTS / "DejaVuSans.ttf", True: FONTS / "DejaVuSans-Bold.ttf"}
 GREEN = "#1e7a3c"
 INK = "#111111"
-BASELINE_YEAR = 2020  # the programme's baseline (registry.verify.results.BASELINE_YEAR)
 _MEASURE_EM = 1000  # measuring size in pixels: widths come out in thousandths of an em
 
 
