@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, case, literal_column, or_, select, true, update
+from sqlalchemy import Select, Table, case, literal_column, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -98,7 +98,15 @@ def _locked(session: Db) -> RollupState:
     ).one()
 
 
+def _no_jit(session: Db) -> None:
+    """PostgreSQL's JIT compiles these statements for seconds (their estimated cost is
+    high) to save milliseconds: off for this transaction (bench/README.md)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def _full(session: Db, state: RollupState) -> None:
+    _no_jit(session)
     now = changes.marks(session)
     revision = state.revision + 1
     _merge(session, EmissionCell, ("crop",), sums.emission_rows(session), revision, None)
@@ -109,6 +117,7 @@ def _full(session: Db, state: RollupState) -> None:
 
 
 def _incremental(session: Db, state: RollupState) -> None:
+    _no_jit(session)
     now = changes.marks(session)
     found = changes.changed(session, state, now)
     revision = state.revision + 1 if found else state.revision

@@ -87,10 +87,15 @@ def emission_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
     newer = aliased(EmissionResult)
     harvested = func.coalesce(Season.harvest_date, Season.sowing_date)
     year, month = _date_parts(harvested, dialect)
-    verified = exists().where(
-        ReportSeason.result_id == EmissionResult.id,
-        ReportSeason.report_id == MrvReport.id,
-        MrvReport.status == ReportStatus.APPROVED,
+    verified = (  # results in the HTXs' approved reports (once, whatever reports hold them)
+        select(ReportSeason.result_id)
+        .join(MrvReport)
+        .where(
+            MrvReport.status == ReportStatus.APPROVED,
+            _of(session, MrvReport.organisation_id, orgs),
+        )
+        .distinct()
+        .subquery()
     )
     row = (
         select(
@@ -107,13 +112,14 @@ def emission_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
             EmissionResult.baseline_total_kg_co2e.label("base_total"),
             EmissionResult.baseline_yield_kg.label("base_kg"),
             EmissionResult.inputs[("baseline", "area_ha")].as_float().label("base_area"),
-            verified.label("verified"),
+            verified.c.result_id.is_not(None).label("verified"),
             (EmissionResult.inputs["water_regime"].as_string() == AWD).label("awd"),
             _certified(Scheme.VIETGAP, harvested).label("vietgap"),
             _certified(Scheme.ORGANIC, harvested).label("organic"),
         )
         .join(Season, EmissionResult.season_id == Season.id)
         .join(Field, Season.field_id == Field.id)
+        .outerjoin(verified, verified.c.result_id == EmissionResult.id)
         .where(
             Season.year != BASELINE_YEAR,
             _of(session, Field.organisation_id, orgs),
