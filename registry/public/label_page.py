@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -194,7 +194,10 @@ def _field_map(chain: Chain) -> Markup:
 
 
 def _number(value: float) -> str:
-    return str(format_decimal(value, "#,##0"))
+    """A whole number grouped the reader's way (1.234 in Vietnamese, 1,234 in English):
+    the same as Babel's "#,##0", without its cost, for the charts' many figures."""
+    grouped = f"{value:,.0f}"
+    return grouped.replace(",", ".") if str(get_locale()) == "vi" else grouped
 
 
 def _charts(chain: Chain) -> dict[str, Markup]:

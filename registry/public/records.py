@@ -1,14 +1,13 @@
 """Reads behind the public register: labels by serial, batches by lot, products by GTIN,
-organisations, search, and the rows of the open-data downloads.
+organisations and their verified reductions, and search. (The open-data downloads are the
+reports domain's, registry/reports/opendata.py.)
 
 Everything returned here may be published: organisation names and codes, communes, field
 codes, lots, figures. Households, people, phones and e-mails are never selected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -16,8 +15,7 @@ from sqlalchemy.orm import joinedload
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db
 from registry.errors import NotFound
-from registry.labels.models import Label, LabelRequest
-from registry.labels.status import state
+from registry.labels.models import Label
 from registry.trace.models import Batch, Field, Season
 from registry.verify import results
 from registry.verify.models import Accreditation, Approval
@@ -26,7 +24,9 @@ SEARCH_LIMIT = 20
 
 
 def label_by_serial(session: Db, serial: str) -> Label | None:
-    return session.scalar(select(Label).where(Label.serial == serial.upper()))
+    """The label and, for a unit label, its batch label (one join on the primary key)."""
+    query = select(Label).where(Label.serial == serial.upper()).options(joinedload(Label.parent))
+    return session.scalar(query)
 
 
 def batch_by_lot(session: Db, maker: str, lot: str) -> Batch:
@@ -185,107 +185,3 @@ def search(session: Db, words: str) -> Found:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# ---------------------------------------------------------------- open data
-LABEL_COLUMNS = (
-    "serial",
-    "status",
-    "product",
-    "lot",
-    "gtin",
-    "organisation",
-    "commune",
-    "g_co2e_per_kg",
-    "reduction_pct",
-    "methodology",
-    "verifier",
-    "criteria_version",
-    "units",
-    "issued_at",
-    "expires_at",
-    "log_index",
-)
-
-
-def label_rows(session: Db, now: datetime, chunk: int = 1000) -> Iterator[dict[str, object]]:
-    """Every batch label as a flat record (unit labels are counted, not listed), oldest
-    first, read `chunk` rows at a time so a download of any size uses little memory."""
-    last = 0
-    while True:
-        query = (
-            select(Label, func.coalesce(LabelRequest.units, 0))
-            .outerjoin(LabelRequest, LabelRequest.id == Label.request_id)
-            .where(Label.parent_id.is_(None), Label.id > last)
-            .order_by(Label.id)
-            .limit(chunk)
-        )
-        rows = session.execute(query).all()
-        for label, units in rows:
-            yield _label_record(label, int(units), now)
-        if len(rows) < chunk:
-            return
-        last = rows[-1][0].id
-        session.expunge_all()
-
-
-def _label_record(label: Label, units: int, now: datetime) -> dict[str, object]:
-    return {
-        "serial": label.serial,
-        "status": state(label, now).status,
-        "product": label.product,
-        "lot": label.lot,
-        "gtin": label.gtin,
-        "organisation": label.organisation,
-        "commune": label.commune,
-        "g_co2e_per_kg": label.g_co2e_per_kg,
-        "reduction_pct": label.reduction_permille / 10,
-        "methodology": label.methodology,
-        "verifier": label.verifier,
-        "criteria_version": label.criteria_version,
-        "units": units,
-        "issued_at": label.issued_at.isoformat().replace("+00:00", "Z"),
-        "expires_at": label.expires_at.isoformat().replace("+00:00", "Z"),
-        "log_index": label.log_index,
-    }
-
-
-EMISSION_COLUMNS = (
-    "grouping",
-    "key",
-    "name",
-    "year",
-    "seasons",
-    "area_ha",
-    "total_kg_co2e",
-    "yield_kg",
-    "g_co2e_per_kg",
-    "reduction_pct",
-)
-
-
-def emission_rows(session: Db) -> list[dict[str, object]]:
-    """Verified emissions by organisation, commune and province: all years, then each."""
-    rows: list[dict[str, object]] = []
-    for year in [None, *years(session)]:
-        for by in ("province", "commune", "organisation"):
-            for a in reductions(session, by, year):
-                rows.append(
-                    {
-                        "grouping": by,
-                        "key": a.key,
-                        "name": a.label,
-                        "year": year if year is not None else "all",
-                        "seasons": a.seasons,
-                        "area_ha": round(a.area_ha, 4),
-                        "total_kg_co2e": round(a.total_kg_co2e, 3),
-                        "yield_kg": round(a.yield_kg, 3),
-                        "g_co2e_per_kg": _round(a.per_kg_product_g, 2),
-                        "reduction_pct": _round(a.reduction_pct, 2),
-                    }
-                )
-    return rows
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)

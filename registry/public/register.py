@@ -1,16 +1,14 @@
 """The public register: search, the record of a serial, products and lots with their chain,
-HTXs, communes and verifiers with their verified reductions, and open data (CSV, JSON).
+HTXs, communes and verifiers with their verified reductions. Its open data are the reports
+domain's downloads (/open-data), which the register links to.
 
 Anyone may read it; nothing private is shown (records.py selects only public columns)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.accounts.models import OrgKind
@@ -185,64 +183,3 @@ def verifier(code: str) -> BaseResponse:
         accreditations=records.accreditations(db.session, org.id),
         approvals=records.approvals_count(db.session, org.id),
     )
-
-
-# ---------------------------------------------------------------- open data
-@bp.get("/data")
-def open_data() -> BaseResponse:
-    return _page(
-        "public/register/open_data.html",
-        label_columns=records.LABEL_COLUMNS,
-        emission_columns=records.EMISSION_COLUMNS,
-    )
-
-
-def _download(body: Iterator[str], mimetype: str, name: str) -> Response:
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = CACHE
-    return response
-
-
-def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, object]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _json(key: str, rows: Iterable[dict[str, object]]) -> Iterator[str]:
-    yield f'{{"generated_at": "{utcnow().isoformat().replace("+00:00", "Z")}", "{key}": ['
-    for i, row in enumerate(rows):
-        yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
-    yield "\n]}\n"
-
-
-@bp.get("/data/labels.csv")
-def labels_csv() -> Response:
-    rows = records.label_rows(db.session, utcnow())
-    return _download(_csv(records.LABEL_COLUMNS, rows), "text/csv", "labels.csv")
-
-
-@bp.get("/data/labels.json")
-def labels_json() -> Response:
-    rows = records.label_rows(db.session, utcnow())
-    return _download(_json("labels", rows), "application/json", "labels.json")
-
-
-@bp.get("/data/emissions.csv")
-def emissions_csv() -> Response:
-    rows = records.emission_rows(db.session)
-    return _download(_csv(records.EMISSION_COLUMNS, rows), "text/csv", "emissions.csv")
-
-
-@bp.get("/data/emissions.json")
-def emissions_json() -> Response:
-    rows = records.emission_rows(db.session)
-    return _download(_json("emissions", rows), "application/json", "emissions.json")

@@ -238,3 +238,10 @@ def test_the_chain_is_rendered_once_per_issuance_the_verdict_every_time(
     db.session.commit()
     assert verdicts(page(client, units[0].url)[1]) == ["revoked"]  # at once
     assert len(made) == 1
+
+
+def test_chart_figures_are_grouped_the_readers_way(app: Flask) -> None:
+    with app.test_request_context():  # Vietnamese unless the reader chose English
+        assert label_page._number(1234.4) == "1.234"
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert label_page._number(1234567.6) == "1,234,568"

@@ -1,17 +1,13 @@
 """The public register: search, records of serials, HTX, commune and verifier pages with
-verified reductions, and open data in CSV and JSON, with nothing private in any of it."""
+verified reductions, nothing private in any of it, and the way to the open data."""
 
 from __future__ import annotations
-
-import csv
-import io
-import json
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from registry.accounts.models import User
-from registry.db import db, utcnow
+from registry.db import db
 from registry.labels.models import Label
 from registry.public import records
 from tests.public.conftest import HOUSEHOLD, label  # noqa: F401
@@ -24,16 +20,9 @@ PAGES = (
     "/register/communes/Cần Thơ/xã Thới Lai",
     "/register/verifiers",
     "/register/verifiers/VER-1",
-    "/register/data",
     "/register/products/08934567890120",
     "/register/products/08934567890120/lots/TUI-1",
     "/register/batches/HTX-THOILAI/TUI-1",
-)
-DATA = (
-    "/register/data/labels.csv",
-    "/register/data/labels.json",
-    "/register/data/emissions.csv",
-    "/register/data/emissions.json",
 )
 
 
@@ -52,7 +41,7 @@ def test_search_finds_serials_lots_htxs_and_verifiers(client: FlaskClient, label
 
 def test_every_page_answers_and_nothing_private_is_on_it(client: FlaskClient, label: Label) -> None:
     users = db.session.scalars(select(User)).all()
-    for path in (*PAGES, *DATA, f"/register/labels/{label.serial}"):
+    for path in (*PAGES, f"/register/labels/{label.serial}"):
         response = client.get(path)
         assert response.status_code == 200, path
         body = response.get_data(as_text=True)
@@ -77,22 +66,6 @@ def test_the_record_of_a_serial_gives_its_status(client: FlaskClient, label: Lab
     assert client.get("/register/labels/NOSUCH").status_code == 404
 
 
-def test_open_data_in_csv_and_json(client: FlaskClient, label: Label) -> None:
-    rows = list(csv.DictReader(io.StringIO(client.get(DATA[0]).get_data(as_text=True))))
-    assert [r["serial"] for r in rows] == [label.serial]  # unit labels are counted, not listed
-    assert rows[0]["units"] == "3" and rows[0]["status"] == "valid"
-    assert tuple(rows[0]) == records.LABEL_COLUMNS
-    listed = json.loads(client.get(DATA[1]).get_data(as_text=True))["labels"]
-    assert listed[0]["serial"] == label.serial and listed[0]["reduction_pct"] > 0
-    emissions = list(csv.DictReader(io.StringIO(client.get(DATA[2]).get_data(as_text=True))))
-    groupings = {(r["grouping"], r["key"], r["year"]) for r in emissions}
-    assert ("commune", "xã Thới Lai", "all") in groupings
-    assert ("organisation", "HTX-THOILAI", "2026") in groupings
-    as_json = json.loads(client.get(DATA[3]).get_data(as_text=True))["emissions"]
-    assert len(as_json) == len(emissions)
-    assert client.get(DATA[0]).headers["Content-Disposition"].startswith("attachment")
-
-
-def test_labels_are_read_in_chunks(client: FlaskClient, label: Label) -> None:
-    rows = list(records.label_rows(db.session, utcnow(), chunk=1))
-    assert [r["serial"] for r in rows] == [label.serial]
+def test_the_register_leads_to_the_open_data(client: FlaskClient, label: Label) -> None:
+    html = client.get("/register").get_data(as_text=True)
+    assert 'href="/open-data"' in html
