@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels
+.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports
 
 install: $(VENV)/.installed $(MO)
 
@@ -58,3 +58,8 @@ bench-mrv: install
 # registry_bench_labels; its schema is rebuilt). Needs wrk (apt-get install wrk).
 bench-labels: install
 	$(BIN)/python bench/labels_bench.py
+
+# Reports benchmark: the dashboard over 1 M season results (BENCH_DATABASE_URL, default
+# database registry_bench_reports; its schema is rebuilt).
+bench-reports: install
+	$(BIN)/python bench/reports_bench.py
