@@ -16,7 +16,7 @@ from registry.trace.models import Crop
 
 CODE = validate.Regexp(r"^[A-Za-z0-9-]{2,20}$", error=_l("Letters, digits and '-' only."))
 HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error=_l("Not a SHA-256 digest."))
-CURSOR = validate.Regexp(r"^[0-9]{1,10}-[0-9]{1,18}$", error=_l("Not a cursor from this API."))
+CURSOR = validate.Regexp(r"^[0-9]{1,9}-[0-9]{1,18}$", error=_l("Not a cursor from this API."))
 
 
 def _period(text: str) -> None:
@@ -96,7 +96,7 @@ class DownloadQuery(Form):
 class ExchangeQuery(Form):
     since = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=2**31 - 1),
         metadata={"description": "the `revision` of your last complete pull (0: everything)"},
     )
     cursor = optional(

@@ -280,3 +280,24 @@ def test_registry_reports_rebuild(runner: FlaskCliRunner, seasons: None) -> None
     assert result.exit_code == 0, result.output
     assert "revision 1" in result.output
     assert "revision 2" in runner.invoke(args=["reports", "rebuild"]).output
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/reports?commune=" + "x" * 101, 422),
+        ("/reports?commune=xã Không Có", 422),  # no province named, none found
+        ("/reports?period=99999", 422),
+        ("/reports/periodic/999", 404),
+        ("/reports/periodic/999.pdf", 404),
+        ("/reports/confirmations/999", 404),
+        ("/api/v1/confirmations/999", 404),
+        ("/api/v1/exchange/emissions?since=99999999999999999999", 422),
+        ("/open-data/emissions.json?province=" + "x" * 500, 422),
+    ],
+)
+def test_bad_input_is_a_4xx_never_a_500(
+    client: FlaskClient, make: Factory, path: str, status: int
+) -> None:
+    login(client, authority(make))
+    assert client.get(path).status_code == status
