@@ -3,5 +3,7 @@ reports (PDF, XLSX) whose digests are logged, commune confirmations signed by th
 registry, and the open data the national MRV and traceability systems pull.
 
 Every figure comes from three small tables of sums (`models.EmissionCell`, `LabelCell`,
-`FieldCell`) that `rollup.refresh` rebuilds with one GROUP BY each over the registry's
-records; pages and files add cells up, so a total is always the sum of its parts."""
+`FieldCell`), one row per place and month, computed in the database by GROUP BY
+(`sums.py`) and kept up to date by `rollup.refresh` for the organisations whose records
+changed (`changes.py`); pages and files add cells up, so a total is always the sum of
+its parts. docs/reports.md and docs/open-data.md describe the whole."""
