@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pypdfium2 as pdfium
 import pytest
@@ -29,7 +29,7 @@ def data(app: Flask, ctx: None) -> dict:
     builder.plant(Planted(1, 1, date(2026, 10, 2), 2.0, 6000, 12000, (2.0, 16000, 11000)))
     builder.plant(Planted(1, 1, date(2025, 10, 2), 2.0, 9000, 12000, (2.0, 16000, 11000)))
     db.session.commit()
-    state = rollup.refresh(db.session, rollup.timedelta(0))
+    state = rollup.refresh(db.session, timedelta(0))
     return periodic.report_data(
         db.session,
         ReportKind.ANNUAL,
