@@ -77,7 +77,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     cli.init_app(app)
     app.after_request(_security_headers)
+    _serve_status_reads_first(app)
     return app
+
+
+def _serve_status_reads_first(app: Flask) -> None:
+    """The label-status read in front of Flask (registry/labels/fast_status.py)."""
+    from registry.keys import keystore
+    from registry.labels.fast_status import StatusFastPath
+
+    with app.app_context():
+        app.wsgi_app = StatusFastPath(  # type: ignore[method-assign]
+            app.wsgi_app, sqla.engine, keystore(), SECURITY_HEADERS
+        )
 
 
 def _init_login(app: Flask) -> None:

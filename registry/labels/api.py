@@ -18,7 +18,7 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db, utcnow
-from registry.keys import keystore
+from registry.keys import KeyStore, keystore
 from registry.labels import issuance, qr, schemas, status
 from registry.labels import revocations as lists
 from registry.labels.models import Label, LabelRequest, LabelStatus
@@ -40,10 +40,13 @@ _COMPROMISED: dict[Path, tuple[tuple[tuple[str, int, int], ...], frozenset[str]]
 
 
 def _compromised() -> frozenset[str]:
+    return compromised_in(keystore())
+
+
+def compromised_in(store: KeyStore) -> frozenset[str]:
     """Kids of compromised label keys. Reading and hashing the key files costs more than
     the rest of a status read, so the answer is kept, per key folder, until a label key
     file appears, goes or changes (rotation, a key marked compromised)."""
-    store = keystore()
     files = _label_key_files(store.folder)
     known = _COMPROMISED.get(store.folder)
     if known is None or known[0] != files:

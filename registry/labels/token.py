@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import cbor2
@@ -142,7 +143,7 @@ def _in_deterministic_order(value: object) -> object:
     """Decoded values come as they were read: cbor2 gives tuples and its own frozendict for
     arrays and maps inside a tag, lists and dicts elsewhere."""
     if isinstance(value, Mapping):
-        encoded = sorted((cbor2.dumps(_key(k)), k) for k in value)
+        encoded = sorted((_encoded_key(k), k) for k in value)
         return {k: _in_deterministic_order(value[k]) for _, k in encoded}
     if isinstance(value, list | tuple):
         return [_in_deterministic_order(item) for item in value]
@@ -151,10 +152,12 @@ def _in_deterministic_order(value: object) -> object:
     raise TypeError(f"{type(value).__name__} has no place in a signed PTT1 structure")
 
 
-def _key(key: object) -> object:
+@lru_cache(maxsize=256, typed=True)  # typed: True must not pass as the key 1
+def _encoded_key(key: object) -> bytes:
+    """A map key's encoding, to sort by; the same few keys recur in every token."""
     if type(key) not in (int, str):
         raise TypeError(f"map key {key!r} is neither an int nor a text")
-    return key
+    return cbor2.dumps(key)
 
 
 def key_id(public_key: Ed25519PublicKey) -> bytes:
@@ -173,10 +176,16 @@ def _to_be_signed(protected: bytes, payload: bytes) -> bytes:
 
 def sign1(payload: bytes, private_key: Ed25519PrivateKey) -> bytes:
     """A COSE_Sign1 of `payload` with EdDSA, the key's kid protected and no external AAD."""
-    kid = key_id(private_key.public_key())
-    protected = encode_deterministic({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
+    protected = _protected_header(private_key)
     signature = private_key.sign(_to_be_signed(protected, payload))
     return _envelope(protected, payload, signature)
+
+
+@lru_cache(maxsize=8)
+def _protected_header(private_key: Ed25519PrivateKey) -> bytes:
+    """`{1: -8, 4: kid}`, encoded once per key: thousands of unit tokens share it."""
+    kid = key_id(private_key.public_key())
+    return encode_deterministic({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
 
 
 def _decode(data: bytes) -> Any:
