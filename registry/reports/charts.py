@@ -92,7 +92,10 @@ def trajectory(
         chart.shapes.append(Line(((left, y(tick)), (right, y(tick))), LINE, 1))
         chart.shapes.append(Text(left - 4, y(tick) + 4, f"{number(tick)} %", 10, "end"))
     for year in range(first, last + 1, 5):
-        chart.shapes.append(Text(x(year), lower + 16, str(year), 10, "middle"))
+        edge = x(year) > right - 12  # the last year ends at the box's right edge
+        chart.shapes.append(
+            Text(right if edge else x(year), lower + 16, str(year), 10, "end" if edge else "middle")
+        )
     chart.shapes.append(Line(((x(first), y(0)), (x(2035), y(final_pct))), AMBER, 2, True))
     if years:
         chart.shapes.append(
