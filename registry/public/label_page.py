@@ -35,6 +35,7 @@ from registry.ledger import service as ledger
 from registry.public import records, scans
 from registry.public.chain import Chain, chain_of
 from registry.public.fragments import Fragments
+from registry.public.numbers import grouped
 from registry.public.verdict import Judgement, Verdict, judge, trust_list
 from registry.trace.geo import MapFeature, svg_map
 from registry.trace.labels import (
@@ -193,17 +194,28 @@ def _field_map(chain: Chain) -> Markup:
     return Markup(svg_map(features, width=320, height=200))  # svg_map escapes every text
 
 
-def _number(value: float) -> str:
-    """A whole number grouped the reader's way (1.234 in Vietnamese, 1,234 in English):
-    the same as Babel's "#,##0", without its cost, for the charts' many figures."""
-    grouped = f"{value:,.0f}"
-    return grouped.replace(",", ".") if str(get_locale()) == "vi" else grouped
+@bp.app_template_filter("n0")
+def whole(value: float) -> str:
+    """1.234 (vi), 1,234 (en): Babel's "#,##0"."""
+    return grouped(value, 0, str(get_locale()))
+
+
+@bp.app_template_filter("n1")
+def one_place(value: float) -> str:
+    """75,5 (vi), 75.5 (en): Babel's "0.0"."""
+    return grouped(value, 1, str(get_locale()), group=False)
+
+
+@bp.app_template_filter("n2")
+def up_to_two(value: float) -> str:
+    """1.234,5 (vi), 1,234.5 (en): Babel's "#,##0.##"."""
+    return grouped(value, 2, str(get_locale()), trim=True)
 
 
 def _charts(chain: Chain) -> dict[str, Markup]:
     return {
         s.code: gas_bars(
-            s.result, (_("This season"), "2020"), _("Emissions by gas, kg CO₂e per ha"), _number
+            s.result, (_("This season"), "2020"), _("Emissions by gas, kg CO₂e per ha"), whole
         )
         for s in chain.seasons
         if s.result is not None

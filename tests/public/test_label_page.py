@@ -242,6 +242,6 @@ def test_the_chain_is_rendered_once_per_issuance_the_verdict_every_time(
 
 def test_chart_figures_are_grouped_the_readers_way(app: Flask) -> None:
     with app.test_request_context():  # Vietnamese unless the reader chose English
-        assert label_page._number(1234.4) == "1.234"
+        assert label_page.whole(1234.4) == "1.234"
     with app.test_request_context(headers={"Cookie": "lang=en"}):
-        assert label_page._number(1234567.6) == "1,234,568"
+        assert label_page.whole(1234567.6) == "1,234,568"
