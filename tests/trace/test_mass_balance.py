@@ -570,6 +570,23 @@ def test_a_shipment_takes_no_more_than_the_batch_holds(grower: Any, mill: Organi
     assert "kg" in refused(empty).errors  # was a ZeroDivisionError
 
 
+def test_the_export_is_the_batch_history_not_its_relatives(grower: Any) -> None:
+    """upstream_document used to name every event linked to an ancestor, also those that
+    only drew on one to make another batch: the rest of a split paddy lot milled for
+    someone else, and the batch's own milling (its future, not its history)."""
+    org_, season = grower
+    paddy = harvest(org_, season.code, 3000)
+    (part,) = batches.split(db.session, org_, paddy.id, [{"kg": 1000}], BASE)
+    for source, lot in ((paddy, "GAO-1"), (part, "GAO-2")):
+        values = {"step": "milling", "lot_code": lot, "quantity_kg": 650}
+        values["inputs"] = [{"batch": source.id, "kg": 1000}]
+        batches.transform(db.session, org_, TransformIn().load(values), BASE)
+    db.session.commit()
+    events = batches.upstream_document(db.session, part)["epcisBody"]["eventList"]
+    assert [e.get("bizStep") for e in events] == ["commissioning", "urn:phatthaithap:bizstep:split"]
+    assert len(batches.upstream_document(db.session, paddy)["epcisBody"]["eventList"]) == 1
+
+
 def harvest(org_: Organisation, season_code: str, kg: float) -> Batch:
     values = {"lot_code": "LUA-1", "draws": [{"season": season_code, "kg": kg}]}
     batch = batches.register_harvest(db.session, org_, values, BASE)
