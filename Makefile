@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports
+.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page
 
 install: $(VENV)/.installed $(MO)
 
@@ -63,3 +63,8 @@ bench-labels: install
 # database registry_bench_reports; its schema is rebuilt).
 bench-reports: install
 	$(BIN)/python bench/reports_bench.py
+
+# Label page benchmark: 1 M labels, server time p50/p95 and page weight (BENCH_DATABASE_URL,
+# default database registry_bench_page; its schema is rebuilt).
+bench-page: install
+	$(BIN)/python bench/label_page_bench.py
