@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page
+.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page bench-trace
 
 install: $(VENV)/.installed $(MO)
 
@@ -68,3 +68,8 @@ bench-reports: install
 # default database registry_bench_page; its schema is rebuilt).
 bench-page: install
 	$(BIN)/python bench/label_page_bench.py
+
+# Traceability benchmark: a batch's ancestors and EPCIS export at 10, 100 and 1,000
+# ancestors (BENCH_DATABASE_URL, default database registry_bench_trace; its schema is rebuilt).
+bench-trace: install
+	$(BIN)/python bench/trace_bench.py
