@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,7 +31,6 @@ from registry.labels.api import compromised_in
 
 PATH = re.compile(r"/api/v1/labels/([A-Za-z0-9-]{1,20})\Z")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_DUMP = schemas.LabelStatusOut()
 
 
 class StatusFastPath:
@@ -40,6 +40,7 @@ class StatusFastPath:
         self.wrapped, self.engine, self.keys = wrapped, engine, keys
         self.headers = [(k, v) for k, v in headers.items()]
         self.local = threading.local()
+        self.compromised, self.checked_at = frozenset[str](), float("-inf")
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -73,9 +74,18 @@ class StatusFastPath:
                 row = status.status_row(self._connection(), serial)
             except status.UnknownLabel:
                 return None
-        found = status.state(row, utcnow(), compromised_in(self.keys))
-        data = _DUMP.dump(schemas.status_object(row, found.status, found.reason))
+        found = status.state(row, utcnow(), self._compromised())
+        data = schemas.status_object(row, found.status, found.reason)
+        for name in ("issued_at", "expires_at"):  # as marshmallow's DateTime writes them
+            data[name] = data[name].isoformat()
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+    def _compromised(self) -> frozenset[str]:
+        """Looked up at most once a second: a key marked compromised shows within it."""
+        now = time.monotonic()
+        if now - self.checked_at > 1.0:
+            self.compromised, self.checked_at = compromised_in(self.keys), now
+        return self.compromised
 
     def _connection(self) -> Connection:
         connection: Connection | None = getattr(self.local, "connection", None)
