@@ -416,78 +416,93 @@ class Books(RuleBasedStateMachine):
 
     # ------------------------------------------------ invariants
     @invariant()
-    def remaining_is_quantity_less_what_children_drew(self) -> None:
-        drawn = dict(
-            db.session.execute(
-                select(BatchInput.parent_id, func.sum(BatchInput.kg))
-                .where(BatchInput.parent_id.is_not(None))
-                .group_by(BatchInput.parent_id)
-            ).all()
-        )
-        rows = db.session.scalars(select(Batch)).all()
-        assert {b.id for b in rows} == set(self.lots), "batches appeared or vanished"
-        for b in rows:
+    def the_books_balance(self) -> None:
+        """Checked after every step, on one read of the tables."""
+        books = read_books()
+        assert {b.id for b in books.batches} == set(self.lots), "batches appeared or vanished"
+        self.remaining_is_quantity_less_what_children_drew(books)
+        self.the_season_gives_no_more_than_its_harvest()
+        for b in books.batches:
+            explain(b, books.inputs[b.id])
+        self.every_batch_is_logged_with_an_event(books)
+        self.holders_change_only_through_accepted_hand_overs(books)
+
+    def remaining_is_quantity_less_what_children_drew(self, books: Reading) -> None:
+        drawn: dict[int, float] = defaultdict(float)
+        for rows in books.inputs.values():
+            for i in rows:
+                if i.parent_id is not None:
+                    drawn[i.parent_id] += i.kg
+        for b in books.batches:
             assert b.remaining_kg >= 0, b.lot_code
-            assert abs(b.remaining_kg - (b.quantity_kg - drawn.get(b.id, 0.0))) < HALF_GRAM
+            assert abs(b.remaining_kg - (b.quantity_kg - drawn[b.id])) < HALF_GRAM, b.lot_code
             assert round(b.remaining_kg * 1000) == self.lots[b.id].remaining_g, b.lot_code
             assert round(b.quantity_kg * 1000) == self.lots[b.id].quantity_g, b.lot_code
 
-    @invariant()
     def the_season_gives_no_more_than_its_harvest(self) -> None:
         drawn = batches.season_drawn_kg(db.session, self.world.season_id)
         assert drawn * 1000 <= self.world.harvest_g + 1e-6
         assert round(drawn * 1000) == self.drawn_g
 
-    @invariant()
-    def every_kg_is_explained(self) -> None:
-        inputs: dict[int, list[BatchInput]] = defaultdict(list)
-        for i in db.session.scalars(select(BatchInput)):
-            inputs[i.batch_id].append(i)
-        for b in db.session.scalars(select(Batch)):
-            explain(b, inputs[b.id])
+    def every_batch_is_logged_with_an_event(self, books: Reading) -> None:
+        for b in books.batches:
+            assert b.log_index >= 0 and b.id in books.with_events, b.lot_code
+            entry = books.entries[b.log_index]
+            assert b'"type":"batch.registered"' in entry
+            assert f'"subject":"{self.world.codes[b.maker_id]}/{b.lot_code}"'.encode() in entry
 
-    @invariant()
-    def every_batch_is_logged_with_an_event(self) -> None:
-        rows = db.session.scalars(select(Batch)).all()
-        entries = dict(
-            db.session.execute(
-                select(LogEntry.index, LogEntry.entry).where(
-                    LogEntry.index.in_([b.log_index for b in rows])
-                )
-            ).all()
-        )
-        with_events = set(db.session.scalars(select(trace_event_batches.c.batch_id)))
-        for b in rows:
-            assert b.log_index >= 0 and b.id in with_events, b.lot_code
-            assert b'"type":"batch.registered"' in entries[b.log_index]
-            assert (
-                f'"subject":"{self.world.codes[b.maker_id]}/{b.lot_code}"'.encode()
-                in entries[b.log_index]
-            )
-
-    @invariant()
-    def holders_change_only_through_accepted_hand_overs(self) -> None:
-        accepted = db.session.scalars(
-            select(Handover)
-            .where(Handover.status == HandoverStatus.ACCEPTED)
-            .order_by(Handover.decided_log_index)
-        )
-        holder = {b.id: b.maker_id for b in db.session.scalars(select(Batch))}
-        for h in accepted:
+    def holders_change_only_through_accepted_hand_overs(self, books: Reading) -> None:
+        holder = {b.id: b.maker_id for b in books.batches}
+        for h in books.accepted:
             assert holder[h.batch_id] == h.sender_id
             holder[h.batch_id] = h.receiver_id
-        for b in db.session.scalars(select(Batch)):
+        for b in books.batches:
             assert b.organisation_id == holder[b.id] == self.lots[b.id].holder, b.lot_code
 
     def teardown(self) -> None:
         db.session.rollback()
 
 
-def explain(batch: Batch, inputs: list[BatchInput]) -> None:
+@dataclass
+class Reading:
+    """Rows of everything the invariants look at (plain rows, no ORM objects)."""
+
+    batches: list[Any]
+    inputs: dict[int, list[Any]]
+    entries: dict[int, bytes]
+    with_events: set[int]
+    accepted: list[Any]
+
+
+def read_books() -> Reading:
+    """Five queries: batches, inputs, their log entries, event links, accepted hand-overs."""
+    rows = db.session.execute(select(Batch.__table__).order_by(Batch.id)).all()
+    inputs: dict[int, list[Any]] = defaultdict(list)
+    for i in db.session.execute(select(BatchInput.__table__).order_by(BatchInput.id)):
+        inputs[i.batch_id].append(i)
+    indices = [b.log_index for b in rows]
+    entries = db.session.execute(
+        select(LogEntry.index, LogEntry.entry).where(LogEntry.index.in_(indices))
+    )
+    accepted = db.session.execute(
+        select(Handover.batch_id, Handover.sender_id, Handover.receiver_id)
+        .where(Handover.status == HandoverStatus.ACCEPTED)
+        .order_by(Handover.decided_log_index)
+    )
+    return Reading(
+        batches=list(rows),
+        inputs=inputs,
+        entries={index: entry for index, entry in entries},
+        with_events=set(db.session.scalars(select(trace_event_batches.c.batch_id))),
+        accepted=list(accepted),
+    )
+
+
+def explain(batch: Any, inputs: list[Any]) -> None:
     """The batch's kg follow from what it drew: season draws for a harvest, parent draws
     times the recorded yield otherwise (the yield is kept to 6 decimals)."""
     total = sum(i.kg for i in inputs)
-    if batch.step is Step.HARVEST:
+    if batch.step == Step.HARVEST:
         assert inputs and all(i.season_id is not None for i in inputs)
         assert abs(batch.quantity_kg - total) < HALF_GRAM
         return
