@@ -19,7 +19,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +29,7 @@ from registry.db import utcnow
 from registry.keys import KeyStore
 from registry.labels import schemas, status
 from registry.labels.api import compromised_in
+from registry.labels.models import LabelStatus
 
 PATH = re.compile(r"/api/v1/labels/([A-Za-z0-9-]{1,20})\Z")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -37,9 +39,8 @@ class StatusFastPath:
     def __init__(
         self, wrapped: WSGIApp, engine: Engine, keys: KeyStore, headers: dict[str, str]
     ) -> None:
-        self.wrapped, self.engine, self.keys = wrapped, engine, keys
+        self.wrapped, self.reader, self.keys = wrapped, reader_for(engine), keys
         self.headers = [(k, v) for k, v in headers.items()]
-        self.local = threading.local()
         self.compromised, self.checked_at = frozenset[str](), float("-inf")
 
     def __call__(
@@ -65,15 +66,12 @@ class StatusFastPath:
     def read(self, serial: str) -> bytes | None:
         """The status object as JSON bytes, or None for an unknown serial."""
         try:
-            row = status.status_row(self._connection(), serial)
-        except status.UnknownLabel:
-            return None
+            row = self.reader.row(serial.upper())
         except DBAPIError:  # a dropped connection: take a fresh one once
-            self._drop()
-            try:
-                row = status.status_row(self._connection(), serial)
-            except status.UnknownLabel:
-                return None
+            self.reader.drop()
+            row = self.reader.row(serial.upper())
+        if row is None:
+            return None
         found = status.state(row, utcnow(), self._compromised())
         data = schemas.status_object(row, found.status, found.reason)
         for name in ("issued_at", "expires_at"):  # as marshmallow's DateTime writes them
@@ -87,6 +85,41 @@ class StatusFastPath:
             self.compromised, self.checked_at = compromised_in(self.keys), now
         return self.compromised
 
+
+class StatusRow(NamedTuple):
+    """A label's status columns, in the order of `SQL`."""
+
+    serial: str
+    status: LabelStatus
+    reason_code: str | None
+    url: str
+    product: str
+    lot: str
+    organisation: str
+    commune: str
+    g_co2e_per_kg: int
+    reduction_permille: int
+    issued_at: datetime
+    expires_at: datetime
+    log_index: int
+    kid: str
+
+
+SQL = f"SELECT {', '.join(StatusRow._fields)} FROM labels WHERE serial = %s"
+
+
+class CoreReader:
+    """Any database, through SQLAlchemy Core on a per-thread autocommit connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.local = engine, threading.local()
+
+    def row(self, serial: str) -> Any:
+        try:
+            return status.status_row(self._connection(), serial)
+        except status.UnknownLabel:
+            return None
+
     def _connection(self) -> Connection:
         connection: Connection | None = getattr(self.local, "connection", None)
         if connection is None or connection.closed or connection.invalidated:
@@ -94,8 +127,37 @@ class StatusFastPath:
             self.local.connection = connection
         return connection
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         connection = getattr(self.local, "connection", None)
         if connection is not None:
             connection.invalidate()
             self.local.connection = None
+
+
+class PsycopgReader(CoreReader):
+    """PostgreSQL: a server-side prepared statement on the driver's own connection, kept
+    per thread; SQLAlchemy's statement machinery was a third of a read's CPU."""
+
+    def row(self, serial: str) -> Any:
+        driver: Any = getattr(self.local, "driver", None)
+        if driver is None or driver.closed:
+            fairy = self.engine.raw_connection()  # kept for this thread, never returned
+            driver = fairy.driver_connection
+            driver.autocommit = True
+            self.local.fairy, self.local.driver = fairy, driver
+        found = driver.execute(SQL, (serial,), prepare=True).fetchone()
+        if found is None:
+            return None
+        return StatusRow._make((found[0], LabelStatus(found[1]), *found[2:]))
+
+    def drop(self) -> None:
+        fairy = getattr(self.local, "fairy", None)
+        if fairy is not None:
+            fairy.invalidate()
+        self.local.fairy = self.local.driver = None
+
+
+def reader_for(engine: Engine) -> CoreReader:
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        return PsycopgReader(engine)
+    return CoreReader(engine)
