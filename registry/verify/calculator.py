@@ -16,6 +16,7 @@ yield are totals for the field-season, organic amendments are per hectare."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,10 +145,12 @@ def calculate(inputs: CalcInput, methodology: Methodology) -> CalcResult:
 
 
 def _reduction(value: float, baseline: float) -> float | None:
-    """100 × (1 − value / baseline); None when the baseline emitted nothing."""
+    """100 × (1 − value / baseline); None when the baseline emitted nothing, or so little
+    (a denormal float) that the ratio overflows: no percentage means anything then."""
     if baseline <= 0:
         return None
-    return 100 * (1 - value / baseline)
+    reduction = 100 * (1 - value / baseline)
+    return reduction if math.isfinite(reduction) else None
 
 
 def _season(inputs: CalcInput, m: Methodology, gwp: str | None = None) -> CalcResult:

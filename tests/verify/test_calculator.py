@@ -439,3 +439,26 @@ def test_total_is_the_gwp_weighted_sum(season: CalcInput) -> None:
     gwp = {"AR5": (28, 265), "AR6": (27.0, 273)}[season.gwp]
     expected = result.co2_kg + result.ch4_kg * gwp[0] + result.n2o_kg * gwp[1]
     assert result.total_kg_co2e == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_a_vanishing_baseline_gives_no_percentage_rather_than_infinity() -> None:
+    """Found by hypothesis: 2.2e-308 t of straw burned in the baseline made −inf."""
+    season = CalcInput(
+        area_ha=1.0,
+        cultivation_days=1,
+        water_regime="continuous",
+        preseason="nonflooded_short",
+        yield_kg=1.0,
+        organic=(),
+        synthetic_n_kg=0.0,
+        organic_n_kg=0.0,
+        urea_kg=0.0,
+        straw_burned_t=0.0,
+        methodology="ipcc2019-t1-rice",
+        gwp="AR5",
+        region="south_east_asia",
+    )
+    baseline = replace(season, water_regime="upland", straw_burned_t=2.2250738585072014e-308)
+    document = calculate(replace(season, baseline=baseline), M).to_json()
+    assert document["reduction_pct"] is None
+    json.dumps(document, allow_nan=False)
