@@ -315,30 +315,7 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
     values = {**values, "product": rule.output}
     batch = _new_batch(session, org, values, step, values["quantity_kg"])
     _derive_from_parents(batch, parents, draws, ratio)
-    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
-    now = utcnow()
-    if step is Step.PACKING:
-        event = epcis.packing_event(
-            base_url, epcis.new_event_id(), now, org.code, _lot(org, batch), inputs
-        )
-    else:
-        event = epcis.transformation_event(
-            base_url,
-            epcis.new_event_id(),
-            now,
-            org.code,
-            step.value,
-            inputs,
-            [_lot(org, batch)],
-        )
-    _record(
-        session,
-        org,
-        batch,
-        event,
-        [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)],
-        parents,
-    )
+    _record_made_from(session, org, batch, parents, draws, base_url)
     return batch
 
 
@@ -388,25 +365,37 @@ def merge(session: Db, org: Organisation, values: dict[str, Any], base_url: str)
     values = {**values, "product": parents[0].product}
     batch = _new_batch(session, org, values, Step.MERGE, total)
     _derive_from_parents(batch, parents, draws, 1.0)
-    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
-    event = epcis.transformation_event(
-        base_url,
-        epcis.new_event_id(),
-        utcnow(),
-        org.code,
-        Step.MERGE.value,
-        inputs,
-        [_lot(org, batch)],
-    )
-    _record(
-        session,
-        org,
-        batch,
-        event,
-        [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)],
-        parents,
-    )
+    _record_made_from(session, org, batch, parents, draws, base_url)
     return batch
+
+
+def _record_made_from(
+    session: Db,
+    org: Organisation,
+    batch: Batch,
+    parents: Sequence[Batch],
+    draws: Sequence[Draw],
+    base_url: str,
+) -> None:
+    """The event of a batch made from parents (packing aggregates, other steps transform)
+    and its log entry."""
+    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
+    if batch.step is Step.PACKING:
+        event = epcis.packing_event(
+            base_url, epcis.new_event_id(), utcnow(), org.code, _lot(org, batch), inputs
+        )
+    else:
+        event = epcis.transformation_event(
+            base_url,
+            epcis.new_event_id(),
+            utcnow(),
+            org.code,
+            batch.step.value,
+            inputs,
+            [_lot(org, batch)],
+        )
+    drawn = [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)]
+    _record(session, org, batch, event, drawn, parents)
 
 
 def _take_from_parents(
