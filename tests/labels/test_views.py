@@ -5,8 +5,8 @@ verifier (CLI and page) agrees, and compromised keys stop being trusted."""
 from __future__ import annotations
 
 import json
-import time
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 
