@@ -11,6 +11,7 @@ from sqlalchemy import select
 from registry.db import db
 from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo
 from registry.labels.api import issuer
+from registry.labels.models import Label, LabelStatus
 from registry.trace import batches, capture
 from registry.trace.models import Batch, Product
 from tests.conftest import csrf_token
@@ -51,3 +52,13 @@ def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask) -> N
         assert capture.problems(document) == {}
         steps = [e.get("bizStep") for e in document["epcisBody"]["eventList"]]
         assert steps[0] == "commissioning" and steps[-2:] == ["shipping", "receiving"]
+
+
+def test_the_demo_has_labels_of_both_url_forms_and_a_revoked_one(app: Flask) -> None:
+    with app.app_context():
+        load_demo(db.session, Path(app.instance_path), issuer())
+        db.session.commit()
+        labels = db.session.scalars(select(Label).where(Label.parent_id.is_(None))).all()
+        forms = {("/01/" in lb.url, lb.status) for lb in labels}
+        assert {(True, LabelStatus.VALID), (False, LabelStatus.VALID)} <= forms
+        assert (True, LabelStatus.REVOKED) in forms

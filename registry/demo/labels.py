@@ -1,7 +1,8 @@
 """Demo labels: the authority puts criteria version 1 in force (10 % below 2020, two
 years); the retailer asks for labels on the Cần Thơ packaged rice: one with 100 unit
-labels of 5 kg bags, issued, and one issued and then revoked for a data error, so the
-public page and the checkers have a valid and a revoked label to show."""
+labels of 5 kg bags, issued, and one issued and then revoked for a data error; the mill
+labels its milled rice, which has no GTIN (the short `/l/` form). So the public page and
+the checkers have valid labels of both URL forms and a revoked one to show."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from registry.labels.models import Criteria, LabelStatus
 from registry.trace.models import Batch, Product
 from registry.trace.service import today_in_vietnam
 
-AUTHORITY, RETAILER = "HP-CCTT", "RET-XANH"
+AUTHORITY, RETAILER, MILL = "HP-CCTT", "RET-XANH", "MILL-CODO"
 UNITS, UNIT_KG = 100, 5.0
 
 
@@ -42,7 +43,14 @@ def load_labels(session: Db, issuer: issuance.Issuer) -> int:
         "data_error",
         "Nhãn in nhầm số liệu, đã thay bằng nhãn mới.",
     )
-    return 3 + UNITS
+    mill = _org(session, MILL)
+    rice = session.scalar(
+        select(Batch).where(Batch.product == Product.MILLED_RICE, Batch.organisation_id == mill.id)
+    )
+    assert rice is not None, "load the demo batches first"
+    plain = issuance.request_label(session, mill, rice.id)
+    issuance.issue(session, authority, plain.id, issuer, today)
+    return 4 + UNITS
 
 
 def _org(session: Db, code: str) -> Organisation:
