@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, text, update
 from werkzeug.serving import make_server
 
@@ -26,6 +27,11 @@ from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db
 from registry.keys import PURPOSES, KeyStore
 from registry.ledger.models import LogHead
+
+# Speed is measured in bench/, never in unit tests: no per-example deadline (on a loaded
+# machine hypothesis's default 200 ms made correct tests fail).
+settings.register_profile("registry", deadline=None)
+settings.load_profile("registry")
 
 PASSWORD = "correct horse battery"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
