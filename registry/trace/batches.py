@@ -529,7 +529,7 @@ def _record(
             "event_digest": digest(event),
         },
     )
-    _store_event(session, org, event, [batch, *parents], batch.log_index)
+    store_event(session, org, event, [batch, *parents], batch.log_index)
 
 
 def _record_many(
@@ -557,10 +557,10 @@ def _record_many(
     ]
     for batch, index in zip(outputs, ledger.append_many(session, entries), strict=True):
         batch.log_index = index
-    _store_event(session, org, event, [*outputs, parent], outputs[0].log_index)
+    store_event(session, org, event, [*outputs, parent], outputs[0].log_index)
 
 
-def _store_event(
+def store_event(
     session: Db,
     org: Organisation,
     event: dict[str, Any],
@@ -568,6 +568,8 @@ def _store_event(
     index: int,
     captured: bool = False,
 ) -> TraceEvent:
+    """Keep an EPCIS event (the registry's own, or `captured` from a partner) with the
+    batches it is about and the index of its log entry."""
     row = TraceEvent(
         event_id=event["eventID"],
         type=event["type"],
@@ -725,7 +727,7 @@ def _log_event(
             "digest": digest(event),
         },
     )
-    _store_event(session, org, event, [batch], index)
+    store_event(session, org, event, [batch], index)
     return index
 
 

@@ -24,6 +24,7 @@ from registry.db import Db
 from registry.errors import Conflict, DomainError
 from registry.ledger import service as ledger
 from registry.trace import epcis
+from registry.trace.batches import store_event
 from registry.trace.models import Batch, TraceEvent
 from registry.trace.service import digest
 
@@ -133,21 +134,8 @@ def _store(
         )
         for e in events
     ]
-    rows = []
-    for event, batches, index in zip(
-        events, linked, ledger.append_many(session, entries), strict=True
-    ):
-        row = TraceEvent(
-            event_id=event["eventID"],
-            type=event["type"],
-            biz_step=event.get("bizStep"),
-            event_time=epcis.parse_time(event["eventTime"]),
-            organisation_id=org.id,
-            document=event,
-            captured=True,
-            log_index=index,
-            batches=list(dict.fromkeys(batches)),
-        )
-        session.add(row)
-        rows.append(row)
-    return rows
+    indices = ledger.append_many(session, entries)
+    return [
+        store_event(session, org, event, list(dict.fromkeys(about)), index, captured=True)
+        for event, about, index in zip(events, linked, indices, strict=True)
+    ]
