@@ -25,7 +25,7 @@ from registry.errors import DomainError
 from registry.trace import batch_schemas as schemas
 from registry.trace import batches, lineage
 from registry.trace.labels import HANDOVER_LABELS, PRODUCT_LABELS, STEP_LABELS
-from registry.trace.models import Batch, Handover, Season, Step
+from registry.trace.models import Batch, Handover, Step
 from registry.trace.steps import TRANSFORMS
 from registry.validation import localise
 
@@ -97,23 +97,13 @@ def register() -> str:
 
 # ---------------------------------------------------------------- harvest
 def _drawable(org: Organisation) -> dict[str, str]:
-    """The organisation's approved seasons with kg left to draw: code → what to show."""
-    seasons = db.session.scalars(
-        select(Season)
-        .join(Season.field)
-        .where(Season.field.has(organisation_id=org.id), Season.harvested_kg.is_not(None))
-        .order_by(Season.sowing_date.desc())
-    )
-    out = {}
-    for season in seasons:
-        source = batches.verified(db.session, season)
-        if source is not None:
-            left = source.harvest_kg - batches.season_drawn_kg(db.session, season.id)
-            if left > batches.GRAM:
-                out[season.code] = _(
-                    "%(code)s · %(kg)s kg left", code=season.code, kg=format_decimal(left, "#,##0")
-                )
-    return out
+    """The seasons the harvest form offers: code → what to show."""
+    return {
+        season.code: _(
+            "%(code)s · %(kg)s kg left", code=season.code, kg=format_decimal(left, "#,##0")
+        )
+        for season, left in batches.drawable(db.session, org)
+    }
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])

@@ -33,6 +33,7 @@ from registry.trace.labels import PRODUCT_LABELS, STEP_LABELS
 from registry.trace.models import (
     Batch,
     BatchInput,
+    Field,
     Handover,
     HandoverStatus,
     Notice,
@@ -140,6 +141,28 @@ def season_drawn_kg(session: Db, season_id: int) -> float:
         select(func.coalesce(func.sum(BatchInput.kg), 0.0)).where(BatchInput.season_id == season_id)
     )
     return float(total or 0.0)
+
+
+def drawable(session: Db, org: Organisation) -> list[tuple[Season, float]]:
+    """The organisation's seasons under a valid approval with kg left to draw, newest
+    sowing first: one query, for the harvest-batch form."""
+    approved = (
+        select(ReportSeason.season_id)
+        .join(Approval, Approval.report_id == ReportSeason.report_id)
+        .where(Approval.decision == Decision.APPROVED, Approval.revoked_at.is_(None))
+    )
+    drawn = (
+        select(func.coalesce(func.sum(BatchInput.kg), 0.0))
+        .where(BatchInput.season_id == Season.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Season, Season.harvested_kg - drawn)
+        .join(Field, Season.field_id == Field.id)
+        .where(Field.organisation_id == org.id, Season.id.in_(approved))
+        .order_by(Season.sowing_date.desc())
+    )
+    return [(season, left) for season, left in rows if left and left > GRAM]
 
 
 @dataclass(frozen=True)

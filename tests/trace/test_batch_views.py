@@ -99,6 +99,7 @@ def test_a_revocation_notice_shows_until_it_is_read(
     approvals.revoke(db.session, verifier[0], approval_id, "Sai diện tích")
     db.session.commit()
     login(client, owner_of(org))
+    assert season.code not in client.get("/batches/new").get_data(as_text=True)
     page = client.get("/batches").get_data(as_text=True)
     assert "LUA-1: Sai diện tích" in page and "tạm giữ" in page
     notice = re.search(r'action="/notices/(\d+)/read"', page)
