@@ -680,9 +680,9 @@ def _claims(
 
 
 def load_scans(app: Flask, labels: int, rows: int) -> None:
-    """Scan counts as after months of use: `rows` (label, day, locale) counters."""
+    """Scan counts as after months of use: `rows` (label, day, locale, province) counters."""
     rng = random.Random(3)
-    seen: set[tuple[int, date, str]] = set()
+    seen: set[tuple[int, date, str, str]] = set()
     batch: list[dict[str, Any]] = []
     with app.app_context():
         while len(seen) < rows:
@@ -690,12 +690,20 @@ def load_scans(app: Flask, labels: int, rows: int) -> None:
                 rng.randint(1, labels),
                 date.today() - timedelta(days=rng.randint(0, 200)),
                 rng.choice(("vi-VN", "vi", "en-US", "other")),
+                rng.choice(("", "Cần Thơ", "Hải Phòng", "Hà Nội", "Thành phố Hồ Chí Minh")),
             )
             if key in seen:
                 continue
             seen.add(key)
+            label_id, day, locale, province = key
             batch.append(
-                {"label_id": key[0], "day": key[1], "locale": key[2], "count": rng.randint(1, 4)}
+                {
+                    "label_id": label_id,
+                    "day": day,
+                    "locale": locale,
+                    "province": province,
+                    "count": rng.randint(1, 4),
+                }
             )
             if len(batch) == 10_000:
                 bulk(ScanDay, batch)

@@ -58,6 +58,9 @@ def from_environment() -> dict[str, Any]:
         "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", "demo.phatthaithap.vn/log"),
+        # The request header in which the reverse proxy passes the visitor's ISO 3166-2
+        # subdivision (e.g. "VN-CT"), for scan statistics by province; unset: not counted.
+        "SCAN_REGION_HEADER": os.environ.get("SCAN_REGION_HEADER") or None,
         "PORT": int(os.environ.get("PORT", "5000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -3,7 +3,8 @@
 The verdict comes first and is decided here, on the server, from the token in the URL
 (checked against the registry's own trust list) and the label's record now; then the
 chain behind the batch. The page needs no script, loads nothing from elsewhere and
-stays far under 60 KB. Each opening is counted by day and coarse locale (scans.py)."""
+stays far under 60 KB. Each opening is counted by day, coarse locale and province
+(scans.py)."""
 
 from __future__ import annotations
 
@@ -88,9 +89,7 @@ def show(link_header: str | None = None) -> Response:
         products=PRODUCT_LABELS,
     )
     if label is not None:
-        locale = scans.coarse_locale(request.headers.get("Accept-Language"))
-        every = current_app.config.get("SCAN_WRITE_SECONDS", 0 if current_app.testing else 10)
-        scans.count(db.session, label.id, today_in_vietnam(), locale, every)
+        _count_scan(label.id)
     db.session.commit()
     response = make_response(page, STATUS.get(found.verdict, 200))
     response.headers["Cache-Control"] = "no-cache"  # a revocation shows at once
@@ -98,6 +97,17 @@ def show(link_header: str | None = None) -> Response:
     if link_header:
         response.headers["Link"] = link_header
     return response
+
+
+def _count_scan(label_id: int) -> None:
+    """Count this opening by day, coarse locale and the province the proxy names."""
+    config = current_app.config
+    locale = scans.coarse_locale(request.headers.get("Accept-Language"))
+    header = config["SCAN_REGION_HEADER"]
+    region = request.headers.get(header) if header else None
+    every = config.get("SCAN_WRITE_SECONDS", 0 if current_app.testing else 10)
+    key = (label_id, today_in_vietnam(), locale, scans.coarse_province(region))
+    scans.count(db.session, key, every)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """What the public side keeps: how often each label's page is opened, coarsely.
 
-One row per label, day and declared locale with a counter. No address, no device, no time
-of day and no cookie is kept, so the rows say how much a label is scanned and roughly by
-whom (Vietnamese or foreign browsers), never who scanned it."""
+One row per label, day, declared locale and province with a counter. No address, no
+device, no time of day and no cookie is kept, so the rows say how much a label is scanned,
+roughly where and roughly by whom (Vietnamese or foreign browsers), never who scanned it."""
 
 from __future__ import annotations
 
@@ -22,4 +22,9 @@ class ScanDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     # The browser's first Accept-Language tag, e.g. "vi-VN" or "en"; "other" when odd.
     locale: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # The province the reverse proxy placed the visitor in (scans.coarse_province):
+    # a name of places.PROVINCES, "abroad", or "" when not told.
+    province: Mapped[str] = mapped_column(
+        String(40), primary_key=True, default="", server_default=""
+    )
     count: Mapped[int] = mapped_column(default=1)

@@ -1,10 +1,10 @@
 """Scan statistics for the people who answer for labels: the holder sees its own labels,
-the authority sees every label. Counts by day and by coarse locale, and the unit labels
-whose scans look like copies of one QR code (scans.py says why)."""
+the authority sees every label. Counts by day, province and coarse locale, and the unit
+labels whose scans look like copies of one QR code (scans.py says why)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import login_required
 
 from registry.accounts.access import acting_organisation
@@ -50,6 +50,10 @@ def label(serial: str) -> str:
         days=days,
         most=max((n for _, n in days), default=0),
         locales=scans.by_locale(db.session, found, today),
+        provinces=scans.by_province(db.session, found, today),
+        provinces_counted=bool(current_app.config["SCAN_REGION_HEADER"]),
+        unknown=scans.UNKNOWN,
+        abroad=scans.ABROAD,
         flagged=[
             p for p in scans.flagged(db.session, holder, today) if p.batch_serial == found.serial
         ],

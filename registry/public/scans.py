@@ -1,12 +1,18 @@
-"""Scan statistics: each opening of a label page counted by day and coarse locale, and
-unit labels whose scans look like copies of one printed QR code.
+"""Scan statistics: each opening of a label page counted by day, coarse locale and
+province, and unit labels whose scans look like copies of one printed QR code.
 
 A package of rice is bought, carried home and eaten within weeks, by one household: its
-unit label is opened a handful of times on a few days. A QR code that was photographed
-and printed onto counterfeit bags is opened every day, far more often, and by browsers of
-several languages. `reasons` names which of those limits a unit label went over; the same
-limits select the rows in SQL. The holder and the authority see the flags; nobody sees who
-scanned, because nothing about the person is stored (models.ScanDay)."""
+unit label is opened a handful of times on a few days, in one place. A QR code that was
+photographed and printed onto counterfeit bags is opened every day, far more often, in
+several provinces and by browsers of several languages. `reasons` names which of those
+limits a unit label went over; the same limits select the rows in SQL. The holder and the
+authority see the flags; nobody sees who scanned, because nothing about the person is
+stored (models.ScanDay).
+
+The province comes from the reverse proxy in front of the registry, never from the address
+here: a CDN or nginx's geoip2 module resolves the visitor's address at the edge and passes
+only the ISO 3166-2 subdivision code in the header that `SCAN_REGION_HEADER` names (e.g.
+`VN-CT`). Without that header every scan counts as "province unknown"."""
 
 from __future__ import annotations
 
@@ -23,15 +29,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from registry.db import Db
 from registry.labels.models import Label
+from registry.places import province_of_region
 from registry.public.models import ScanDay
 
 MAX_DAYS = 7  # distinct days a package's label is plausibly opened on
 MAX_SCANS = 30  # openings of one package's label in the window
 MAX_LOCALES = 3  # distinct browser languages for one household's package
+MAX_PROVINCES = 2  # distinct provinces one package is opened in (bought in one, eaten in another)
+UNKNOWN = ""  # province not told by the proxy
+ABROAD = "abroad"  # a subdivision of another country
+_REGION = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 WINDOW_DAYS = 365
 _TAG = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{2}))?")
 
@@ -39,6 +50,7 @@ REASONS = {
     "many_days": _l("opened on more than %(n)d different days", n=MAX_DAYS),
     "many_scans": _l("opened more than %(n)d times", n=MAX_SCANS),
     "many_locales": _l("opened from browsers in more than %(n)d languages", n=MAX_LOCALES),
+    "many_provinces": _l("opened in more than %(n)d provinces", n=MAX_PROVINCES),
 }
 
 
@@ -53,7 +65,16 @@ def coarse_locale(accept_language: str | None) -> str:
     return language.lower() + (f"-{region.upper()}" if region else "")
 
 
-Key = tuple[int, date, str]  # label id, day, locale
+def coarse_province(region: str | None) -> str:
+    """The province of an ISO 3166-2 code from the proxy (`VN-CT` → Cần Thơ), `ABROAD`
+    for another country's subdivision, `UNKNOWN` for no header or anything else."""
+    code = (region or "").strip().upper()
+    if not _REGION.fullmatch(code):
+        return UNKNOWN
+    return province_of_region(code) or (UNKNOWN if code.startswith("VN-") else ABROAD)
+
+
+Key = tuple[int, date, str, str]  # label id, day, locale, province
 
 
 class Tally:
@@ -81,10 +102,13 @@ class Tally:
 TALLY = Tally()
 
 
-def count(session: Db, label_id: int, day: date, locale: str, every: float) -> None:
+def count(session: Db, key: Key, every: float) -> None:
     """Count one opening; write the tally when it is due (every request when `every` is 0)."""
-    if TALLY.count((label_id, day, locale), every):
+    if TALLY.count(key, every):
         record(session, TALLY.take())
+
+
+KEY_COLUMNS = ["label_id", "day", "locale", "province"]
 
 
 def record(session: Db, counts: Mapping[Key, int]) -> None:
@@ -93,8 +117,8 @@ def record(session: Db, counts: Mapping[Key, int]) -> None:
     if not counts:
         return
     values = [
-        {"label_id": label_id, "day": day, "locale": locale, "count": n}
-        for (label_id, day, locale), n in sorted(counts.items())
+        {"label_id": label_id, "day": day, "locale": locale, "province": province, "count": n}
+        for (label_id, day, locale, province), n in sorted(counts.items())
     ]
     table = ScanDay.__table__
     assert isinstance(table, Table)
@@ -102,13 +126,13 @@ def record(session: Db, counts: Mapping[Key, int]) -> None:
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         pg = pg_insert(table).values(values)
         statement: Any = pg.on_conflict_do_update(
-            index_elements=["label_id", "day", "locale"],
+            index_elements=KEY_COLUMNS,
             set_={"count": table.c.count + pg.excluded.count},
         )
     else:
         lite = sqlite_insert(table).values(values)
         statement = lite.on_conflict_do_update(
-            index_elements=["label_id", "day", "locale"],
+            index_elements=KEY_COLUMNS,
             set_={"count": table.c.count + lite.excluded.count},
         )
     session.execute(statement)
@@ -123,11 +147,12 @@ class Pattern:
     total: int
     days: int
     locales: int
+    provinces: int
     first: date
     last: date
 
 
-def reasons(total: int, days: int, locales: int) -> list[str]:
+def reasons(total: int, days: int, locales: int, provinces: int) -> list[str]:
     """Which plausibility limits the scans of one package's label went over."""
     found = []
     if days > MAX_DAYS:
@@ -136,6 +161,8 @@ def reasons(total: int, days: int, locales: int) -> list[str]:
         found.append("many_scans")
     if locales > MAX_LOCALES:
         found.append("many_locales")
+    if provinces > MAX_PROVINCES:
+        found.append("many_provinces")
     return found
 
 
@@ -145,6 +172,7 @@ def flagged(session: Db, holder: str | None, today: date, limit: int = 200) -> l
     total = func.sum(ScanDay.count)
     days = func.count(ScanDay.day.distinct())
     locales = func.count(ScanDay.locale.distinct())
+    provinces = func.count(func.nullif(ScanDay.province, UNKNOWN).distinct())
     query = (
         select(
             unit.serial,
@@ -152,6 +180,7 @@ def flagged(session: Db, holder: str | None, today: date, limit: int = 200) -> l
             total,
             days,
             locales,
+            provinces,
             func.min(ScanDay.day),
             func.max(ScanDay.day),
         )
@@ -159,7 +188,14 @@ def flagged(session: Db, holder: str | None, today: date, limit: int = 200) -> l
         .join(parent, parent.id == unit.parent_id)
         .where(ScanDay.day > today - timedelta(days=WINDOW_DAYS))
         .group_by(unit.id, unit.serial, parent.serial)
-        .having(or_(days > MAX_DAYS, total > MAX_SCANS, locales > MAX_LOCALES))
+        .having(
+            or_(
+                days > MAX_DAYS,
+                total > MAX_SCANS,
+                locales > MAX_LOCALES,
+                provinces > MAX_PROVINCES,
+            )
+        )
         .order_by(total.desc(), unit.serial)
         .limit(limit)
     )
@@ -181,14 +217,26 @@ def by_day(session: Db, label: Label, today: date) -> list[tuple[date, int]]:
 
 
 def by_locale(session: Db, label: Label, today: date) -> list[tuple[str, int]]:
+    """Openings per browser language of a label and its unit labels, most first."""
+    return _by_column(session, label, today, ScanDay.locale)
+
+
+def by_province(session: Db, label: Label, today: date) -> list[tuple[str, int]]:
+    """Openings per province (`UNKNOWN`, `ABROAD` or a name) of a label and its units."""
+    return _by_column(session, label, today, ScanDay.province)
+
+
+def _by_column(
+    session: Db, label: Label, today: date, column: InstrumentedAttribute[str]
+) -> list[tuple[str, int]]:
     ids = select(Label.id).where(or_(Label.id == label.id, Label.parent_id == label.id))
     query = (
-        select(ScanDay.locale, func.sum(ScanDay.count))
+        select(column, func.sum(ScanDay.count))
         .where(ScanDay.label_id.in_(ids), ScanDay.day > today - timedelta(days=WINDOW_DAYS))
-        .group_by(ScanDay.locale)
-        .order_by(func.sum(ScanDay.count).desc())
+        .group_by(column)
+        .order_by(func.sum(ScanDay.count).desc(), column)
     )
-    return [(locale, int(n)) for locale, n in session.execute(query)]
+    return [(value, int(n)) for value, n in session.execute(query)]
 
 
 def most_scanned(

@@ -176,20 +176,35 @@ def test_nothing_private_reaches_the_page(client: FlaskClient, label: Label, pac
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from other sites
 
 
-def test_each_opening_is_counted_by_day_and_coarse_locale_only(
+def test_each_opening_is_counted_by_day_coarse_locale_and_province_only(
+    app: Flask, client: FlaskClient, label: Label, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SCAN_REGION_HEADER", "X-Viewer-Region")
+    client.get(path_of(label.url), headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
+    client.get(path_of(label.url), headers={"Accept-Language": "vi-vn", "X-Viewer-Region": "VN-52"})
+    client.get(
+        path_of(label.url), headers={"Accept-Language": "en-US,en", "X-Viewer-Region": "US-CT"}
+    )
+    client.get(path_of(label.url), environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    rows = db.session.scalars(select(ScanDay).order_by(ScanDay.locale, ScanDay.province)).all()
+    assert [(r.label_id, r.locale, r.province, r.count) for r in rows] == [
+        (label.id, "en-US", "abroad", 1),
+        (label.id, "other", "", 1),
+        (label.id, "vi-VN", "", 1),
+        (label.id, "vi-VN", "Cần Thơ", 1),  # VN-52 was Sóc Trăng, part of Cần Thơ since 2025
+    ]
+    assert {"label_id", "day", "locale", "province", "count"} == set(
+        ScanDay.__table__.columns.keys()
+    )
+
+
+def test_without_a_region_header_setting_no_header_is_believed(
     client: FlaskClient, label: Label
 ) -> None:
-    client.get(path_of(label.url), headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
-    client.get(path_of(label.url), headers={"Accept-Language": "vi-vn"})
-    client.get(path_of(label.url), headers={"Accept-Language": "en-US,en"})
-    client.get(path_of(label.url), environ_base={"REMOTE_ADDR": "203.0.113.7"})
-    rows = db.session.scalars(select(ScanDay).order_by(ScanDay.locale)).all()
-    assert [(r.label_id, r.locale, r.count) for r in rows] == [
-        (label.id, "en-US", 1),
-        (label.id, "other", 1),
-        (label.id, "vi-VN", 2),
-    ]
-    assert {"label_id", "day", "locale", "count"} == set(ScanDay.__table__.columns.keys())
+    """A visitor cannot choose the province by sending the header themselves unless the
+    proxy is configured to set (and so overwrite) it."""
+    client.get(path_of(label.url), headers={"X-Viewer-Region": "VN-HP"})
+    assert db.session.scalar(select(ScanDay.province)) == ""
 
 
 def test_the_page_takes_a_few_queries_whatever_the_chain(

@@ -1,5 +1,6 @@
-"""Scan statistics: coarse locales only, counts by day, and unit labels scanned in
-patterns no single package shows, flagged for their holder and the authority only."""
+"""Scan statistics: coarse locales and provinces only, counts by day, and unit labels
+scanned in patterns no single package shows, flagged for their holder and the authority
+only."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from registry.accounts.models import Organisation
 from registry.db import db
 from registry.labels import issuance
 from registry.labels.models import Label
+from registry.places import PROVINCES, province_of_region
 from registry.public import scans
 from registry.public.models import ScanDay
 from registry.trace.service import today_in_vietnam
@@ -37,19 +39,51 @@ def test_a_coarse_locale_is_short_whatever_the_header(header: str) -> None:
     assert found == "other" or (len(found) <= 6 and found.replace("-", "").isalpha())
 
 
-@given(st.integers(0, 500), st.integers(0, 400), st.integers(0, 20))
-def test_more_scans_never_look_less_suspicious(total: int, days: int, locales: int) -> None:
-    found = set(scans.reasons(total, days, locales))
-    assert found <= set(scans.reasons(total + 1, days + 1, locales + 1))
+def test_provinces_come_from_iso_codes_of_vietnam_only() -> None:
+    assert scans.coarse_province("VN-CT") == "Cần Thơ"
+    assert scans.coarse_province(" vn-hp ") == "Hải Phòng"
+    assert scans.coarse_province("VN-61") == "Hải Phòng"  # Hải Dương, merged in 2025
+    assert scans.coarse_province("VN-SG") == "Thành phố Hồ Chí Minh"
+    assert scans.coarse_province("US-CT") == scans.ABROAD  # Connecticut, not Cần Thơ
+    assert scans.coarse_province("KH-12") == scans.ABROAD
+    for odd in (None, "", "CT", "VN", "VN-99", "VN-", "Cần Thơ", "VN-CT, VN-HP", "1.2.3.4"):
+        assert scans.coarse_province(odd) == scans.UNKNOWN
+
+
+def test_every_old_province_code_lands_in_one_of_the_34_provinces() -> None:
+    old = [f"{n:02d}" for n in range(1, 74)] + ["CT", "DN", "HN", "HP", "SG"]
+    found = {code: province_of_region(f"VN-{code}") for code in old}
+    known = {code: p for code, p in found.items() if p is not None}
+    assert set(known.values()) == set(PROVINCES)
+    assert len(known) == 63 + 5  # 58 provinces, 5 cities, and the cities' older numbers
+
+
+@given(st.text(max_size=40))
+def test_a_province_is_a_known_name_whatever_the_header(header: str) -> None:
+    assert scans.coarse_province(header) in {scans.UNKNOWN, scans.ABROAD, *PROVINCES}
+
+
+@given(st.integers(0, 500), st.integers(0, 400), st.integers(0, 20), st.integers(0, 34))
+def test_more_scans_never_look_less_suspicious(
+    total: int, days: int, locales: int, provinces: int
+) -> None:
+    found = set(scans.reasons(total, days, locales, provinces))
+    assert found <= set(scans.reasons(total + 1, days + 1, locales + 1, provinces + 1))
     assert (found == set()) == (
-        total <= scans.MAX_SCANS and days <= scans.MAX_DAYS and locales <= scans.MAX_LOCALES
+        total <= scans.MAX_SCANS
+        and days <= scans.MAX_DAYS
+        and locales <= scans.MAX_LOCALES
+        and provinces <= scans.MAX_PROVINCES
     )
 
 
-def scanned(unit: Label, days: int, per_day: int = 1, locale: str = "vi-VN") -> None:
+def scanned(
+    unit: Label, days: int, per_day: int = 1, locale: str = "vi-VN", province: str = ""
+) -> None:
     today = today_in_vietnam()
     for d in range(days):
-        scans.record(db.session, {(unit.id, today - timedelta(days=d), locale): per_day})
+        key = (unit.id, today - timedelta(days=d), locale, province)
+        scans.record(db.session, {key: per_day})
     db.session.commit()
 
 
@@ -63,12 +97,49 @@ def test_a_unit_scanned_on_many_days_is_flagged_a_normal_one_is_not(label: Label
     assert set(found) == {copied.serial, busy.serial}
     assert found[copied.serial].days == scans.MAX_DAYS + 3
     assert found[copied.serial].batch_serial == label.serial
-    assert scans.reasons(busy_total := found[busy.serial].total, 1, 1) == ["many_scans"]
+    assert scans.reasons(busy_total := found[busy.serial].total, 1, 1, 0) == ["many_scans"]
     assert busy_total == scans.MAX_SCANS + 1
     assert scans.flagged(db.session, "SOMEONE-ELSE", today_in_vietnam()) == []
     days = scans.by_day(db.session, label, today_in_vietnam())
     assert days[0] == (today_in_vietnam(), 1 + 1 + 2 + scans.MAX_SCANS + 1)
     assert dict(scans.by_locale(db.session, label, today_in_vietnam()))["en"] == scans.MAX_SCANS + 1
+
+
+def test_a_unit_opened_in_many_provinces_is_flagged(label: Label) -> None:
+    travelled, moved, unknown = issuance.units_of(db.session, label.id)
+    for province in ("Cần Thơ", "Hà Nội", "Hải Phòng"):
+        scanned(travelled, 1, province=province)
+    scanned(moved, 1, province="Cần Thơ")
+    scanned(moved, 1, province="Thành phố Hồ Chí Minh", locale="vi")  # bought here, eaten there
+    scanned(unknown, 1, province=scans.UNKNOWN)
+    scanned(unknown, 1, province="Cần Thơ", locale="en")  # unknown is not a second province
+    found = {p.serial: p for p in scans.flagged(db.session, None, today_in_vietnam())}
+    assert set(found) == {travelled.serial}
+    assert found[travelled.serial].provinces == 3
+    assert scans.reasons(3, 1, 1, found[travelled.serial].provinces) == ["many_provinces"]
+    assert scans.by_province(db.session, label, today_in_vietnam()) == [
+        ("Cần Thơ", 3),
+        ("", 1),
+        ("Hà Nội", 1),
+        ("Hải Phòng", 1),
+        ("Thành phố Hồ Chí Minh", 1),
+    ]
+
+
+def test_the_label_scans_page_shows_provinces(
+    app: Flask, make: Factory, label: Label, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scanned(label, 1, province="Cần Thơ")
+    scanned(label, 1, province=scans.ABROAD, locale="en")
+    holder = db.session.get(Organisation, label.batch.organisation_id)
+    assert holder is not None
+    person = app.test_client()
+    login(person, make.user(holder))
+    page = person.get(f"/scans/{label.serial}").get_data(as_text=True)
+    assert "Theo tỉnh" in page and "Cần Thơ: 1" in page and "Nước ngoài: 1" in page
+    assert "SCAN_REGION_HEADER" in page  # tells why every scan is "unknown" until set
+    monkeypatch.setitem(app.config, "SCAN_REGION_HEADER", "X-Viewer-Region")
+    assert "SCAN_REGION_HEADER" not in person.get(f"/scans/{label.serial}").get_data(as_text=True)
 
 
 def test_the_holder_and_the_authority_see_the_flags_others_do_not(
@@ -97,7 +168,7 @@ def test_scans_need_signing_in(client: FlaskClient) -> None:
 
 
 def test_counts_add_up_and_old_days_fall_out_of_the_window(label: Label) -> None:
-    old = (label.id, date(2020, 1, 1), "vi")
+    old = (label.id, date(2020, 1, 1), "vi", "")
     scans.record(db.session, {old: 2})
     scans.record(db.session, {old: 3})
     db.session.commit()
@@ -109,9 +180,9 @@ def test_the_tally_writes_only_when_due(label: Label, monkeypatch: pytest.Monkey
     monkeypatch.setattr(scans, "TALLY", scans.Tally())
     today = today_in_vietnam()
     for _ in range(3):
-        scans.count(db.session, label.id, today, "vi", every=3600)
+        scans.count(db.session, (label.id, today, "vi", ""), every=3600)
     assert db.session.scalar(select(func.count()).select_from(ScanDay)) == 0
-    scans.count(db.session, label.id, today, "en", every=0)  # due: the whole tally goes
+    scans.count(db.session, (label.id, today, "en", ""), every=0)  # due: the whole tally goes
     db.session.commit()
     rows = {r.locale: r.count for r in db.session.scalars(select(ScanDay))}
     assert rows == {"vi": 3, "en": 1}
