@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import rfc8785
 from sqlalchemy import Table, exists, func, insert, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from registry.accounts.models import Organisation
 from registry.db import Db
@@ -70,20 +70,53 @@ def baseline_of(session: Db, season: Season) -> Season | None:
 def compute(session: Db, season: Season) -> Computation:
     """The season's result, stored anew when its diary or baseline changed since."""
     latest = latest_result(session, season.id)
-    own = derive(season)
-    outcome = Computation(season, own, baseline=baseline_of(session, season))
-    if not own.ok:
+    return _computed(session, season, latest, baseline_of(session, season))
+
+
+def compute_all(session: Db, seasons: Sequence[Season]) -> list[Computation]:
+    """`compute` for the seasons a page lists: their diaries, newest results and fields'
+    2020 seasons in seven queries, where `compute` takes four or more a season."""
+    ids = [s.id for s in seasons]
+    with_diaries = select(Season).where(bulk.among(session, Season.id, ids))
+    session.scalars(with_diaries.options(*_DIARY)).all()  # fills the seasons' entries
+    of_seasons = bulk.among(session, EmissionResult.season_id, ids)
+    newest = session.scalars(select(EmissionResult).where(of_seasons, _is_newest()))
+    latest = {r.season_id: r for r in newest}
+    field_ids = sorted({s.field_id for s in seasons})
+    baselines: dict[int, list[Season]] = {f: [] for f in field_ids}
+    for found in session.scalars(
+        select(Season)
+        .where(bulk.among(session, Season.field_id, field_ids), Season.year == BASELINE_YEAR)
+        .options(*_DIARY)
+        .order_by(Season.id)
+    ):
+        baselines[found.field_id].append(found)
+    return [
+        _computed(session, s, latest.get(s.id), _pick_baseline(s, baselines[s.field_id]))
+        for s in seasons
+    ]
+
+
+_DIARY = (selectinload(Season.entries), selectinload(Season.field))
+
+
+def _computed(
+    session: Db, season: Season, latest: EmissionResult | None, baseline: Season | None
+) -> Computation:
+    outcome = Computation(season, derive(season), baseline=baseline)
+    if not outcome.derivation.ok:
         return outcome
-    base = derive(outcome.baseline) if outcome.baseline is not None else None
+    base = derive(baseline) if baseline is not None else None
     if base is not None and not base.ok:
         outcome.baseline_problems = base.problems
-    document = _document(own, base)
+    document = _document(outcome.derivation, base)
     digest = _digest(document)
     if latest is not None and latest.inputs_digest == digest:
         outcome.result = latest
         return outcome
     methodology = load_methodology(DEFAULT_ID)
-    outcome.result = EmissionResult(season=season, **_columns(document, digest, own, methodology))
+    columns = _columns(document, digest, outcome.derivation, methodology)
+    outcome.result = EmissionResult(season=season, **columns)
     session.add(outcome.result)  # no flush here: callers commit
     return outcome
 

@@ -35,17 +35,15 @@ OVERSEERS = (OrgKind.AUTHORITY, OrgKind.COMMUNE_OFFICE)
 @producer_only
 def overview() -> str:
     """Every season of the HTX with its current result, or what to fix in its diary."""
-    computed = [
-        results.compute(db.session, s)
-        for s in trace.seasons_of(db.session, principal().organisation_id)
-    ]
-    db.session.commit()
-    return render_template(
+    seasons = trace.seasons_of(db.session, principal().organisation_id)
+    page = render_template(
         "verify/overview.html",
-        computed=computed,
+        computed=results.compute_all(db.session, seasons),
         reports=reports.reports_of(db.session, principal().organisation_id),
         season_types=SEASON_LABELS,
     )
+    db.session.commit()  # after rendering: a commit expires what the page reads
+    return page
 
 
 @bp.get("/mrv/seasons/<code>")

@@ -246,6 +246,44 @@ def test_compute_many_stores_the_rows_compute_stores(farm: Farm) -> None:
     assert all(r is not None and "baseline" not in r.inputs for r in no_baseline)
 
 
+def test_compute_all_stores_and_explains_what_compute_does(farm: Farm) -> None:
+    org, user, base, awd = farm
+    seasons = [base, awd, *keep_varied(org, user)]
+    ids = [s.id for s in seasons]
+
+    def explained(computed: list[results.Computation]) -> list[tuple[Any, ...]]:
+        return [
+            (
+                c.season.id,
+                c.derivation.problems,
+                c.baseline_problems,
+                c.baseline.id if c.baseline else None,
+                c.result is None,
+            )
+            for c in computed
+        ]
+
+    one_by_one = explained([results.compute(db.session, s) for s in seasons])
+    db.session.commit()
+    by_compute = stored_rows()
+    db.session.execute(delete(EmissionResult))
+    db.session.commit()
+    db.session.expunge_all()  # nothing loaded: compute_all must load the diaries itself
+
+    again = sorted(
+        db.session.scalars(select(Season).where(Season.id.in_(ids))), key=lambda s: ids.index(s.id)
+    )
+    together = results.compute_all(db.session, again)
+    assert explained(together) == one_by_one
+    db.session.commit()
+    assert stored_rows() == by_compute
+    unchanged = results.compute_all(db.session, again)  # the newest results, nothing new
+    assert not db.session.new
+    assert [c.result and c.result.id for c in unchanged] == [
+        c.result and c.result.id for c in together
+    ]
+
+
 def test_compute_many_explains_what_compute_explains(farm: Farm) -> None:
     org, user, _, _ = farm
     seasons = keep_varied(org, user)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from registry.accounts.models import OrgKind
+from registry.db import db
 from tests.conftest import Factory, csrf_token, login
 from tests.verify.conftest import Farm
+from tests.verify.test_results import keep_varied
 
 
 def test_the_explanation_shows_the_formula_factors_sources_and_chart(
@@ -17,6 +21,33 @@ def test_the_explanation_shows_the_formula_factors_sources_and_chart(
     assert "Table 5.12" in html and "<svg" in html and "EF<sub>c</sub>" in html
     assert "thấp hơn" in html  # "x % lower per kg" against 2020
     assert "mrv" in client.get("/mrv").get_data(as_text=True)
+
+
+def test_the_overview_takes_a_few_queries_however_many_seasons(
+    app: Flask, farm: Farm, client: FlaskClient
+) -> None:
+    login(client, farm[1])
+    client.get("/mrv")  # the first visit stores the results
+
+    def statements_of_overview() -> int:
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/mrv").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few = statements_of_overview()
+    keep_varied(farm[0], farm[1])  # nine more seasons on four more fields
+    client.get("/mrv")
+    assert statements_of_overview() == few
 
 
 def test_an_htx_submits_a_report_that_reaches_the_verifiers_queue(
