@@ -4,6 +4,8 @@ labels whose scans look like copies of one QR code (scans.py says why)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import login_required
 
@@ -21,6 +23,16 @@ def _holder(org: Organisation) -> str | None:
     return None if org.kind is OrgKind.AUTHORITY else org.code
 
 
+def _provinces(counts: list[tuple[str, int]]) -> dict[str, Any]:
+    """What templates/public/_provinces.html shows."""
+    return {
+        "provinces": counts,
+        "provinces_counted": bool(current_app.config["SCAN_REGION_HEADER"]),
+        "unknown": scans.UNKNOWN,
+        "abroad": scans.ABROAD,
+    }
+
+
 @bp.get("/scans")
 @login_required
 def overview() -> str:
@@ -30,6 +42,7 @@ def overview() -> str:
         "public/scans.html",
         flagged=scans.flagged(db.session, holder, today),
         busiest=scans.most_scanned(db.session, holder, today),
+        **_provinces(scans.by_province_of(db.session, holder, today)),
         reasons=scans.REASONS,
         why=scans.reasons,
     )
@@ -50,10 +63,7 @@ def label(serial: str) -> str:
         days=days,
         most=max((n for _, n in days), default=0),
         locales=scans.by_locale(db.session, found, today),
-        provinces=scans.by_province(db.session, found, today),
-        provinces_counted=bool(current_app.config["SCAN_REGION_HEADER"]),
-        unknown=scans.UNKNOWN,
-        abroad=scans.ABROAD,
+        **_provinces(scans.by_province(db.session, found, today)),
         flagged=[
             p for p in scans.flagged(db.session, holder, today) if p.batch_serial == found.serial
         ],

@@ -239,6 +239,20 @@ def _by_column(
     return [(value, int(n)) for value, n in session.execute(query)]
 
 
+def by_province_of(session: Db, holder: str | None, today: date) -> list[tuple[str, int]]:
+    """Openings per province in the last 30 days of every label (of `holder`, or all)."""
+    query = (
+        select(ScanDay.province, func.sum(ScanDay.count))
+        .join(Label, Label.id == ScanDay.label_id)
+        .where(ScanDay.day > today - timedelta(days=30))
+        .group_by(ScanDay.province)
+        .order_by(func.sum(ScanDay.count).desc(), ScanDay.province)
+    )
+    if holder is not None:
+        query = query.where(Label.organisation == holder)
+    return [(province, int(n)) for province, n in session.execute(query)]
+
+
 def most_scanned(
     session: Db, holder: str | None, today: date, limit: int = 50
 ) -> list[tuple[Label, int]]:

@@ -140,6 +140,27 @@ def test_the_label_scans_page_shows_provinces(
     assert "SCAN_REGION_HEADER" in page  # tells why every scan is "unknown" until set
     monkeypatch.setitem(app.config, "SCAN_REGION_HEADER", "X-Viewer-Region")
     assert "SCAN_REGION_HEADER" not in person.get(f"/scans/{label.serial}").get_data(as_text=True)
+    overview = person.get("/scans").get_data(as_text=True)
+    assert "Theo tỉnh trong 30 ngày qua" in overview and "Cần Thơ: 1" in overview
+
+
+def test_provinces_of_a_holder_count_only_its_labels_of_the_last_30_days(label: Label) -> None:
+    unit = issuance.units_of(db.session, label.id)[0]
+    today = today_in_vietnam()
+    scans.record(
+        db.session,
+        {
+            (label.id, today, "vi", "Cần Thơ"): 2,
+            (unit.id, today - timedelta(days=3), "vi", "Cần Thơ"): 1,
+            (unit.id, today, "en", scans.ABROAD): 4,
+            (unit.id, today - timedelta(days=31), "vi", "Hà Nội"): 9,  # too old
+        },
+    )
+    db.session.commit()
+    expected = [(scans.ABROAD, 4), ("Cần Thơ", 3)]
+    assert scans.by_province_of(db.session, None, today) == expected
+    assert scans.by_province_of(db.session, label.organisation, today) == expected
+    assert scans.by_province_of(db.session, "SOMEONE-ELSE", today) == []
 
 
 def test_the_holder_and_the_authority_see_the_flags_others_do_not(
