@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from hypothesis import settings
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, event, text, update
 from werkzeug.serving import make_server
 
 from registry import create_app
@@ -172,6 +173,24 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     )
     assert found, f"no CSRF token on {path}"
     return found.group(1)
+
+
+@contextmanager
+def statements_run(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the database receives inside the block, for tests that hold a
+    page to a fixed number of queries."""
+    found: list[str] = []
+
+    def record(*args: object) -> None:
+        found.append(str(args[2]))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:

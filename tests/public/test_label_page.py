@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from registry.accounts.models import Organisation, User
 from registry.db import db, utcnow
@@ -24,6 +24,7 @@ from registry.public import label_page
 from registry.public.fragments import Fragments
 from registry.public.models import ScanDay
 from registry.trace.models import Batch
+from tests.conftest import statements_run
 from tests.public.conftest import HOUSEHOLD, issue_on, label, path_of  # noqa: F401
 
 
@@ -212,18 +213,8 @@ def test_the_page_takes_a_few_queries_whatever_the_chain(
 ) -> None:
     url = path_of(label.url)
     client.get(url)  # warm caches (templates, keys)
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     # the label, the chain (8), the log size, the scan count: however many labels exist
     assert len(statements) <= 11, statements
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from registry.accounts.models import OrgKind
-from registry.db import db
-from tests.conftest import Factory, csrf_token, login
+from tests.conftest import Factory, csrf_token, login, statements_run
 from tests.verify.conftest import Farm
 from tests.verify.test_results import keep_varied
 
@@ -30,18 +28,8 @@ def test_the_overview_takes_a_few_queries_however_many_seasons(
     client.get("/mrv")  # the first visit stores the results
 
     def statements_of_overview() -> int:
-        statements: list[str] = []
-
-        def count(*args: object) -> None:
-            statements.append(str(args[2]))
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_run(app) as statements:
             assert client.get("/mrv").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     few = statements_of_overview()
