@@ -110,8 +110,13 @@ def split(values: dict[str, Any], batch_id: int) -> list[Batch]:
 def ship(values: dict[str, Any], batch_id: int) -> Handover:
     """Send the batch (or `kg` of it) to another organisation; it stays yours until accepted."""
     handover = batches.ship(
-        db.session, acting_organisation(), batch_id, values["receiver"], _base(),
-        values["kg"], values["note"],
+        db.session,
+        acting_organisation(),
+        batch_id,
+        values["receiver"],
+        _base(),
+        values["kg"],
+        values["note"],
     )
     db.session.commit()
     return handover
@@ -135,7 +140,11 @@ def pending() -> list[Handover]:
 def answer(values: dict[str, Any], handover_id: int) -> Handover:
     """Accept (the batch becomes yours) or reject (say why)."""
     handover = batches.answer(
-        db.session, acting_organisation(), handover_id, values["accept"], _base(),
+        db.session,
+        acting_organisation(),
+        handover_id,
+        values["accept"],
+        _base(),
         values["reason"],
     )
     db.session.commit()

@@ -100,7 +100,6 @@ def test_expiry_and_compromised_keys_show_in_the_state(packed, authority, issuer
     assert status.state(label, utcnow(), frozenset({label.kid})).reason == "key_compromised"
 
 
-
 def test_no_label_without_an_approved_chain(packed, authority, issuer, verifier) -> None:
     request = issuance.request_label(db.session, packed.organisation, packed.id)
     approval_id = db.session.scalar(select(func.max(approvals.Approval.id)))
