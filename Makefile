@@ -32,6 +32,7 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Refresh the catalogue after adding user-facing strings, then translate the new entries.
