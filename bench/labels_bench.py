@@ -519,10 +519,10 @@ def balanced_run(
     connections in one burst, and now and then one worker accepts nearly all of them: the
     server then runs on one process (one GIL), at half the rate and a third more CPU a
     request, whatever the app. Such runs (busiest worker above `BALANCED`) are run again,
-    up to twice, and kept in the results as discarded."""
+    up to four times, and kept in the results as discarded."""
     base, script, pids = server
     workers = pids[1 : 1 + args.workers]
-    for _ in range(2):
+    for _ in range(4):
         run = wrk(base, script, args.duration, args, pids, workers)
         share = run["busiest_worker_share"]
         if share is None or share <= BALANCED:
