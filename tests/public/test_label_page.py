@@ -174,6 +174,7 @@ def test_nothing_private_reaches_the_page(client: FlaskClient, label: Label, pac
         assert user.email not in html and user.name not in html
     assert not re.search(r"\+?84\d{9}|0\d{9}\b", html)  # no phone numbers
     assert "Set-Cookie" not in response.headers  # a scan leaves no trace on the phone either
+    assert "Trang này không đặt cookie" in html  # and says so
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from other sites
 
 
