@@ -34,7 +34,6 @@ import base64
 import cProfile
 import io
 import json
-import math
 import os
 import platform
 import pstats
@@ -43,21 +42,27 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from common import (
+    RESULTS,
+    fresh_database,
+    libpq_url,
+    log,
+    make_app,
+    pct,
+    vacuum_analyze,
+)
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import Table, insert, select, text
-from sqlalchemy.engine import make_url
 
-from registry import create_app
 from registry.accounts.models import Organisation, User
 from registry.db import db
-from registry.keys import KeyStore, keystore
+from registry.keys import keystore
 from registry.labels import token as ptt1
 from registry.labels.gs1 import gtin_check_digit
 from registry.labels.issuance import ALPHABET
@@ -81,7 +86,6 @@ from registry.verify.models import Approval, EmissionResult, MrvReport, ReportSe
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_page"
 TARGET_P95_MS = 25.0
 BUDGET_BYTES = 60 * 1024
-RESULTS = Path(__file__).resolve().parent / "results"
 HTX, FIELDS, HARVESTS_PER_MILL, PACKS_PER_MILL = 40, 25, 5, 10
 PLACES = [
     ("Cần Thơ", "xã Thới Lai"),
@@ -93,47 +97,7 @@ PLACES = [
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def pct(samples: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of sorted samples."""
-    return samples[max(1, math.ceil(p / 100 * len(samples))) - 1]
-
-
-# ---------------------------------------------------------------- database and app
-def fresh_database(url: str) -> None:
-    name = make_url(url).database
-    if not name or name == "test":
-        raise SystemExit(f"refusing to rebuild database {name!r}")
-    plain = "postgresql://" + url.split("://", 1)[1]
-    with psycopg.connect(plain, dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-def make_app(url: str, folder: Path) -> Flask:
-    os.environ["REGISTRY_INSTANCE"] = str(folder)  # nothing is written into the checkout
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-not-secret",
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://" + url.split("://", 1)[1],
-            "KEYS_DIR": str(folder / "keys"),
-            "RATE_LIMITS": False,
-        }
-    )
-    store = KeyStore(folder / "keys")
-    for purpose in ("log", "label"):
-        store.generate(purpose)
-    with app.app_context():
-        upgrade()
-    return app
-
-
+# ---------------------------------------------------------------- database
 def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
         table = model.__table__ if hasattr(model, "__table__") else model
@@ -630,9 +594,8 @@ def load_labels(
         "expires_at, status, reason_code, reason, status_changed_at, status_log_index, "
         "log_index, product, organisation, commune"
     )
-    plain = "postgresql://" + url.split("://", 1)[1]
     start = time.perf_counter()
-    with psycopg.connect(plain) as conn, conn.cursor() as cur:
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY labels ({columns}) FROM STDIN") as copy:
             for row in rows():
                 copy.write_row(row)
@@ -796,16 +759,14 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     fresh_database(url)
     with tempfile.TemporaryDirectory() as folder:
-        app = make_app(url, Path(folder))
+        app = make_app(url, Path(folder), ("log", "label"), RATE_LIMITS=False)
         started = time.perf_counter()
         packed = build_chain(app)
         sample = min(2 * (args.requests + args.warmup), len(packed) * (1 + args.units))
         paths = load_labels(app, url, packed, args.units, sample)
         found = counts(app)
         load_scans(app, found["labels"], 200_000 if not args.quick else 20_000)
-        plain = "postgresql://" + url.split("://", 1)[1]
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        vacuum_analyze(url)
         loaded = time.perf_counter() - started
         log(f"loaded in {loaded:.0f} s; measuring {args.requests} pages")
         half = len(paths) // 2

@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from common import RESULTS, fresh_database, libpq_url, log, vacuum_analyze
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from registry import create_app
 from registry.accounts.models import Organisation
@@ -56,7 +56,6 @@ from registry.labels.sheets import render_sheet
 from registry.trace.models import Batch, Product
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_labels"
 AUTHORITY, RETAILER = "HP-CCTT", "RET-XANH"
 UNIT_KG = 0.001  # tiny packages, so that one demo batch covers every round
@@ -74,10 +73,6 @@ app = Flask(__name__)
 def hello() -> str:
     return "hello"
 '''
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -111,30 +106,6 @@ def process_tree(pid: int) -> list[int]:
 
 
 # ---------------------------------------------------------------- database and app
-def libpq_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def sqlalchemy_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
-
-
-def fresh_database(url: str) -> str:
-    """Create the database if missing and empty its public schema; returns the PG version."""
-    name = make_url(sqlalchemy_url(url)).database
-    if not name or name == "test":
-        raise SystemExit(f"refusing to rebuild {name!r}: name a throwaway bench database")
-    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            log(f"created database {name}")
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
-
-
 def environment(url: str, folder: Path) -> dict[str, str]:
     """What both this process and the gunicorn workers configure the app from."""
     return {
@@ -440,8 +411,7 @@ def bench_status(
     # Untimed, as autovacuum would have done long since on a registry in service: else it
     # works through part (a)'s fresh rows during the runs, and its CPU lands on the status
     # figures (the spoiled run of 2026-11-25 20:09).
-    with psycopg.connect(libpq_url(url), autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE labels")
+    vacuum_analyze(url, "labels")
     (folder / "hello_app.py").write_text(HELLO_APP)
     for module, source in WHAT_IF.items():
         (folder / f"{module}.py").write_text(source)

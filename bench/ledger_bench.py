@@ -26,20 +26,27 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from common import (
+    RESULTS,
+    Stats,
+    fresh_database,
+    log,
+    make_app,
+    sqlalchemy_url,
+    timed,
+    vacuum_analyze,
+)
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from registry import create_app
 from registry.db import db
 from registry.keys import KeyStore
 from registry.ledger import note, service, tree
@@ -52,16 +59,11 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench"
 MILESTONES = (10_000, 100_000, 1_000_000)
 TARGET_MS = 5.0  # DESIGN §9: proofs served in <= 5 ms (at 10 M entries)
 ORIGIN = "bench.phatthaithap.vn/log"
-RESULTS = Path(__file__).resolve().parent / "results"
 
 Entry = tuple[str, str, str, Mapping[str, Any]]
 
 
 # ---------------------------------------------------------------- helpers
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 def label_entry(n: int) -> Entry:
     """A realistic `label.issued` entry for unit serial number `n`."""
     serial = f"DOSON26-{n:08d}"
@@ -82,89 +84,8 @@ def label_entry(n: int) -> Entry:
     )
 
 
-@dataclass
-class Stats:
-    """Latencies in milliseconds."""
-
-    samples: list[float]
-
-    @classmethod
-    def of(cls, samples_ns: list[int]) -> Stats:
-        return cls(sorted(s / 1e6 for s in samples_ns))
-
-    def pct(self, p: float) -> float:
-        """Nearest-rank percentile."""
-        rank = max(1, math.ceil(p / 100 * len(self.samples)))
-        return self.samples[rank - 1]
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "n": len(self.samples),
-            "p50_ms": round(self.pct(50), 4),
-            "p95_ms": round(self.pct(95), 4),
-            "max_ms": round(self.samples[-1], 4),
-            "mean_ms": round(sum(self.samples) / len(self.samples), 4),
-        }
-
-
-def timed(call: Callable[..., Any], *args: Any) -> tuple[int, Any]:
-    """Nanoseconds taken by ``call(*args)``, and its result."""
-    start = time.perf_counter_ns()
-    result = call(*args)
-    return time.perf_counter_ns() - start, result
-
-
 def b64_hashes(body: Mapping[str, Any]) -> list[bytes]:
     return [base64.b64decode(h) for h in body["hashes"]]
-
-
-# ---------------------------------------------------------------- database and app
-def sqlalchemy_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return ("postgresql+psycopg" if scheme.startswith("postgres") else scheme) + "://" + rest
-
-
-def libpq_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def fresh_database(url: str) -> str:
-    """Create the database if missing and empty its public schema; returns the PG version."""
-    name = make_url(sqlalchemy_url(url)).database
-    if not name:
-        raise SystemExit(f"no database name in {url}")
-    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            log(f"created database {name}")
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
-
-
-def vacuum_analyze(url: str) -> None:
-    """What autovacuum would have done to a log that grew over months, not minutes."""
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE log_entries, log_nodes, log_head")
-
-
-def make_app(url: str, folder: Path) -> Flask:
-    os.environ["REGISTRY_INSTANCE"] = str(folder)  # nothing is written into the checkout
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-not-secret",
-            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
-            "KEYS_DIR": str(folder / "keys"),
-            "LOG_ORIGIN": ORIGIN,
-        }
-    )
-    KeyStore(folder / "keys").generate("log")
-    with app.app_context():
-        upgrade()
-    return app
 
 
 # ---------------------------------------------------------------- measurements
@@ -607,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[SizeResult] = []
     profile_text = audit_text = ""
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-        app = make_app(url, Path(tmp))
+        app = make_app(url, Path(tmp), ("log",), LOG_ORIGIN=ORIGIN)
         bench = Bench(app, args)
         for target in milestones(args.max):
             current = bench.size()
@@ -617,7 +538,8 @@ def main(argv: list[str] | None = None) -> int:
             result = SizeResult(size=target)
             log(f"size {target:,}: bulk load {room - appends - checkpoints:,} entries")
             bench.bulk_load(room - appends - checkpoints, result)
-            vacuum_analyze(url)
+            # what autovacuum would have done to a log that grew over months, not minutes
+            vacuum_analyze(url, "log_entries", "log_nodes", "log_head")
             log(f"size {target:,}: {appends:,} single appends, {checkpoints} fresh checkpoints")
             bench.single_appends(appends, result)
             bench.fresh_checkpoints(checkpoints, result)

@@ -25,26 +25,34 @@ import platform
 import pstats
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from common import (
+    RESULTS,
+    Stats,
+    captured,
+    checkout,
+    fresh_database,
+    libpq_url,
+    log,
+    make_app,
+    sqlalchemy_url,
+    timed,
+)
 from flask import Flask
-from flask_migrate import upgrade
-from sqlalchemy import delete, event, exists, func, insert, select, text
+from sqlalchemy import delete, exists, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import aliased
 
-from registry import create_app
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db, utcnow
@@ -67,7 +75,6 @@ from registry.verify.models import EmissionResult
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_mrv"
 TARGET_S = 60.0  # DESIGN §9: "in seconds, not minutes", read literally as under a minute
-RESULTS = Path(__file__).resolve().parent / "results"
 BASELINE_YEAR = results.BASELINE_YEAR
 YEARS = tuple(range(2026, 2031))
 REPORT_YEAR = 2028  # the year filter of the "one year" aggregates
@@ -78,45 +85,6 @@ DX, HT, TD, VM = SeasonType.DONG_XUAN, SeasonType.HE_THU, SeasonType.THU_DONG, S
 
 
 # ---------------------------------------------------------------- helpers
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-@dataclass
-class Stats:
-    """Latencies in milliseconds."""
-
-    samples: list[float]
-
-    @classmethod
-    def of(cls, samples_ns: list[int]) -> Stats:
-        return cls(sorted(s / 1e6 for s in samples_ns))
-
-    def pct(self, p: float) -> float:
-        """Nearest-rank percentile."""
-        rank = max(1, math.ceil(p / 100 * len(self.samples)))
-        return self.samples[rank - 1]
-
-    def triple(self, digits: int = 2) -> str:
-        return f"{self.pct(50):.{digits}f}/{self.pct(95):.{digits}f}/{self.samples[-1]:.{digits}f}"
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "n": len(self.samples),
-            "p50_ms": round(self.pct(50), 4),
-            "p95_ms": round(self.pct(95), 4),
-            "max_ms": round(self.samples[-1], 4),
-            "mean_ms": round(sum(self.samples) / len(self.samples), 4),
-        }
-
-
-def timed(call: Callable[..., Any], *args: Any) -> tuple[int, Any]:
-    """Nanoseconds taken by ``call(*args)``, and its result."""
-    start = time.perf_counter_ns()
-    result = call(*args)
-    return time.perf_counter_ns() - start, result
-
-
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -139,35 +107,7 @@ def same_document(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-# ---------------------------------------------------------------- database and app
-def sqlalchemy_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return ("postgresql+psycopg" if scheme.startswith("postgres") else scheme) + "://" + rest
-
-
-def libpq_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def fresh_database(url: str) -> str:
-    """Create the database if missing and empty its public schema; returns the PG version."""
-    name = make_url(sqlalchemy_url(url)).database
-    if not name:
-        raise SystemExit(f"no database name in {url}")
-    if name == "test":
-        raise SystemExit("refusing to rebuild the `test` database (the test suite uses it)")
-    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            log(f"created database {name}")
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
-
-
+# ---------------------------------------------------------------- database
 def admin(url: str, *statements: str) -> None:
     """Statements outside a transaction (VACUUM, CREATE INDEX, DROP INDEX)."""
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
@@ -200,38 +140,6 @@ def table_sizes(url: str, tables: Iterable[str]) -> dict[str, str]:
             )
             for t in tables
         }
-
-
-def checkout() -> str:
-    """The commit measured, and whether registry/ had uncommitted changes (read-only git)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "registry"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (f" + {len(dirty)} uncommitted files in registry/" if dirty else "")
-
-
-def make_app(url: str, folder: Path) -> Flask:
-    os.environ["REGISTRY_INSTANCE"] = str(folder)  # nothing is written into the checkout
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-not-secret",
-            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
-            "KEYS_DIR": str(folder / "keys"),
-            "LOG_ORIGIN": "bench.phatthaithap.vn/log",
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def set_sequences(engine: Engine, tables: Iterable[str]) -> None:
@@ -1506,21 +1414,6 @@ def result_row(
     return {**stored_row(season_id, doc, digest, sources, out, rid), "computed_at": NOW}
 
 
-@contextmanager
-def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """The SQL statements (and parameters) sent while inside the block."""
-    seen: list[tuple[str, Any]] = []
-
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def time_aggregate(
     by: str, year: int | None, runs: int, *, org_id: int | None = None, settings: Sequence[str] = ()
 ) -> tuple[Stats, list[results.Aggregate]]:
@@ -2121,7 +2014,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = args.out or RESULTS / f"mrv-{started:%Y-%m-%d}.json"
     with tempfile.TemporaryDirectory(prefix="mrv-bench-") as tmp:
-        app = make_app(url, Path(tmp))
+        app = make_app(url, Path(tmp), LOG_ORIGIN="bench.phatthaithap.vn/log")
         with app.app_context():
             if "1" in args.parts:
                 doc["calculator"] = bench_calculator(args, m)

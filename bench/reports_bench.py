@@ -26,14 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from common import RESULTS, fresh_database, log, make_app, pct, vacuum_analyze
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 
-from registry import create_app
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db
@@ -45,7 +42,6 @@ from registry.reports.periods import Period
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_reports"
 TARGET_P95_MS = 200.0
-RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench-password-not-secret"
 SEASONS = (  # (season type, year, harvest month range) of each field; 2020 is the baseline
     ("dong_xuan", 2020, (3, 4)),
@@ -57,20 +53,12 @@ SEASONS = (  # (season type, year, harvest month range) of each field; 2020 is t
 NOW = datetime(2027, 11, 25, 3, 0, tzinfo=UTC)
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def pct(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
-
-
 def stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
     return {
         "n": len(samples),
-        "p50_ms": round(pct(samples, 50), 2),
-        "p95_ms": round(pct(samples, 95), 2),
+        "p50_ms": round(pct(ordered, 50), 2),
+        "p95_ms": round(pct(ordered, 95), 2),
         "max_ms": round(max(samples), 2),
     }
 
@@ -79,42 +67,6 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     found = call()
     return 1000 * (time.perf_counter() - start), found
-
-
-# ---------------------------------------------------------------- database
-def libpq(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def fresh_database(url: str) -> str:
-    name = make_url(libpq(url)).database
-    if not name or name == "test":
-        raise SystemExit("give a throwaway database: its schema public is dropped")
-    with psycopg.connect(libpq(url), dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
-
-
-def make_app(url: str, folder: Path) -> Flask:
-    os.environ["REGISTRY_INSTANCE"] = str(folder)
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-not-secret",
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://" + url.split("://", 1)[1],
-            "KEYS_DIR": str(folder / "keys"),
-            "LOG_ORIGIN": "bench.phatthaithap.vn/log",
-            "RATE_LIMITS": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 # ---------------------------------------------------------------- data
@@ -525,8 +477,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
                     )
                 )
-        with psycopg.connect(libpq(args.url), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        vacuum_analyze(args.url)
     return counts
 
 
@@ -718,7 +669,13 @@ def main(argv: list[str] | None = None) -> int:
     version = fresh_database(args.url)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="reports-bench-") as tmp:
-        app = make_app(args.url, Path(tmp))
+        app = make_app(
+            args.url,
+            Path(tmp),
+            LOG_ORIGIN="bench.phatthaithap.vn/log",
+            RATE_LIMITS=False,
+            WTF_CSRF_ENABLED=False,
+        )
         doc = run(app, args)
         with app.app_context():
             db.engine.dispose()

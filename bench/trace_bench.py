@@ -21,24 +21,30 @@ import os
 import platform
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from common import (
+    RESULTS,
+    captured,
+    checkout,
+    fresh_database,
+    log,
+    make_app,
+    pct,
+    sqlalchemy_url,
+    vacuum_analyze,
+)
 from flask import Flask
-from flask_migrate import upgrade
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from registry import create_app
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.trace import batches, capture, epcis
@@ -54,7 +60,6 @@ from registry.trace.models import (
 )
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_trace"
-RESULTS = Path(__file__).resolve().parent / "results"
 BASE = "https://bench.phatthaithap.vn"
 SIZES = (10, 100, 1_000)
 TARGET_MS = 100.0  # what 1,000 ancestors may take (no DESIGN §9 figure: an export is a page)
@@ -67,10 +72,6 @@ SQUARE = {
 
 
 # ---------------------------------------------------------------- helpers
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 @dataclass
 class Stats:
     """Latencies in milliseconds: wall clock, and the benchmark process's CPU time (which
@@ -83,19 +84,13 @@ class Stats:
     def of(cls, samples: list[tuple[int, int]]) -> Stats:
         return cls(sorted(w / 1e6 for w, _ in samples), sorted(c / 1e6 for _, c in samples))
 
-    @staticmethod
-    def pct(values: list[float], p: float) -> float:
-        """Nearest-rank percentile."""
-        rank = max(1, math.ceil(p / 100 * len(values)))
-        return values[rank - 1]
-
     def as_dict(self) -> dict[str, float]:
         return {
             "n": len(self.wall),
-            "p50_ms": round(self.pct(self.wall, 50), 3),
-            "p95_ms": round(self.pct(self.wall, 95), 3),
+            "p50_ms": round(pct(self.wall, 50), 3),
+            "p95_ms": round(pct(self.wall, 95), 3),
             "max_ms": round(self.wall[-1], 3),
-            "cpu_p50_ms": round(self.pct(self.cpu, 50), 3),
+            "cpu_p50_ms": round(pct(self.cpu, 50), 3),
         }
 
 
@@ -104,72 +99,6 @@ def timed(call: Callable[..., Any], *args: Any) -> tuple[tuple[int, int], Any]:
     wall, cpu = time.perf_counter_ns(), time.process_time_ns()
     result = call(*args)
     return (time.perf_counter_ns() - wall, time.process_time_ns() - cpu), result
-
-
-# ---------------------------------------------------------------- database and app
-def sqlalchemy_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return ("postgresql+psycopg" if scheme.startswith("postgres") else scheme) + "://" + rest
-
-
-def libpq_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def fresh_database(url: str) -> str:
-    """Create the database if missing and empty its public schema; returns the PG version."""
-    name = make_url(sqlalchemy_url(url)).database
-    if not name:
-        raise SystemExit(f"no database name in {url}")
-    if name.startswith("test"):
-        raise SystemExit(f"refusing to rebuild {name!r}: test suites use test* databases")
-    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            log(f"created database {name}")
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
-
-
-def vacuum_analyze(url: str) -> None:
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-
-
-def make_app(url: str, folder: Path) -> Flask:
-    os.environ["REGISTRY_INSTANCE"] = str(folder)  # nothing is written into the checkout
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-not-secret",
-            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
-            "KEYS_DIR": str(folder / "keys"),
-            "LOG_ORIGIN": "bench.phatthaithap.vn/log",
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
-
-
-def checkout() -> str:
-    """The commit measured, and whether registry/ had uncommitted changes (read-only git)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "registry"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (f" + {len(dirty)} uncommitted files in registry/" if dirty else "")
 
 
 # ---------------------------------------------------------------- building supply chains
@@ -677,21 +606,6 @@ def measure(target: int, runs: int) -> dict[str, dict[str, float]]:
     return {name: Stats.of(s).as_dict() for name, s in samples.items()}
 
 
-@contextmanager
-def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """The SQL statements (and parameters) sent while inside the block."""
-    seen: list[tuple[str, Any]] = []
-
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 PLAN_TIME = re.compile(r"(Planning|Execution) Time: ([\d.]+) ms")
 
 
@@ -828,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = args.out or RESULTS / f"trace-{started:%Y-%m-%d}.json"
     with tempfile.TemporaryDirectory(prefix="trace-bench-") as tmp:
-        app = make_app(args.url, Path(tmp))
+        app = make_app(args.url, Path(tmp), LOG_ORIGIN="bench.phatthaithap.vn/log")
         with app.app_context():
             log("building the supply chains")
             targets = build(app, args)
