@@ -48,6 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from flask import Flask
+from sqlalchemy import Table, insert, select, text
+
 from common import (
     RESULTS,
     fresh_database,
@@ -57,9 +60,6 @@ from common import (
     pct,
     vacuum_analyze,
 )
-from flask import Flask
-from sqlalchemy import Table, insert, select, text
-
 from registry.accounts.models import Organisation, User
 from registry.db import db
 from registry.keys import keystore

@@ -39,11 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from common import RESULTS, fresh_database, libpq_url, log, vacuum_analyze
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from common import RESULTS, fresh_database, libpq_url, log, vacuum_analyze
 from registry import create_app
 from registry.accounts.models import Organisation
 from registry.db import db, utcnow

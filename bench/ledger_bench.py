@@ -32,6 +32,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
 from common import (
     RESULTS,
     Stats,
@@ -42,11 +47,6 @@ from common import (
     timed,
     vacuum_analyze,
 )
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-
 from registry.db import db
 from registry.keys import KeyStore
 from registry.ledger import note, service, tree

@@ -36,6 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from flask import Flask
+from sqlalchemy import delete, exists, func, insert, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import aliased
+
 from common import (
     RESULTS,
     Stats,
@@ -48,11 +53,6 @@ from common import (
     sqlalchemy_url,
     timed,
 )
-from flask import Flask
-from sqlalchemy import delete, exists, func, insert, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import aliased
-
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db, utcnow

@@ -26,11 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import RESULTS, fresh_database, log, make_app, pct, vacuum_analyze
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
+from common import RESULTS, fresh_database, log, make_app, pct, vacuum_analyze
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db

@@ -30,6 +30,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Engine, make_url
+
 from common import (
     RESULTS,
     captured,
@@ -41,10 +45,6 @@ from common import (
     sqlalchemy_url,
     vacuum_analyze,
 )
-from flask import Flask
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import Engine, make_url
-
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.trace import batches, capture, epcis
