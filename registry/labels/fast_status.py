@@ -4,7 +4,7 @@ Retailers' apps and scanners call it far more than anything else, and DESIGN.md 
 to keep up with 60 % of a bare Flask endpoint. Through the whole app a read pays for every
 extension's hooks (rate limiter, CSRF, sign-in, session cookie) before its one SELECT, and
 reaches only ~20 % (bench/labels_bench.py). So this WSGI layer answers the known serials
-itself: one prepared SELECT on a connection kept per thread, the same status object the
+itself: one prepared SELECT on a connection borrowed for the read, the same status object the
 Flask endpoint makes (a test holds them equal), an ETag, and the security headers. Anything
 else, unknown serials included (for the 404 problem details), goes on to Flask.
 
@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+import psycopg
+from sqlalchemy import Engine
 
 from registry.db import utcnow
 from registry.keys import KeyStore
@@ -65,11 +65,7 @@ class StatusFastPath:
 
     def read(self, serial: str) -> bytes | None:
         """The status object as JSON bytes, or None for an unknown serial."""
-        try:
-            row = self.reader.row(serial.upper())
-        except DBAPIError:  # a dropped connection: take a fresh one once
-            self.reader.drop()
-            row = self.reader.row(serial.upper())
+        row = self.reader.row(serial.upper())
         if row is None:
             return None
         found = status.state(row, utcnow(), self._compromised())
@@ -109,52 +105,75 @@ SQL = f"SELECT {', '.join(StatusRow._fields)} FROM labels WHERE serial = %s"
 
 
 class CoreReader:
-    """Any database, through SQLAlchemy Core on a per-thread autocommit connection."""
+    """Any database, through SQLAlchemy Core: each read checks a connection out of the
+    engine's pool and gives it back, so no server shape can hold one past its request."""
+
+    size = 0  # connections it keeps between reads: none, they go back to the pool
 
     def __init__(self, engine: Engine) -> None:
-        self.engine, self.local = engine, threading.local()
+        self.engine = engine
 
     def row(self, serial: str) -> Any:
-        try:
-            return status.status_row(self._connection(), serial)
-        except status.UnknownLabel:
-            return None
+        with self.engine.connect() as connection:
+            try:
+                return status.status_row(connection, serial)
+            except status.UnknownLabel:
+                return None
 
-    def _connection(self) -> Connection:
-        connection: Connection | None = getattr(self.local, "connection", None)
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.local.connection = connection
-        return connection
-
-    def drop(self) -> None:
-        connection = getattr(self.local, "connection", None)
-        if connection is not None:
-            connection.invalidate()
-            self.local.connection = None
+    def open_connections(self) -> int:
+        """Connections the reader holds between reads."""
+        return 0
 
 
 class PsycopgReader(CoreReader):
-    """PostgreSQL: a server-side prepared statement on the driver's own connection, kept
-    per thread; SQLAlchemy's statement machinery was a third of a read's CPU."""
+    """PostgreSQL: a server-side prepared statement on the driver's own autocommit
+    connection (SQLAlchemy's statement machinery and the pool's pre-ping were a third of a
+    read's CPU).
+
+    A read borrows the most recently used idle connection and gives it back; at most `size`
+    exist at once, and a read beyond that waits for one. Connections were once kept per
+    thread, and the development server that `make demo` runs starts a thread per request:
+    each thread took one from the engine's pool for good, and after about fifteen reads
+    every request waited 30 s for a connection. The connections are detached from the
+    engine's pool, so reads never compete with pages for it."""
+
+    size = 4
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.idle: list[Any] = []
+        self.slots = threading.BoundedSemaphore(self.size)
 
     def row(self, serial: str) -> Any:
-        driver: Any = getattr(self.local, "driver", None)
-        if driver is None or driver.closed:
-            fairy = self.engine.raw_connection()  # kept for this thread, never returned
-            driver = fairy.driver_connection
-            driver.autocommit = True
-            self.local.fairy, self.local.driver = fairy, driver
-        found = driver.execute(SQL, (serial,), prepare=True).fetchone()
+        with self.slots:
+            try:
+                found = self._fetch(self.idle.pop() if self.idle else self._open(), serial)
+            except psycopg.OperationalError:  # a dropped connection: one fresh try
+                found = self._fetch(self._open(), serial)
         if found is None:
             return None
         return StatusRow._make((found[0], LabelStatus(found[1]), *found[2:]))
 
-    def drop(self) -> None:
-        fairy = getattr(self.local, "fairy", None)
-        if fairy is not None:
-            fairy.invalidate()
-        self.local.fairy = self.local.driver = None
+    def open_connections(self) -> int:
+        """Idle connections; with no read under way, every connection the reader has."""
+        return len(self.idle)
+
+    def _fetch(self, driver: Any, serial: str) -> Any:
+        """The row, the connection given back after it (or closed, if the read failed)."""
+        try:
+            found = driver.execute(SQL, (serial,), prepare=True).fetchone()
+        except BaseException:
+            driver.close()
+            raise
+        self.idle.append(driver)
+        return found
+
+    def _open(self) -> Any:
+        fairy = self.engine.raw_connection()
+        driver = fairy.driver_connection
+        fairy.detach()  # ours now: the pool forgets it and opens another when it needs one
+        driver.autocommit = True
+        return driver
 
 
 def reader_for(engine: Engine) -> CoreReader:
