@@ -170,7 +170,7 @@ class PsycopgReader(CoreReader):
 
     def _open(self) -> Any:
         fairy = self.engine.raw_connection()
-        driver = fairy.driver_connection
+        driver: Any = fairy.driver_connection
         fairy.detach()  # ours now: the pool forgets it and opens another when it needs one
         driver.autocommit = True
         return driver
