@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Row, bindparam, or_, select, update
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db, utcnow
 from registry.errors import DomainError, Forbidden, NotFound
-from registry.keys import PublicKeyInfo
+from registry.keys import PublicKeyInfo, keystore
+from registry.labels import offline
 from registry.labels import revocations as lists
 from registry.labels.models import Label, LabelStatus
 from registry.ledger import service as ledger
@@ -281,3 +282,20 @@ def _key_status(info: PublicKeyInfo) -> lists.KeyStatus:
     if info.compromised:
         return lists.KeyStatus.COMPROMISED
     return lists.KeyStatus.RETIRED if info.retired else lists.KeyStatus.ACTIVE
+
+
+def lists_here(session: Db, registry_id: str) -> offline.Lists:
+    """This registry's own trust and revocation lists, made exactly as the endpoints make
+    them, for the verify page's check."""
+    now = utcnow()
+    published = keystore().published("label")
+    rows = revocation_rows(revoked_since(session, None))
+    signed = lists.sign_revocations(
+        rows, registry_id, int(now.timestamp()), keystore().private("label")
+    )
+    return offline.Lists(trust_list(session, published, now), signed)
+
+
+def check_here(session: Db, url: str, registry_id: str) -> offline.Verdict:
+    """A label URL checked as an offline verifier with this registry's lists would."""
+    return offline.check(url, lists_here(session, registry_id), utcnow().timestamp())

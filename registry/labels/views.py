@@ -29,7 +29,7 @@ from registry.accounts.models import OrgKind
 from registry.db import db, utcnow
 from registry.errors import DomainError
 from registry.keys import keystore
-from registry.labels import artwork, criteria, issuance, offline, printing, schemas, sheets, status
+from registry.labels import artwork, criteria, issuance, printing, schemas, sheets, status
 from registry.labels.api import issuer
 from registry.labels.artwork import LabelArt
 from registry.labels.models import (
@@ -340,5 +340,5 @@ def verify_page() -> Page:
     with its published trust list and revocation list."""
     verdict, url = None, request.values.get("url", "").strip()
     if url:
-        verdict = offline.check_here(db.session, url, current_app.config["REGISTRY_ID"])
+        verdict = status.check_here(db.session, url, current_app.config["REGISTRY_ID"])
     return render_template("labels/verify.html", url=url, verdict=verdict)

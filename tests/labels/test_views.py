@@ -117,7 +117,7 @@ def test_the_offline_verifier_agrees_with_the_checker_and_sees_a_compromised_key
     bad = runner.invoke(
         args=["label", "verify", tampered, "--jwks", str(jwks), "--revocations", str(cose)]
     )
-    assert bad.exit_code == 1 and json.loads(bad.output)["status"] == "invalid"
+    assert bad.exit_code == 4 and json.loads(bad.output)["status"] == "invalid"
     page = client.get("/labels/verify", query_string={"url": url}).get_data(as_text=True)
     assert 'data-verdict="valid"' in page
     kid = issuer().kid
@@ -132,7 +132,7 @@ def test_the_offline_verifier_agrees_with_the_checker_and_sees_a_compromised_key
     after = runner.invoke(
         args=["label", "verify", url, "--jwks", str(jwks), "--revocations", str(cose)]
     )
-    assert after.exit_code == 1
+    assert after.exit_code == 4 and json.loads(after.output)["reason"] == "unknown_key"
 
 
 def test_only_the_authority_sets_criteria(
