@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from registry.accounts.models import Organisation
@@ -14,15 +15,18 @@ from registry.errors import DomainError, Forbidden
 from registry.labels import criteria, issuance, status
 from registry.labels import token as ptt1
 from registry.labels.models import Label, LabelStatus
+from registry.labels.schemas import RequestIn
 from registry.ledger import service as ledger
 from registry.trace.models import Batch
 from registry.verify import approvals
 from tests.labels.conftest import TODAY, authority, issuer, packed  # noqa: F401
 
 
-def issued(packed: Batch, authority: Organisation, issuer, units: int = 0) -> Label:
+def issued(
+    packed: Batch, authority: Organisation, issuer, units: int = 0, unit_kg: float = 0.5
+) -> Label:
     request = issuance.request_label(
-        db.session, packed.organisation, packed.id, units, 0.5 if units else None
+        db.session, packed.organisation, packed.id, units, unit_kg if units else None
     )
     label = issuance.issue(db.session, authority, request.id, issuer, TODAY)
     db.session.commit()
@@ -58,6 +62,27 @@ def test_unit_serials_each_get_their_own_token(packed, authority, issuer) -> Non
     assert {u.status for u in issuance.units_of(db.session, label.id)} == {LabelStatus.REVOKED}
     listed = {r.serial for r in status.revocation_rows(status.revoked_since(db.session, None))}
     assert units[7].serial in listed and label.serial in listed
+
+
+def test_the_largest_request_the_api_accepts_is_issued(packed, authority, issuer) -> None:
+    """The documented maximum issues on PostgreSQL, whose statements carry at most 65,535
+    parameters (its serials are checked as one array); SQLite, where it would take about a
+    minute, issues enough to check serials over several IN lists."""
+    assert RequestIn().load({"batch": packed.id, "units": issuance.MAX_UNITS, "unit_kg": 0.01})
+    with pytest.raises(ValidationError):
+        RequestIn().load({"batch": packed.id, "units": issuance.MAX_UNITS + 1, "unit_kg": 0.01})
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    units = issuance.MAX_UNITS if postgres else 2 * issuance.IN_LIST + 1
+    label = issued(packed, authority, issuer, units, unit_kg=0.01)
+    stored = select(func.count(Label.id), func.count(func.distinct(Label.serial)))
+    assert db.session.execute(stored.where(Label.parent_id == label.id)).one() == (units, units)
+    assert db.session.scalar(select(func.count(func.distinct(Label.token)))) == units + 1
+    last = db.session.scalar(
+        select(Label).where(Label.parent_id == label.id).order_by(Label.id.desc()).limit(1)
+    )
+    assert last is not None
+    trust = {bytes.fromhex(issuer.kid): issuer.key.public_key()}
+    assert ptt1.check_url(last.url, trust, set(), utcnow().timestamp()).status is ptt1.Status.VALID
 
 
 def count() -> tuple[int, int]:
