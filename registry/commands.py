@@ -183,6 +183,48 @@ def _log_key_event(kind: str, purpose: str, public_key: Ed25519PublicKey) -> Non
     )
 
 
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens for machines, as the API tokens page makes them."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "email", required=True, help="the email of an admin or staff member")
+@click.option("--scopes", required=True, help=f"comma-separated, of: {', '.join(service.SCOPES)}")
+@click.option("--name", default="registry tokens create", show_default=True)
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3650),
+    default=365,
+    show_default=True,
+    help="valid for this many days; 0: no expiry",
+)
+@with_appcontext
+def tokens_create(email: str, scopes: str, name: str, days: int) -> None:
+    """Make a token for the user's organisation: the token alone on stdout (it is shown
+    once), its id on stderr."""
+    wanted = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+    with _domain_errors():
+        token, secret = service.create_token_for(
+            db.session, email=email, name=name, scopes=wanted, valid_days=days or None
+        )
+        db.session.commit()
+    click.echo(secret)
+    click.echo(f"token {token.id} ({', '.join(token.scopes)}) created", err=True)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", metavar="ID", type=click.IntRange(1, 2**31 - 1))  # an int4 column
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token of any organisation (the page revokes only its own)."""
+    with _domain_errors():
+        token = service.token_by_id(db.session, token_id)
+        service.revoke_token(db.session, organisation_id=token.organisation_id, token_id=token.id)
+        db.session.commit()
+    click.echo(f"token {token_id} revoked")
+
+
 @click.group("reports")
 def reports_group() -> None:
     """Reports: the cells of sums behind dashboards, reports and open data."""
@@ -318,6 +360,7 @@ def init_app(app: Flask) -> None:
         verifier_group,
         label_group,
         reports_group,
+        tokens_group,
     ):
         app.cli.add_command(command)
 

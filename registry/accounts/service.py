@@ -18,13 +18,15 @@ from sqlalchemy import func, select
 
 from registry.accounts.models import ApiToken, Organisation, OrgKind, Role, User
 from registry.db import Db, utcnow
-from registry.errors import Conflict, DomainError, NotFound
+from registry.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.ledger import service as ledger
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "ptt_"
 SCOPES = ("read", "write", "exchange")  # exchange: national systems pull open data
+TOKEN_NAME_MAX = 80
+TOKEN_ROLES = frozenset({Role.ADMIN.value, Role.STAFF.value})  # as on the API tokens page
 
 _hasher = PasswordHasher()
 
@@ -45,6 +47,22 @@ class WrongPassword(DomainError):
 
 class TokenNotFound(NotFound):
     title = _l("This API token does not exist.")
+
+
+class UnknownUser(NotFound):
+    title = _l("No user has this email.")
+
+
+class BadScopes(DomainError):
+    title = _l("Give one or more of the scopes read, write and exchange.")
+
+
+class BadTokenName(DomainError):
+    title = _l("A token needs a name of at most 80 characters.")
+
+
+class TokenNotAllowed(Forbidden):
+    title = _l("Only an active admin or staff member can hold API tokens.")
 
 
 def hash_password(password: str) -> str:
@@ -164,6 +182,11 @@ def create_token(
     valid_days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for the user's organisation and its secret, which is never stored."""
+    wanted = set(scopes)
+    if not wanted or not wanted <= set(SCOPES):
+        raise BadScopes(errors={"scopes": [str(BadScopes.title)]})
+    if not 0 < len(name.strip()) <= TOKEN_NAME_MAX:
+        raise BadTokenName(errors={"name": [str(BadTokenName.title)]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=valid_days) if valid_days else None
     token = ApiToken(
@@ -172,12 +195,24 @@ def create_token(
         name=name.strip(),
         prefix=secret[:12],
         token_hash=_digest(secret),
-        scopes=sorted(set(scopes)),
+        scopes=sorted(wanted),
         expires_at=expires,
     )
     session.add(token)
     session.flush()
     return token, secret
+
+
+def create_token_for(
+    session: Db, *, email: str, name: str, scopes: Iterable[str], valid_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """The operator's way to the token the API tokens page makes (`registry tokens
+    create`): for the user with this email, who must be an active admin or staff member,
+    as the page requires of whoever makes one there."""
+    user = user_by_email(session, email)
+    if not (user.active and TOKEN_ROLES & set(user.roles)):
+        raise TokenNotAllowed()
+    return create_token(session, user=user, name=name, scopes=scopes, valid_days=valid_days)
 
 
 def organisation_tokens(session: Db, organisation_id: int) -> list[ApiToken]:
@@ -187,6 +222,21 @@ def organisation_tokens(session: Db, organisation_id: int) -> list[ApiToken]:
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )
     return list(session.scalars(query))
+
+
+def user_by_email(session: Db, email: str) -> User:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise UnknownUser()
+    return user
+
+
+def token_by_id(session: Db, token_id: int) -> ApiToken:
+    """Any organisation's token: for the operator's `registry tokens revoke`."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise TokenNotFound()
+    return token
 
 
 def revoke_token(session: Db, *, organisation_id: int, token_id: int) -> ApiToken:
