@@ -57,10 +57,13 @@ STATUS = {Verdict.UNKNOWN: 404, Verdict.INVALID: 400}  # the others are answers,
 @bp.get("/l/<serial>")
 def short_form(serial: str) -> ResponseReturnValue:
     """`/l/{SERIAL}?le={TOKEN}`; without a token there is nothing to verify, so the
-    register's record of the serial answers."""
-    if "le" not in request.args:
-        return redirect(url_for("register.label", serial=serial), 307)
-    return show()
+    register's record of the serial answers, and for a serial the registry does not hold
+    (typed from a label, or mistyped) this page with the `unknown` verdict."""
+    if "le" in request.args:
+        return show()
+    if records.label_by_serial(db.session, serial) is None:
+        return unknown()
+    return redirect(url_for("register.label", serial=serial), 307)
 
 
 def _label_url() -> str:
@@ -78,6 +81,16 @@ def show(link_header: str | None = None) -> Response:
         partial(records.label_by_serial, db.session),
         now,
     )
+    return _page(found, link_header)
+
+
+def unknown(link_header: str | None = None) -> Response:
+    """The page for a serial asked without a token that the registry does not hold: the
+    `unknown` verdict of a scanned label it lacks, without a signature to speak of."""
+    return _page(Judgement(Verdict.UNKNOWN), link_header)
+
+
+def _page(found: Judgement, link_header: str | None) -> Response:
     label = found.label
     page = render_template(
         "public/label.html",

@@ -16,7 +16,7 @@ from registry.db import db, utcnow
 from registry.labels.gs1 import normalise_gtin
 from registry.labels.models import Label
 from registry.labels.status import REASONS, state
-from registry.public import records
+from registry.public import label_page, records
 from registry.public.chain import chain_of
 from registry.public.label_page import chain_context
 from registry.trace.labels import PRODUCT_LABELS
@@ -46,10 +46,11 @@ def search() -> BaseResponse:
 
 @bp.get("/labels/<serial>")
 def label(serial: str) -> BaseResponse:
-    """The registry's record of a serial, for people who typed it (no token to verify)."""
+    """The registry's record of a serial, for people who typed it (no token to verify);
+    the label page's `unknown` verdict for a serial it does not hold."""
     found = records.label_by_serial(db.session, serial)
     if found is None:
-        abort(404)
+        return label_page.unknown()
     return _page(
         "public/register/label.html",
         label=found,

@@ -60,9 +60,13 @@ def resolve(rest: str) -> Response:
     if wanted == "linkset" or _asks_for_linkset():
         return _linkset(link, levels, header)
     chosen = dl.choose(levels, wanted)
-    if link.serial and "le" in request.args and chosen.rel == ITEM_PAGE:
+    item_page = link.serial is not None and chosen.rel == ITEM_PAGE
+    if item_page and "le" in request.args:
         return label_page.show(header)
-    _require_known(link)
+    if not _known(link):
+        if item_page:  # a serial typed without its token: the label page says so
+            return label_page.unknown()
+        raise NotFound()
     response = Response(status=307)
     response.headers["Location"] = _with_query(chosen.href)
     response.headers["Link"] = header
@@ -158,14 +162,17 @@ def _anchor(link: dl.DigitalLink, depth: int) -> str:
 
 def _require_known(link: dl.DigitalLink) -> None:
     """404 for an identifier the registry holds nothing about, at the level asked."""
+    if not _known(link):
+        raise NotFound()
+
+
+def _known(link: dl.DigitalLink) -> bool:
     if link.serial is not None:
         label = records.label_by_serial(db.session, link.serial)
-        if label is None or label.gtin not in (None, link.gtin):
-            raise NotFound()
-        if link.lot is not None and label.lot != link.lot:
-            raise NotFound()
-    elif not records.batches_of_gtin(db.session, link.gtin, link.lot):
-        raise NotFound()
+        return (
+            label is not None and label.gtin in (None, link.gtin) and link.lot in (None, label.lot)
+        )
+    return bool(records.batches_of_gtin(db.session, link.gtin, link.lot))
 
 
 def _linkset(link: dl.DigitalLink, levels: list[dl.Level], header: str) -> Response:

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from flask_babel import refresh
 from sqlalchemy import select, update
 
-from registry.accounts.models import Organisation, User
+from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db, utcnow
 from registry.keys import KeyStore
 from registry.labels import issuance, status
@@ -24,7 +24,7 @@ from registry.public import label_page
 from registry.public.fragments import Fragments
 from registry.public.models import ScanDay
 from registry.trace.models import Batch
-from tests.conftest import statements_run
+from tests.conftest import Factory, login, statements_run
 from tests.public.conftest import HOUSEHOLD, issue_on, label, path_of  # noqa: F401
 
 
@@ -252,3 +252,73 @@ def test_chart_figures_are_grouped_the_readers_way(app: Flask) -> None:
         assert label_page.whole(1234.4) == "1.234"
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert label_page.whole(1234567.6) == "1,234,568"
+
+
+def _unknown_urls(label: Label) -> dict[str, str]:
+    """Both forms, with and without a token, of serials the registry does not hold; the
+    tokens are genuine (signed with the registry's key), so only the serial is unknown."""
+    now = int(utcnow().timestamp())
+    claims = ptt1.LabelClaims(
+        serial="ZZZZ0000", lot="TUI-1", gtin=label.gtin, g_co2e_per_kg=1, reduction_permille=1,
+        methodology="ipcc2019-t1-rice", verifier="VER-1", log_index=0, iss="PTT-DEMO",
+        iat=now - 60, exp=now + 3600,
+    )  # fmt: skip
+    key = label_page.keystore().private("label")
+    gs1 = ptt1.label_url(
+        "http://x.example", "ZZZZ0000", ptt1.sign(claims, key), label.gtin, "TUI-1"
+    )
+    short = ptt1.label_url(
+        "http://x.example", "ZZZZ0000", ptt1.sign(replace(claims, gtin=None), key)
+    )
+    return {
+        "short, typed": "/l/ZZZZZZZZ",
+        "short, scanned": path_of(short),
+        "GS1, typed": f"/01/{label.gtin}/10/TUI-1/21/ZZZZZZZZ",
+        "GS1, scanned": path_of(gs1),
+        "GS1, typed, another GTIN": f"/01/09506000134352/21/{label.serial}",
+        "register record": "/register/labels/ZZZZZZZZ",
+    }
+
+
+def _light(html: str) -> bool:
+    """The public layout: its one stylesheet, no menu of the signed-in pages, no script."""
+    return (
+        "public.css" in html
+        and "app.css" not in html
+        and "/logout" not in html
+        and "<script" not in html
+        and len(html.encode()) < 60_000
+    )
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_an_unknown_serial_gets_the_label_page_with_or_without_a_token(
+    client: FlaskClient, label: Label, locale: str
+) -> None:
+    client.set_cookie("lang", locale)
+    refresh()
+    words = {
+        "vi": ("Không tìm thấy nhãn", "Sổ đăng ký không có nhãn nào mang số sê-ri này"),
+        "en": ("Label not found", "The registry holds no label with this serial"),
+    }[locale]
+    for form, url in _unknown_urls(label).items():
+        code, html = page(client, url)
+        assert (code, verdicts(html)) == (404, ["unknown"]), form
+        assert f'<html lang="{locale}">' in html and all(w in html for w in words), form
+        assert _light(html), form
+        signed = "scanned" in form
+        assert ("label_check.py" in html) is signed, form  # a typed serial has nothing to check
+        assert ("signed by this registry" in html) is (signed and locale == "en"), form
+
+
+def test_a_signed_in_visitor_gets_the_same_light_page(
+    client: FlaskClient, label: Label, make: Factory
+) -> None:
+    login(client, make.user(make.org(kind=OrgKind.COMMUNE_OFFICE)))
+    for form, url in _unknown_urls(label).items():
+        code, html = page(client, url)
+        assert (code, verdicts(html)) == (404, ["unknown"]) and _light(html), form
+    known = client.get(f"/l/{label.serial}")  # a serial the registry holds: its record
+    assert known.status_code == 307 and known.location.endswith(f"/register/labels/{label.serial}")
+    gs1 = client.get(f"/01/{label.gtin}/10/TUI-1/21/{label.serial}")
+    assert gs1.status_code == 307 and f"/register/labels/{label.serial}" in gs1.location
