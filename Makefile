@@ -1,9 +1,12 @@
 # Two commands for a fresh machine with Python 3.11+ and make:
 #   make demo   installs, migrates, loads the demo data into SQLite, serves on 127.0.0.1:$(PORT)
+#               (PORT=8080 make demo: labels and links then name port 8080 too)
 #   make test   installs and runs the whole suite with ruff and mypy
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
+# The address the demo's labels, QR codes and links name: where `make demo` serves, unless set.
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
@@ -24,8 +27,8 @@ $(MO): registry/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
 demo: install
 	$(BIN)/registry migrate
 	$(BIN)/registry keys generate
-	$(BIN)/registry demo
-	PORT=$(PORT) $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/registry demo
+	PORT=$(PORT) PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
 
 test: install lint
 	$(BIN)/pytest

@@ -101,11 +101,19 @@ def user_create(org_code: str, email: str, name: str, password: str, roles: tupl
 def demo_command() -> None:
     """Load the demo organisations and users (idempotent)."""
     from registry.demo import load_demo
+    from registry.demo.labels import issued_for
     from registry.labels.api import issuer
 
     created = load_demo(db.session, Path(current_app.instance_path), issuer())
     db.session.commit()
     click.echo(f"demo data loaded ({created} new records)" if created else "demo data present")
+    base, issued = current_app.config["PUBLIC_BASE_URL"], issued_for(db.session)
+    if issued is not None and issued != base:
+        click.echo(
+            f"note: the demo labels name {issued}, not PUBLIC_BASE_URL {base}: to issue them "
+            "for this address, remove the demo database (instance/registry.db) and load again",
+            err=True,
+        )
 
 
 @contextmanager

@@ -42,7 +42,9 @@ def database_url(folder: Path) -> str:
 def from_environment() -> dict[str, Any]:
     """The configuration mapping `create_app` starts from."""
     folder = instance_path()
-    public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    port = int(os.environ.get("PORT", "5000"))
+    # The address labels, QR codes and links name; by default where a laptop demo serves.
+    public_base = (os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/")
     registry_id = os.environ.get("REGISTRY_ID", "PTT-DEMO")  # short: it is in every QR
     return {
         "SECRET_KEY": _secret_key(folder),
@@ -61,7 +63,7 @@ def from_environment() -> dict[str, Any]:
         # The request header in which the reverse proxy passes the visitor's ISO 3166-2
         # subdivision (e.g. "VN-CT"), for scan statistics by province; unset: not counted.
         "SCAN_REGION_HEADER": os.environ.get("SCAN_REGION_HEADER") or None,
-        "PORT": int(os.environ.get("PORT", "5000")),
+        "PORT": port,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": public_base.startswith("https://"),

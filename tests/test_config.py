@@ -33,3 +33,16 @@ def test_cookies_are_secure_behind_https(tmp_path: Path, monkeypatch: pytest.Mon
     settings = config.from_environment()
     assert settings["SESSION_COOKIE_SECURE"] and settings["SESSION_COOKIE_HTTPONLY"]
     assert settings["PUBLIC_BASE_URL"] == "https://nhan.haiphong.gov.vn"
+
+
+def test_the_public_base_defaults_to_the_port_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert config.from_environment()["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    monkeypatch.setenv("PORT", "8080")
+    assert config.from_environment()["PUBLIC_BASE_URL"] == "http://127.0.0.1:8080"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://nhan.haiphong.gov.vn")
+    assert config.from_environment()["PUBLIC_BASE_URL"] == "https://nhan.haiphong.gov.vn"

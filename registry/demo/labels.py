@@ -6,12 +6,14 @@ the checkers have valid labels of both URL forms and a revoked one to show."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import select
 
 from registry.accounts.models import Organisation
 from registry.db import Db
 from registry.labels import criteria, issuance, status
-from registry.labels.models import Criteria, LabelStatus
+from registry.labels.models import Criteria, Label, LabelStatus
 from registry.trace.models import Batch, Product
 from registry.trace.service import today_in_vietnam
 
@@ -51,6 +53,17 @@ def load_labels(session: Db, issuer: issuance.Issuer) -> int:
     plain = issuance.request_label(session, mill, rice.id)
     issuance.issue(session, authority, plain.id, issuer, today)
     return 4 + UNITS
+
+
+def issued_for(session: Db) -> str | None:
+    """The origin the demo labels name (scheme://host:port), None before they are issued."""
+    url = session.scalar(select(Label.url).order_by(Label.id).limit(1))
+    return None if url is None else origin(url)
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _org(session: Db, code: str) -> Organisation:

@@ -81,8 +81,7 @@ def _asks_for_linkset() -> bool:
 
 
 def _here(link: dl.DigitalLink, query: dict[str, str] | None = None, depth: int = 3) -> str:
-    root = request.host_url.rstrip("/")
-    return f"{root}{link.path(depth)}" + (f"?{urlencode(query)}" if query else "")
+    return _public(link.path(depth)) + (f"?{urlencode(query)}" if query else "")
 
 
 def _with_query(href: str) -> str:
@@ -96,7 +95,7 @@ def _with_query(href: str) -> str:
 def _levels(link: dl.DigitalLink, token: str | None) -> list[dl.Level]:
     """Product, then lot, then item: the links each level offers, from the URL alone."""
     gtin = link.gtin
-    product = url_for("register.product", gtin=gtin, _external=True)
+    product = _public_url("register.product", gtin=gtin)
     levels = [
         dl.Level(
             _anchor(link, 1),
@@ -106,7 +105,7 @@ def _levels(link: dl.DigitalLink, token: str | None) -> list[dl.Level]:
         )
     ]
     if link.lot is not None:
-        lot = url_for("register.product_lot", gtin=gtin, lot=link.lot, _external=True)
+        lot = _public_url("register.product_lot", gtin=gtin, lot=link.lot)
         trace = dl.Link("traceability", lot, "Where this lot comes from", "Nguồn gốc của lô")
         levels.append(
             dl.Level(
@@ -141,13 +140,13 @@ def _item_level(link: dl.DigitalLink, token: str | None) -> dl.Level:
     else:
         page = dl.Link(
             ITEM_PAGE,
-            url_for("register.label", serial=serial, _external=True),
+            _public_url("register.label", serial=serial),
             "The register's record of this serial",
             "Hồ sơ của số sê-ri trong sổ đăng ký",
         )
     status = dl.Link(
         "verificationService",
-        url_for("labels_api.label_status", serial=serial, _external=True),
+        _public_url("labels_api.label_status", serial=serial),
         "Label status (JSON)",
         "Trạng thái nhãn (JSON)",
         "application/json",
@@ -156,8 +155,19 @@ def _item_level(link: dl.DigitalLink, token: str | None) -> dl.Level:
 
 
 def _anchor(link: dl.DigitalLink, depth: int) -> str:
-    """The identifier as printed: on the registry's public base, not this request's host."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}{link.path(depth)}"
+    """The identifier as printed in the QR code."""
+    return _public(link.path(depth))
+
+
+def _public(path: str) -> str:
+    """`path` on the registry's public base (PUBLIC_BASE_URL), whatever host the request
+    came by: the anchors are the addresses printed in QR codes, so every link beside them
+    names the same host, and one answer never mixes two."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}{path}"
+
+
+def _public_url(endpoint: str, **values: Any) -> str:
+    return _public(url_for(endpoint, **values))
 
 
 def _require_known(link: dl.DigitalLink) -> None:

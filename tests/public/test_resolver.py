@@ -16,6 +16,7 @@ from registry.public import digital_link as dl
 from tests.public.conftest import label, path_of  # noqa: F401
 
 VOC = "https://ref.gs1.org/voc/"
+BASE = "http://127.0.0.1:5000"  # PUBLIC_BASE_URL: every link names it, whatever the host asked
 
 
 def links(header: str) -> list[dict[str, str]]:
@@ -31,9 +32,9 @@ def links(header: str) -> list[dict[str, str]]:
 def test_a_gtin_redirects_to_its_product_page(client: FlaskClient, label: Label) -> None:
     response = client.get(f"/01/{label.gtin}")
     assert response.status_code == 307
-    assert response.location == f"http://localhost/register/products/{label.gtin}"
+    assert response.location == f"{BASE}/register/products/{label.gtin}"
     listed = links(response.headers["Link"])
-    assert all(link["href"].startswith("http") and link["rel"] and link["title"] for link in listed)
+    assert all(link["href"].startswith(BASE) and link["rel"] and link["title"] for link in listed)
     assert {"rel": VOC + "pip"}.items() <= listed[0].items()
     assert listed[-1]["rel"] == "linkset"
     assert listed[-1]["type"] == "application/linkset+json"
@@ -72,9 +73,9 @@ def test_a_requested_link_type_is_followed_from_the_most_specific_level(
     url = path_of(label.url)
     api = client.get(url + "&linkType=gs1:verificationService")
     assert api.status_code == 307
-    assert api.location.startswith(f"http://localhost/api/v1/labels/{label.serial}")
+    assert api.location.startswith(f"{BASE}/api/v1/labels/{label.serial}")
     product = client.get(url + f"&linkType={VOC}pip")
-    assert product.location.startswith(f"http://localhost/register/products/{label.gtin}")
+    assert product.location.startswith(f"{BASE}/register/products/{label.gtin}")
     unknown = client.get(f"/01/{label.gtin}/10/TUI-1?linkType=gs1:recipeInfo")
     assert unknown.status_code == 307 and "/lots/TUI-1" in unknown.location  # the default
     page = client.get(url + "&linkType=gs1:certificationInfo")
@@ -95,16 +96,16 @@ def test_the_linkset_lists_every_level(client: FlaskClient, label: Label, how: s
     assert body is not None and list(body) == ["linkset"]
     anchors = [context["anchor"] for context in body["linkset"]]
     assert anchors == [
-        f"http://127.0.0.1:5000/01/{label.gtin}",
-        f"http://127.0.0.1:5000/01/{label.gtin}/10/TUI-1",
-        f"http://127.0.0.1:5000/01/{label.gtin}/10/TUI-1/21/{label.serial}",
+        f"{BASE}/01/{label.gtin}",
+        f"{BASE}/01/{label.gtin}/10/TUI-1",
+        f"{BASE}/01/{label.gtin}/10/TUI-1/21/{label.serial}",
     ]
     for context in body["linkset"]:
         relations = {k: v for k, v in context.items() if k.startswith("http")}
         assert VOC + "defaultLink" in relations and len(relations[VOC + "defaultLink"]) == 1
         for targets in relations.values():
             for target in targets:
-                assert target["href"].startswith("http://localhost/")
+                assert target["href"].startswith(f"{BASE}/")
                 assert target["title"] and target["type"] and target["hreflang"] == ["vi", "en"]
                 assert target["title*"][0]["language"] == "vi"
 
