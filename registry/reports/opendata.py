@@ -104,12 +104,14 @@ def changed(session: Db, dataset: Dataset, since: int, cursor: str | None, limit
 
 # ---------------------------------------------------------------- files
 def document(
-    dataset: Dataset, items: list[dict[str, Any]], revision: int, base_url: str
+    dataset: Dataset, items: list[dict[str, Any]], revision: int, schema_url: str
 ) -> dict[str, Any]:
+    """The JSON document; `schema_url` is where its schema is served (the caller knows the
+    route), so that the link a reader follows resolves."""
     return {
         "dataset": dataset.name,
         "version": VERSION,
-        "schema": f"{base_url}/open-data/{dataset.name}-v1.schema.json",
+        "schema": schema_url,
         "revision": revision,
         "items": items,
     }

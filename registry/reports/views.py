@@ -349,13 +349,17 @@ def download(dataset: str, fmt: str) -> Response:
     query = DownloadQuery().load(request.args)
     fresh = rollup.snapshot(db.session, _max_age())
     items = opendata.rows(db.session, found, query["year"], query["province"])
-    doc = opendata.document(found, items, fresh.revision, current_app.config["PUBLIC_BASE_URL"])
+    schema_url = current_app.config["PUBLIC_BASE_URL"] + url_for(
+        "reports.json_schema", dataset=dataset
+    )
+    doc = opendata.document(found, items, fresh.revision, schema_url)
     body = {
         "json": lambda: opendata.to_json(doc),
         "csv": lambda: opendata.to_csv(found, items),
         "xlsx": lambda: opendata.to_xlsx(found, doc),
     }[fmt]()
-    response = current_app.response_class(body, mimetype=opendata.FORMATS[fmt])
+    # content_type, not mimetype: FORMATS names the charset already, mimetype would add it again
+    response = current_app.response_class(body, content_type=opendata.FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{dataset}-v1.{fmt}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,53 @@ def test_every_format_reads_back_valid(client: FlaskClient, registry_data: None,
     validator.validate({**document, "items": rows})
     assert rows == document["items"]
     assert "Hộ bà" not in json.dumps(document, ensure_ascii=False)
+
+
+def schema_links(client: FlaskClient, name: str) -> set[str]:
+    """Every schema link the open-data documents of a dataset give: the JSON document's
+    `schema`, the XLSX `about` sheet's, and the open-data page's JSON Schema link."""
+    document = client.get(f"/open-data/{name}.json").json
+    book = load_workbook(io.BytesIO(client.get(f"/open-data/{name}.xlsx").get_data()))
+    about = {key: value for key, value in book["about"].iter_rows(values_only=True)}
+    page = client.get("/open-data").get_data(as_text=True)
+    linked = re.findall(rf'href="([^"]*/schema/{name}[^"]*)"', page)
+    return {document["schema"], about["schema"], *linked}
+
+
+@pytest.mark.parametrize("name", ["emissions", "labels"])
+def test_every_schema_link_resolves_and_the_documents_validate_against_it(
+    client: FlaskClient, registry_data: None, name: str
+) -> None:
+    base = client.application.config["PUBLIC_BASE_URL"]
+    document = client.get(f"/open-data/{name}.json").json
+    followed = set()
+    for link in schema_links(client, name):
+        path = link.removeprefix(base)
+        assert path.startswith("/"), link  # on the registry's own public base
+        served = client.get(path)
+        assert served.status_code == 200, link
+        assert served.mimetype == "application/schema+json"
+        followed.add(json.dumps(served.json, sort_keys=True))
+    assert len(followed) == 1  # the three links name one schema
+    served_schema = json.loads(followed.pop())
+    # Its own `$schema` link names a meta-schema the validator knows (draft 2020-12):
+    meta = jsonschema.validators.validator_for(served_schema, default=None)
+    assert meta is jsonschema.Draft202012Validator
+    meta.check_schema(served_schema)
+    meta(served_schema).validate(document)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_downloads_state_their_content_type_once(
+    client: FlaskClient, registry_data: None, fmt: str
+) -> None:
+    expected = {
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    for name in ("emissions", "labels"):
+        assert client.get(f"/open-data/{name}.{fmt}").headers["Content-Type"] == expected[fmt]
 
 
 def test_filters_narrow_the_download(client: FlaskClient, registry_data: None) -> None:
