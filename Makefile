@@ -10,7 +10,7 @@ PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page bench-trace
+.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page bench-trace bench-qr
 
 install: $(VENV)/.installed $(MO)
 
@@ -77,3 +77,7 @@ bench-page: install
 # ancestors (BENCH_DATABASE_URL, default database registry_bench_trace; its schema is rebuilt).
 bench-trace: install
 	$(BIN)/python bench/trace_bench.py
+
+# QR encoders side by side on label URLs: the registry's own against zxing-cpp (no database).
+bench-qr: install
+	$(BIN)/python bench/qr_bench.py
