@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from registry import config, errors, i18n, keys, limits
+from registry import config, errors, i18n, keys, limits, validation
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(config.from_environment())
     app.config.update(overrides or {})
+    app.url_map.converters["int"] = validation.BoundedInt  # before any route: ids fit the database
 
     sqla.init_app(app)
     migrate.init_app(app, sqla, directory=str(PROJECT_ROOT / "migrations"))

@@ -1,4 +1,4 @@
-"""Validation messages in the person's language.
+"""Validation messages in the person's language, and the bounds every integer input is held to.
 
 Marshmallow and webargs speak English. Their fixed messages are listed here so that our
 catalogue translates them, and `localise` renders any message structure (plain msgids or
@@ -10,6 +10,8 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+from werkzeug.routing import IntegerConverter, Map
 
 MARSHMALLOW_MESSAGES = (
     _l("Missing data for required field."),
@@ -42,3 +44,54 @@ def localise(messages: Any) -> Any:
     if isinstance(messages, str):
         return gettext(messages)
     return str(messages)
+
+
+# ---------------------------------------------------------------- integers the database holds
+INT_MIN = -(2**63)  # BIGINT on PostgreSQL (log indices and sizes) and SQLite's INTEGER
+INT_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1  # record ids: INTEGER primary keys, 32 bits on PostgreSQL
+
+
+class BoundedInt(IntegerConverter):
+    """The `int` URL converter, bounded to a record id (0 to ID_MAX): a longer number does
+    not match the route, so it is a 404 like any unknown id, never an overflow in the
+    driver. A route whose number is wider says so, as `<int(max=…):name>`. The OpenAPI
+    document states the bound (`maximum`) of every path integer."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def _between(low: int, high: int) -> validate.Range:
+    return validate.Range(min=low, max=high, error=_l("Must be between {min} and {max}."))
+
+
+class Integer(fields.Integer):
+    """Marshmallow's Integer, bounded to the database's signed 64-bit range: every integer
+    that a query string or a body brings in goes through this field (or `Id`), so a huge
+    number is a 422 field message instead of an overflow in the driver. The bound is a
+    `Range`, so the OpenAPI document shows it; it is left out where the field's own `Range`
+    is tighter."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not any(_within_bounds(v) for v in self.validators):
+            self.validators.append(_between(INT_MIN, INT_MAX))
+
+
+class Id(Integer):
+    """The id of a record (a batch, a request, a cursor over ids): 1 to ID_MAX."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=_between(1, ID_MAX), **kwargs)
+
+
+def _within_bounds(validator: Any) -> bool:
+    return (
+        isinstance(validator, validate.Range)
+        and validator.min is not None
+        and validator.max is not None
+        and INT_MIN <= validator.min
+        and validator.max <= INT_MAX
+    )

@@ -9,8 +9,10 @@ from marshmallow import Schema, fields, validate
 
 from registry.labels.status import REASONS
 from registry.trace.schemas import Strict, between, text
+from registry.validation import Id, Integer
 
 MAX_BULK = 1000
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last Unix second a datetime holds
 
 
 class LabelStatusOut(Schema):
@@ -64,17 +66,21 @@ class BulkStatusIn(Strict):
 
 
 class PageQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Id(load_default=None)
 
 
 class RevocationsQuery(Schema):
-    since = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    since = Integer(
+        load_default=None,
+        validate=between(0, LAST_SECOND),
+        metadata={"description": "Unix time (s): only changes after it"},
+    )
 
 
 class RequestIn(Strict):
-    batch = fields.Integer(required=True, strict=False)
-    units = fields.Integer(load_default=0, validate=between(0, 100_000))
+    batch = Id(required=True)
+    units = Integer(load_default=0, validate=between(0, 100_000))
     unit_kg = fields.Float(load_default=None, allow_nan=False, validate=between(0.001, 1000))
 
 
@@ -103,6 +109,6 @@ class CriteriaIn(Strict):
         fields.String(validate=validate.OneOf(["vietgap", "globalgap", "organic", "ocop"])),
         load_default=list,
     )
-    validity_days = fields.Integer(load_default=730, validate=between(30, 3650))
+    validity_days = Integer(load_default=730, validate=between(30, 3650))
     auto_issue = fields.Boolean(load_default=False)
     note = text(300, load_default=None)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.validation import Integer
+
 POSITIVE = validate.Range(min=1)
 
 
 class InclusionQuery(Schema):
-    index = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, strict=False, validate=POSITIVE)
+    index = Integer(required=True, strict=False, validate=validate.Range(min=0))
+    size = Integer(required=True, strict=False, validate=POSITIVE)
 
 
 class ConsistencyQuery(Schema):
-    first = fields.Integer(required=True, data_key="from", validate=POSITIVE)
-    second = fields.Integer(required=True, data_key="to", validate=POSITIVE)
+    first = Integer(required=True, data_key="from", validate=POSITIVE)
+    second = Integer(required=True, data_key="to", validate=POSITIVE)
 
 
 class RecentQuery(Schema):
-    before = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    before = Integer(load_default=None, validate=validate.Range(min=0))
 
 
 class Base64Hash(fields.Field):

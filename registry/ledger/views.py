@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError
 from registry.db import db
 from registry.keys import keystore
 from registry.ledger import note, schemas, service
+from registry.validation import INT_MAX
 
 bp = Blueprint("ledger", __name__)
 
@@ -95,7 +96,7 @@ def checkpoint() -> Response:
     return _text(_current_checkpoint(), "public, max-age=5")
 
 
-@bp.get("/log/entries/<int:index>")
+@bp.get(f"/log/entries/<int(max={INT_MAX}):index>")  # a BIGINT, not a record id
 def entry(index: int) -> Response:
     body = service.entry(db.session, index)
     return _cacheable(Response(body, mimetype="application/json"), IMMUTABLE)

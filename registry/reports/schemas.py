@@ -13,6 +13,7 @@ from registry.places import PROVINCES
 from registry.reports.models import ReportKind
 from registry.reports.periods import Period
 from registry.trace.models import Crop
+from registry.validation import Integer
 
 CODE = validate.Regexp(r"^[A-Za-z0-9-]{2,20}$", error=_l("Letters, digits and '-' only."))
 HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error=_l("Not a SHA-256 digest."))
@@ -89,12 +90,12 @@ class ConfirmIn(Form):
 
 
 class DownloadQuery(Form):
-    year = optional(fields.Integer, validate=validate.Range(min=2000, max=2100))
+    year = optional(Integer, validate=validate.Range(min=2000, max=2100))
     province = optional(fields.String, validate=validate.OneOf(PROVINCES))
 
 
 class ExchangeQuery(Form):
-    since = fields.Integer(
+    since = Integer(
         load_default=0,
         validate=validate.Range(min=0, max=2**31 - 1),
         metadata={"description": "the `revision` of your last complete pull (0: everything)"},
@@ -102,7 +103,7 @@ class ExchangeQuery(Form):
     cursor = optional(
         fields.String, validate=CURSOR, metadata={"description": "`next` of the previous page"}
     )
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    limit = Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
 # ---------------------------------------------------------------- open data rows (v1)

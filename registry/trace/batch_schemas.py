@@ -11,6 +11,7 @@ from registry.labels.gs1 import normalise_gtin
 from registry.trace.models import Step
 from registry.trace.schemas import CODE, Strict, one_of, quantity, text
 from registry.trace.steps import TRANSFORMS
+from registry.validation import Id
 
 MAX_KG = 10_000_000  # 10,000 t: above any single lot of rice
 MAX_SOURCES = 100
@@ -55,7 +56,7 @@ class SeasonDrawIn(Strict):
 
 
 class BatchDrawIn(Strict):
-    batch = fields.Integer(required=True, strict=False)
+    batch = Id(required=True)
     kg = quantity(MAX_KG, required=True)
 
 

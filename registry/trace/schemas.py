@@ -18,6 +18,7 @@ from marshmallow import (
 
 from registry.places import PROVINCES
 from registry.trace.models import Crop, DiaryKind, Scheme, SeasonType
+from registry.validation import Id, Integer
 
 CODE = validate.Regexp(
     r"^[A-Z0-9-]{1,20}$", error=_l("Use 1 to 20 characters: capital letters, digits and -.")
@@ -99,7 +100,7 @@ class CertificationIn(Strict):
     issuer = text(120, required=True)
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
-    ocop_stars = fields.Integer(load_default=None, validate=between(3, 5))
+    ocop_stars = Integer(load_default=None, validate=between(3, 5))
     document = fields.String(load_default=None, validate=SHA256)
 
     @validates_schema
@@ -114,7 +115,7 @@ class SeasonIn(Strict):
     field = fields.String(required=True, validate=CODE)
     crop = fields.String(load_default=Crop.RICE.value, validate=one_of(Crop))
     season_type = fields.String(required=True, validate=one_of(SeasonType))
-    year = fields.Integer(required=True, validate=between(2015, 2100))
+    year = Integer(required=True, validate=between(2015, 2100))
     sowing_date = fields.Date(required=True)
 
     @validates_schema
@@ -226,7 +227,7 @@ class DiaryEntryIn(Strict):
     date = fields.Date(required=True)
     data = fields.Dict(required=True)
     evidence = fields.List(fields.String(validate=SHA256), load_default=list)
-    supersedes = fields.Integer(load_default=None)
+    supersedes = Id(load_default=None)
     reason = text(300, load_default=None)
 
     @post_load

@@ -13,6 +13,7 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
+from registry.validation import Id, Integer
 from registry.verify import approvals
 from registry.verify.models import Approval, Decision
 
@@ -40,8 +41,8 @@ class ApprovalPage(Schema):
 
 
 class PageQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Id(load_default=None)
 
 
 class JwkOut(Schema):

@@ -33,6 +33,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from registry.validation import Integer
 from registry.verify.calculator import CalcInput, OrganicAmendment, calculate
 from registry.verify.methodology import (
     DEFAULT_ID,
@@ -62,7 +63,7 @@ class Number(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class WholeNumber(fields.Integer):
+class WholeNumber(Integer):
     """A JSON number with no fractional part (``90`` or ``90.0``), as an int."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
