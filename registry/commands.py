@@ -31,7 +31,7 @@ from registry.ledger import note
 from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
-from registry.validation import localise
+from registry.validation import ID_MAX, localise
 from registry.verify import signing
 from registry.verify.calc_schema import calc_from_json
 
@@ -222,7 +222,7 @@ def tokens_create(email: str, scopes: str, name: str, days: int) -> None:
 
 
 @tokens_group.command("revoke")
-@click.argument("token_id", metavar="ID", type=click.IntRange(1, 2**31 - 1))  # an int4 column
+@click.argument("token_id", metavar="ID", type=click.IntRange(1, ID_MAX))
 @with_appcontext
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token of any organisation (the page revokes only its own)."""
