@@ -192,7 +192,7 @@ def build_chain(app: Flask) -> list[dict[str, Any]]:
                         "organisation_id": org[code],
                         "code": f"F{f:02d}",
                         "name": f"Ruộng {f}",
-                        "area_ha": 1.0,
+                        "area_m2": 10_000,
                         "province": province,
                         "commune": commune,
                         "household": f"Hộ bí mật {h}-{f}",
@@ -231,7 +231,7 @@ def build_chain(app: Flask) -> list[dict[str, Any]]:
                         "year": year,
                         "sowing_date": sowing,
                         "harvest_date": sowing + timedelta(days=95),
-                        "harvested_kg": 6200.0 if year == 2020 else 6600.0,
+                        "harvested_g": 6_200_000 if year == 2020 else 6_600_000,
                         "status": "harvested",
                     }
                 )
@@ -353,7 +353,7 @@ def _batches(
             "season_id": b["derivation"]["season"],
             "approval_id": approval_of[report_of[b["derivation"]["org"]]],
             "result_id": result_of[b["derivation"]["season"]],
-            "kg": 6600.0,
+            "grams": 6_600_000,
         }
         for b in made.values()
     ]
@@ -386,7 +386,7 @@ def _batches(
                 {
                     "batch_id": batch_id[(b["lot_code"], b["maker_id"])],
                     "parent_id": batch_id[(p, b["maker_id"])],
-                    "kg": 6600.0,
+                    "grams": 6_600_000,
                 }
             )
         for k in range(PACKS_PER_MILL):
@@ -399,7 +399,7 @@ def _batches(
                     "packaged_rice",
                     gtin,
                     "packing",
-                    b["quantity_kg"] / PACKS_PER_MILL * 0.99,
+                    b["quantity_g"] / 1000 / PACKS_PER_MILL * 0.99,
                     b["g_co2e_per_kg"] / 0.99,
                     b["baseline_g_co2e_per_kg"] / 0.99,
                     {"parent": b["lot_code"], "org": b["maker_id"]},
@@ -413,7 +413,7 @@ def _batches(
             {
                 "batch_id": b["id"],
                 "parent_id": batch_id[(b["derivation"]["parent"], b["maker_id"])],
-                "kg": b["quantity_kg"] / 0.99,
+                "grams": round(b["quantity_g"] / 0.99),
             }
         )
     bulk(BatchInput, draws)
@@ -468,8 +468,8 @@ def _batch(
         "product": product,
         "gtin": gtin,
         "step": step,
-        "quantity_kg": kg,
-        "remaining_kg": 0.0,
+        "quantity_g": round(kg * 1000),
+        "remaining_g": 0,
         "production_date": date(2026, 4, 1),
         "g_co2e_per_kg": g,
         "baseline_g_co2e_per_kg": base,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Dialect, Enum, Float, MetaData, TypeDecorator
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING = {
@@ -24,6 +25,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+Q = TypeVar("Q", float, float | None)
 
 # What services take: a plain Session (scripts, tests) or Flask-SQLAlchemy's scoped one.
 Db = Session | scoped_session[Any]
@@ -62,3 +65,51 @@ def str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+GRAMS_PER_KG = 1000
+M2_PER_HA = 10_000
+
+
+def grams(kg: float) -> int:
+    """kg as whole grams, the unit quantities are stored and summed in."""
+    return round(kg * GRAMS_PER_KG)
+
+
+class InUnits(Generic[Q]):
+    """A quantity in kg or ha, read and written over a column kept in whole grams or m².
+
+    Masses and areas were once floating-point columns, so three draws summed to
+    5280.000000000004 kg against a 5280 kg harvest and an auditor's `sum > harvest` query
+    flagged a mass balance that held. Whole units make every sum and comparison in SQL
+    exact; this view gives Python code and templates kg and ha. Writing rounds to the whole
+    unit. In SQL use the column itself (`Batch.quantity_g`): the view exists in Python only.
+    """
+
+    def __init__(self, column: str, per: int) -> None:
+        self.column, self.per = column, per
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> InUnits[Q]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type) -> Q: ...
+
+    def __get__(self, obj: object | None, owner: type) -> InUnits[Q] | Q:
+        if obj is None:
+            return self
+        whole = getattr(obj, self.column)
+        return cast(Q, None if whole is None else whole / self.per)
+
+    def __set__(self, obj: object, value: Q) -> None:
+        setattr(obj, self.column, None if value is None else round(value * self.per))
+
+
+def in_kg(grams_column: Any) -> Any:
+    """A grams column (or a sum of one) in kg as a float, for SQL that reads kg."""
+    return cast_(grams_column, Float) / GRAMS_PER_KG
+
+
+def in_ha(m2_column: Any) -> Any:
+    """An m² column (or a sum of one) in ha as a float, for SQL that reads ha."""
+    return cast_(m2_column, Float) / M2_PER_HA

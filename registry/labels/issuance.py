@@ -26,7 +26,7 @@ from sqlalchemy import String, any_, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from registry.accounts.models import Organisation, OrgKind
-from registry.db import Db, utcnow
+from registry.db import Db, grams, utcnow
 from registry.errors import DomainError, Forbidden, NotFound
 from registry.labels import criteria as rules
 from registry.labels import token as ptt1
@@ -103,7 +103,7 @@ def request_label(
         raise NotFound(_l("This batch does not exist or is not held by your organisation."))
     if units and not unit_kg:
         raise LabelRefused(errors={"unit_kg": [_l("Give the package size in kg.")]})
-    if units and unit_kg and units * unit_kg > _unlabelled_kg(session, batch) + 1e-6:
+    if units and unit_kg and units * grams(unit_kg) > _unlabelled_g(session, batch):
         raise LabelRefused(
             errors={
                 "units": [
@@ -121,14 +121,14 @@ def request_label(
     return request
 
 
-def _unlabelled_kg(session: Db, batch: Batch) -> float:
-    """kg of the batch not yet covered by unit labels of earlier requests."""
+def _unlabelled_g(session: Db, batch: Batch) -> int:
+    """Grams of the batch not yet covered by unit labels of earlier requests."""
     covered = session.scalar(
-        select(func.coalesce(func.sum(LabelRequest.units * LabelRequest.unit_kg), 0.0)).where(
+        select(func.coalesce(func.sum(LabelRequest.units * LabelRequest.unit_g), 0)).where(
             LabelRequest.batch_id == batch.id, LabelRequest.status != RequestStatus.REFUSED
         )
     )
-    return batch.quantity_kg - float(covered or 0.0)
+    return batch.quantity_g - int(covered or 0)
 
 
 def issue(session: Db, actor: Organisation, request_id: int, issuer: Issuer, today: date) -> Label:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import Organisation
-from registry.db import Base, UTCDateTime, str_enum, utcnow
+from registry.db import GRAMS_PER_KG, Base, InUnits, UTCDateTime, str_enum, utcnow
 from registry.trace.models import Batch
 
 
@@ -47,7 +47,8 @@ class LabelRequest(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     units: Mapped[int] = mapped_column(default=0)
-    unit_kg: Mapped[float | None] = mapped_column(Float)
+    unit_g: Mapped[int | None] = mapped_column(BigInteger)
+    unit_kg = InUnits[float | None]("unit_g", GRAMS_PER_KG)
     status: Mapped[RequestStatus] = mapped_column(
         str_enum(RequestStatus), default=RequestStatus.PENDING, index=True
     )

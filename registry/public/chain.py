@@ -19,7 +19,7 @@ from sqlalchemy import CompoundSelect, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import Organisation
-from registry.db import Db
+from registry.db import GRAMS_PER_KG, Db, in_ha, in_kg
 from registry.trace.models import (
     Batch,
     BatchInput,
@@ -142,7 +142,7 @@ BATCHES = (
         Batch.lot_code,
         Batch.product,
         Batch.step,
-        Batch.quantity_kg,
+        in_kg(Batch.quantity_g),
         Batch.production_date,
         Organisation.name,
         Batch.at_risk_since,
@@ -180,7 +180,7 @@ def _seasons() -> Any:
     return (
         select(
             BatchInput.season_id,
-            BatchInput.kg,
+            BatchInput.grams,
             Season.code,
             Season.season_type,
             Season.year,
@@ -190,7 +190,7 @@ def _seasons() -> Any:
             Field.code.label("field_code"),
             Field.commune,
             Field.province,
-            Field.area_ha,
+            in_ha(Field.area_m2).label("area_ha"),
             Field.geometry,
             producer.code.label("producer_code"),
             producer.name.label("producer_name"),
@@ -262,13 +262,13 @@ def chain_of(session: Db, batch_id: int) -> Chain | None:
     # row estimate (thousands) would make PostgreSQL plan, and JIT-compile, for a crowd.
     ids = list(batches)
     found = Chain(batches[batch_id])
-    kg: dict[int, float] = defaultdict(float)
+    drawn: dict[int, int] = defaultdict(int)
     first: dict[int, Any] = {}
     for row in session.execute(SEASONS, {"ids": ids}):
-        kg[row.season_id] += row.kg
+        drawn[row.season_id] += row.grams
         first.setdefault(row.season_id, row)
     found.seasons = [
-        _season_facts(row, kg[row.season_id])
+        _season_facts(row, drawn[row.season_id] / GRAMS_PER_KG)
         for row in sorted(first.values(), key=lambda r: (r.sowing_date, r.season_id))
     ]
     found.fields, found.producers = _places(session, list(first.values()))

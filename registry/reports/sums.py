@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import Organisation
-from registry.db import Db
+from registry.db import Db, in_ha
 from registry.labels.models import Label, LabelStatus
 from registry.public.models import ScanDay
 from registry.reports.periods import BASELINE_YEAR
@@ -211,7 +211,7 @@ def field_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
             Field.organisation_id,
             year.label("year"),
             month.label("month"),
-            Field.area_ha,
+            Field.area_m2,
         )
         .where(_of(session, Field.organisation_id, orgs))
         .subquery()
@@ -224,5 +224,5 @@ def field_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
         r.year,
         r.month,
         func.count().label("fields"),
-        _rounded(func.sum(r.area_ha)).label("area_ha"),
+        _rounded(in_ha(func.sum(r.area_m2))).label("area_ha"),
     ).group_by(r.province, r.commune, r.organisation_id, r.year, r.month)

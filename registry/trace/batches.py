@@ -25,7 +25,7 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, cast, func, select
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import Organisation, OrgKind
-from registry.db import Db, utcnow
+from registry.db import GRAMS_PER_KG, Db, grams, utcnow
 from registry.errors import DomainError, NotFound
 from registry.ledger import service as ledger
 from registry.trace import epcis
@@ -47,8 +47,6 @@ from registry.trace.service import digest, season_by_code
 from registry.trace.steps import TRANSFORMS
 from registry.verify.models import Approval, Decision, EmissionResult, MrvReport, ReportSeason
 
-GRAM = 0.001  # kg are kept to the gram: every kg given is rounded to it, less is refused
-HALF_GRAM = GRAM / 2  # two gram figures are equal when they differ by less (float rounding)
 RECEIVERS = (OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
 
 
@@ -62,11 +60,16 @@ class BatchRefused(DomainError):
 
 @dataclass(frozen=True)
 class Draw:
-    """kg to take from a season (by code) or a parent batch (by id)."""
+    """Grams to take from a season (by code) or a parent batch (by id). Mass balance is
+    kept in whole grams, as the database keeps it, so every comparison is exact."""
 
-    kg: float
+    g: int
     season: str | None = None
     batch: int | None = None
+
+    @property
+    def kg(self) -> float:
+        return self.g / GRAMS_PER_KG
 
 
 # ---------------------------------------------------------------- reading
@@ -91,7 +94,7 @@ def may_see(session: Db, org: Organisation, batch: Batch) -> bool:
 def held_by(session: Db, org: Organisation, with_empty: bool = False) -> list[Batch]:
     query = select(Batch).where(Batch.organisation_id == org.id)
     if not with_empty:
-        query = query.where(Batch.remaining_kg > GRAM)
+        query = query.where(Batch.remaining_g > 0)
     return list(session.scalars(query.order_by(Batch.id.desc())))
 
 
@@ -115,12 +118,12 @@ def pending_handover(session: Db, batch_id: int) -> Handover | None:
 def children_of(session: Db, batch_id: int) -> list[tuple[Batch, float]]:
     """One step after: the batches that drew on this one, with the kg drawn."""
     rows = session.execute(
-        select(Batch, BatchInput.kg)
+        select(Batch, BatchInput.grams)
         .join(BatchInput, BatchInput.batch_id == Batch.id)
         .where(BatchInput.parent_id == batch_id)
         .order_by(Batch.id)
     )
-    return [(b, kg) for b, kg in rows]
+    return [(b, g / GRAMS_PER_KG) for b, g in rows]
 
 
 def ancestor_ids(session: Db, batch_id: int) -> list[int]:
@@ -136,11 +139,13 @@ def ancestor_ids(session: Db, batch_id: int) -> list[int]:
     return [batch_id, *sorted(set(parents))]
 
 
-def season_drawn_kg(session: Db, season_id: int) -> float:
+def season_drawn_g(session: Db, season_id: int) -> int:
     total = session.scalar(
-        select(func.coalesce(func.sum(BatchInput.kg), 0.0)).where(BatchInput.season_id == season_id)
+        select(func.coalesce(func.sum(BatchInput.grams), 0)).where(
+            BatchInput.season_id == season_id
+        )
     )
-    return float(total or 0.0)
+    return int(total or 0)
 
 
 def drawable(session: Db, org: Organisation) -> list[tuple[Season, float]]:
@@ -152,17 +157,17 @@ def drawable(session: Db, org: Organisation) -> list[tuple[Season, float]]:
         .where(Approval.decision == Decision.APPROVED, Approval.revoked_at.is_(None))
     )
     drawn = (
-        select(func.coalesce(func.sum(BatchInput.kg), 0.0))
+        select(func.coalesce(func.sum(BatchInput.grams), 0))
         .where(BatchInput.season_id == Season.id)
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Season, Season.harvested_kg - drawn)
+        select(Season, Season.harvested_g - drawn)
         .join(Field, Season.field_id == Field.id)
         .where(Field.organisation_id == org.id, Season.id.in_(approved))
         .order_by(Season.sowing_date.desc())
     )
-    return [(season, left) for season, left in rows if left and left > GRAM]
+    return [(season, left / GRAMS_PER_KG) for season, left in rows if left and left > 0]
 
 
 @dataclass(frozen=True)
@@ -174,8 +179,8 @@ class Verified:
     result: EmissionResult
 
     @property
-    def harvest_kg(self) -> float:
-        return float(self.season.harvested_kg or 0.0)
+    def harvest_g(self) -> int:
+        return self.season.harvested_g or 0
 
 
 def verified(session: Db, season: Season) -> Verified | None:
@@ -203,29 +208,29 @@ def register_harvest(
     session: Db, org: Organisation, values: dict[str, Any], base_url: str
 ) -> Batch:
     """A paddy batch drawn from the organisation's approved seasons' harvests."""
-    kgs = _grams(values["draws"], "draws")
+    gs = _grams(values["draws"], "draws")
     draws = [
-        Draw(kg=kg, season=d["season"].upper()) for d, kg in zip(values["draws"], kgs, strict=True)
+        Draw(g=g, season=d["season"].upper()) for d, g in zip(values["draws"], gs, strict=True)
     ]
     _check_distinct([d.season for d in draws], "draws")
     seasons = _lock_seasons(session, org, draws)
-    sources: list[tuple[Verified, float]] = []
+    sources: list[tuple[Verified, Draw]] = []
     for n, draw in enumerate(draws):
         source = seasons[draw.season or ""]
-        left = source.harvest_kg - season_drawn_kg(session, source.season.id)
-        _check_enough(draw.kg, left, f"draws.{n}.kg")
-        sources.append((source, draw.kg))
+        left = source.harvest_g - season_drawn_g(session, source.season.id)
+        _check_enough(draw.g, left, f"draws.{n}.kg")
+        sources.append((source, draw))
     values = {**values, "product": Product.PADDY}
-    batch = _new_batch(session, org, values, Step.HARVEST, sum(kg for _, kg in sources))
+    batch = _new_batch(session, org, values, Step.HARVEST, sum(d.g for _, d in sources))
     batch.derivation, batch.g_co2e_per_kg, batch.baseline_g_co2e_per_kg = _harvest_intensity(
         sources
     )
-    for source, kg in sources:
+    for source, draw in sources:
         session.add(
             BatchInput(
                 batch=batch,
                 season_id=source.season.id,
-                kg=kg,
+                grams=draw.g,
                 approval_id=source.approval.id,
                 result_id=source.result.id,
             )
@@ -240,7 +245,7 @@ def register_harvest(
         fields,
         [s.season.code for s, _ in sources],
     )
-    inputs = [{"season": s.season.code, "kg": kg, "approval": s.approval.id} for s, kg in sources]
+    inputs = [{"season": s.season.code, "kg": d.kg, "approval": s.approval.id} for s, d in sources]
     _record(session, org, batch, event, inputs)
     return batch
 
@@ -278,10 +283,10 @@ def _lock_seasons(session: Db, org: Organisation, draws: list[Draw]) -> dict[str
 
 
 def _harvest_intensity(
-    sources: list[tuple[Verified, float]],
+    sources: list[tuple[Verified, Draw]],
 ) -> tuple[dict[str, Any], float, float | None]:
     parts = []
-    for source, kg in sources:
+    for source, draw in sources:
         result = source.result
         base = (
             1000 * result.baseline_total_kg_co2e / result.baseline_yield_kg
@@ -291,7 +296,7 @@ def _harvest_intensity(
         parts.append(
             {
                 "season": source.season.code,
-                "kg": kg,
+                "kg": draw.kg,
                 "g_co2e_per_kg": result.per_kg_product_g_co2e,
                 "baseline_g_co2e_per_kg": base,
                 "approval": source.approval.id,
@@ -318,8 +323,8 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
     rule = TRANSFORMS[step]
     draws = _batch_draws(values["inputs"])
     parents = _take_from_parents(session, org, draws, rule.source)
-    drawn = sum(d.kg for d in draws)
-    ratio = round(values["quantity_kg"], 3) / drawn
+    made = grams(values["quantity_kg"])
+    ratio = made / sum(d.g for d in draws)
     if not rule.allows(ratio):
         raise BatchRefused(
             errors={
@@ -336,7 +341,7 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
             }
         )
     values = {**values, "product": rule.output}
-    batch = _new_batch(session, org, values, step, values["quantity_kg"])
+    batch = _new_batch(session, org, values, step, made)
     _derive_from_parents(batch, parents, draws, ratio)
     _record_made_from(session, org, batch, parents, draws, base_url)
     return batch
@@ -346,9 +351,9 @@ def split(
     session: Db, org: Organisation, batch_id: int, parts: list[dict[str, Any]], base_url: str
 ) -> list[Batch]:
     """Divide a batch into parts of given kg (what is not taken stays in the batch)."""
-    parts = [{**p, "kg": kg} for p, kg in zip(parts, _grams(parts, "parts"), strict=True)]
-    total = sum(p["kg"] for p in parts)
-    (parent,) = _take_from_parents(session, org, [Draw(kg=total, batch=batch_id)], None)
+    parts = [{**p, "g": g} for p, g in zip(parts, _grams(parts, "parts"), strict=True)]
+    total = Draw(g=sum(p["g"] for p in parts), batch=batch_id)
+    (parent,) = _take_from_parents(session, org, [total], None)
     _check_distinct([p.get("lot_code") for p in parts if p.get("lot_code")], "parts")
     outputs = []
     for n, part in enumerate(parts):
@@ -359,8 +364,8 @@ def split(
             "gtin": parent.gtin,
             "production_date": part.get("production_date") or parent.production_date,
         }
-        child = _new_batch(session, org, values, Step.SPLIT, part["kg"])
-        _derive_from_parents(child, [parent], [Draw(kg=part["kg"], batch=parent.id)], 1.0)
+        child = _new_batch(session, org, values, Step.SPLIT, part["g"])
+        _derive_from_parents(child, [parent], [Draw(g=part["g"], batch=parent.id)], 1.0)
         outputs.append(child)
     event = epcis.transformation_event(
         base_url,
@@ -368,7 +373,7 @@ def split(
         utcnow(),
         org.code,
         Step.SPLIT.value,
-        [_lot(org, parent, kg=total)],
+        [_lot(org, parent, kg=total.kg)],
         [_lot(org, c) for c in outputs],
     )
     _record_many(session, org, outputs, event, parent)
@@ -384,7 +389,7 @@ def merge(session: Db, org: Organisation, values: dict[str, Any], base_url: str)
     products = {p.product for p in parents}
     if len(products) > 1:
         raise BatchRefused(errors={"inputs": [_l("Only batches of the same product can merge.")]})
-    total = sum(d.kg for d in draws)
+    total = sum(d.g for d in draws)
     values = {**values, "product": parents[0].product}
     batch = _new_batch(session, org, values, Step.MERGE, total)
     _derive_from_parents(batch, parents, draws, 1.0)
@@ -442,14 +447,14 @@ def _take_from_parents(
         why = _unusable(session, org, parent, product)
         if why is not None:
             problems[f"inputs.{n}.batch"] = [why]
-        elif parent is not None and draw.kg > parent.remaining_kg + HALF_GRAM:
+        elif parent is not None and draw.g > parent.remaining_g:
             left = _kg(parent.remaining_kg)
             problems[f"inputs.{n}.kg"] = [_l("Only %(kg)s kg remain in this batch.", kg=left)]
     if problems:
         raise BatchRefused(errors=problems)
     for draw in draws:
         parent = by_id[draw.batch or 0]
-        parent.remaining_kg = round(max(parent.remaining_kg - draw.kg, 0.0), 3)
+        parent.remaining_g -= draw.g
     return [by_id[d.batch or 0] for d in draws]
 
 
@@ -484,12 +489,10 @@ def _derive_from_parents(
     batch.baseline_g_co2e_per_kg = None if baseline is None else baseline / ratio
     batch.derivation = {"rule": batch.step.value, "yield": round(ratio, 6), "inputs": parts}
     for parent, draw in zip(parents, draws, strict=True):
-        batch.inputs.append(BatchInput(parent_id=parent.id, kg=draw.kg))
+        batch.inputs.append(BatchInput(parent_id=parent.id, grams=draw.g))
 
 
-def _new_batch(
-    session: Db, org: Organisation, values: dict[str, Any], step: Step, kg: float
-) -> Batch:
+def _new_batch(session: Db, org: Organisation, values: dict[str, Any], step: Step, g: int) -> Batch:
     code = values["lot_code"]
     taken = session.scalar(select(Batch.id).where(Batch.maker_id == org.id, Batch.lot_code == code))
     if taken is not None:
@@ -503,8 +506,8 @@ def _new_batch(
         product=Product(values["product"]),
         gtin=values.get("gtin"),
         step=step,
-        quantity_kg=round(kg, 3),
-        remaining_kg=round(kg, 3),
+        quantity_g=g,
+        remaining_g=g,
         production_date=values.get("production_date") or date.today(),
         g_co2e_per_kg=0.0,
         derivation={},
@@ -613,29 +616,28 @@ def _lot(org: Organisation, batch: Batch, kg: float | None = None) -> epcis.Lot:
     return epcis.Lot(maker, batch.lot_code, batch.gtin, batch.quantity_kg if kg is None else kg)
 
 
-def _grams(values: Sequence[dict[str, Any]], name: str) -> list[float]:
-    """Each value's kg rounded to the gram; a draw of less than a gram is refused (it would
+def _grams(values: Sequence[dict[str, Any]], name: str) -> list[int]:
+    """Each value's kg in whole grams; a draw of less than a gram is refused (it would
     take nothing from its source and still make a batch)."""
-    kgs = [round(float(v["kg"]), 3) for v in values]
+    gs = [grams(float(v["kg"])) for v in values]
     small = {
-        f"{name}.{n}.kg": [_l("Give at least 1 g (0.001 kg).")]
-        for n, kg in enumerate(kgs)
-        if kg < HALF_GRAM
+        f"{name}.{n}.kg": [_l("Give at least 1 g (0.001 kg).")] for n, g in enumerate(gs) if g < 1
     }
     if small:
         raise BatchRefused(errors=small)
-    return kgs
+    return gs
 
 
 def _batch_draws(inputs: Sequence[dict[str, Any]]) -> list[Draw]:
-    kgs = _grams(inputs, "inputs")
-    return [Draw(kg=kg, batch=d["batch"]) for d, kg in zip(inputs, kgs, strict=True)]
+    gs = _grams(inputs, "inputs")
+    return [Draw(g=g, batch=d["batch"]) for d, g in zip(inputs, gs, strict=True)]
 
 
-def _check_enough(kg: float, left: float, name: str) -> None:
-    if kg > left + HALF_GRAM:
+def _check_enough(g: int, left: int, name: str) -> None:
+    if g > left:
+        left_kg = _kg(left / GRAMS_PER_KG)
         raise BatchRefused(
-            errors={name: [_l("Only %(kg)s kg of this harvest are left to draw.", kg=_kg(left))]}
+            errors={name: [_l("Only %(kg)s kg of this harvest are left to draw.", kg=left_kg)]}
         )
 
 
@@ -668,13 +670,13 @@ def ship(
     batch = session.get(Batch, batch_id)
     if batch is None or batch.organisation_id != org.id:
         raise BatchNotFound()
-    (batch,) = _take_from_parents(session, org, [Draw(kg=0.0, batch=batch_id)], None)  # lock
-    kg = batch.remaining_kg if kg is None else round(kg, 3)
-    if kg < HALF_GRAM or kg > batch.remaining_kg + HALF_GRAM:
+    (batch,) = _take_from_parents(session, org, [Draw(g=0, batch=batch_id)], None)  # lock
+    g = batch.remaining_g if kg is None else grams(kg)
+    if g < 1 or g > batch.remaining_g:
         left = _kg(batch.remaining_kg)
         raise BatchRefused(errors={"kg": [_l("Only %(kg)s kg remain in this batch.", kg=left)]})
-    if kg < batch.quantity_kg - HALF_GRAM:  # send part: it becomes a batch of its own first
-        (batch,) = split(session, org, batch_id, [{"kg": kg}], base_url)
+    if g < batch.quantity_g:  # send part: it becomes a batch of its own first
+        (batch,) = split(session, org, batch_id, [{"kg": g / GRAMS_PER_KG}], base_url)
     handover = Handover(
         batch=batch, sender_id=org.id, receiver_id=receiver.id, note=note, log_index=-1
     )

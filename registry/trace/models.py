@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import Organisation, User
-from registry.db import Base, UTCDateTime, str_enum, utcnow
+from registry.db import GRAMS_PER_KG, M2_PER_HA, Base, InUnits, UTCDateTime, str_enum, utcnow
 
 
 class SeasonType(enum.StrEnum):
@@ -74,12 +75,14 @@ class Field(Base):
     code: Mapped[str] = mapped_column(String(20))
     planting_area_code: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
-    area_ha: Mapped[float] = mapped_column(Float)
+    area_m2: Mapped[int] = mapped_column(BigInteger)
+    area_ha = InUnits[float]("area_m2", M2_PER_HA)
     province: Mapped[str] = mapped_column(String(60))
     commune: Mapped[str] = mapped_column(String(100))
     household: Mapped[str | None] = mapped_column(String(120))  # private: never published
     geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
-    drawn_area_ha: Mapped[float | None] = mapped_column(Float)
+    drawn_area_m2: Mapped[int | None] = mapped_column(BigInteger)
+    drawn_area_ha = InUnits[float | None]("drawn_area_m2", M2_PER_HA)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     log_index: Mapped[int] = mapped_column()
 
@@ -121,7 +124,8 @@ class Season(Base):
     year: Mapped[int] = mapped_column(SmallInteger)
     sowing_date: Mapped[date] = mapped_column(Date)
     harvest_date: Mapped[date | None] = mapped_column(Date)
-    harvested_kg: Mapped[float | None] = mapped_column(Float)
+    harvested_g: Mapped[int | None] = mapped_column(BigInteger)
+    harvested_kg = InUnits[float | None]("harvested_g", GRAMS_PER_KG)
     status: Mapped[SeasonStatus] = mapped_column(str_enum(SeasonStatus), default=SeasonStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -209,8 +213,10 @@ class Batch(Base):
     product: Mapped[Product] = mapped_column(str_enum(Product))
     gtin: Mapped[str | None] = mapped_column(String(14))
     step: Mapped[Step] = mapped_column(str_enum(Step))
-    quantity_kg: Mapped[float] = mapped_column(Float)
-    remaining_kg: Mapped[float] = mapped_column(Float)
+    quantity_g: Mapped[int] = mapped_column(BigInteger)
+    remaining_g: Mapped[int] = mapped_column(BigInteger)
+    quantity_kg = InUnits[float]("quantity_g", GRAMS_PER_KG)
+    remaining_kg = InUnits[float]("remaining_g", GRAMS_PER_KG)
     production_date: Mapped[date] = mapped_column(Date)
     g_co2e_per_kg: Mapped[float] = mapped_column(Float)
     baseline_g_co2e_per_kg: Mapped[float | None] = mapped_column(Float)
@@ -239,7 +245,7 @@ class BatchInput(Base):
     __tablename__ = "batch_inputs"
     __table_args__ = (
         CheckConstraint("(season_id IS NULL) <> (parent_id IS NULL)", name="one_source"),
-        CheckConstraint("kg > 0", name="positive_kg"),
+        CheckConstraint("grams > 0", name="positive_grams"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -248,7 +254,8 @@ class BatchInput(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"), index=True)
     result_id: Mapped[int | None] = mapped_column(ForeignKey("emission_results.id"))
-    kg: Mapped[float] = mapped_column(Float)
+    grams: Mapped[int] = mapped_column(BigInteger)
+    kg = InUnits[float]("grams", GRAMS_PER_KG)
 
     batch: Mapped[Batch] = relationship(back_populates="inputs", foreign_keys=[batch_id])
     season: Mapped[Season | None] = relationship()

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, aliased
 
-from registry.db import Db
+from registry.db import Db, in_ha, in_kg
 from registry.trace.models import DiaryEntry, DiaryKind, Field, Season, SeasonType
 from registry.verify.inputs import Derivation, SeasonFacts, derive_from
 
@@ -114,8 +114,8 @@ def _seasons(session: Db, *where: ColumnElement[bool]) -> list[SeasonRow]:
             Season.code,
             Season.sowing_date,
             Season.harvest_date,
-            Season.harvested_kg,
-            Field.area_ha,
+            in_kg(Season.harvested_g),
+            in_ha(Field.area_m2),
         )
         .join(Field, Season.field_id == Field.id)
         .where(*where)

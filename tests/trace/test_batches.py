@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
@@ -82,12 +82,30 @@ def test_a_harvest_batch_draws_on_the_verified_harvest_and_carries_its_intensity
     assert batch.quantity_kg == batch.remaining_kg == 4000
     assert batch.g_co2e_per_kg == pytest.approx(result["g_co2e_per_kg"])
     assert batch.reduction_pct is not None and batch.reduction_pct > 0  # AWD vs 2020
-    assert batches.season_drawn_kg(db.session, season.id) == 4000
+    assert batches.season_drawn_g(db.session, season.id) == 4_000_000
     entry = json.loads(ledger.entry(db.session, batch.log_index))
     assert entry["type"] == "batch.registered" and entry["data"]["kg"] == 4000
     error = refused(harvest, org, season, HARVEST_KG - 4000 + 1, "LUA-2")
     assert "draws.0.kg" in error.errors
     assert harvest(org, season, HARVEST_KG - 4000, "LUA-2").quantity_kg == 2600
+
+
+def test_draws_that_add_up_to_the_harvest_balance_exactly(grower) -> None:
+    """As floats these three draws sum to 6600.000000000001 kg: kept in whole grams, the
+    harvest is drawn to the gram, an auditor's SUM > harvest query finds nothing, and one
+    gram more is refused."""
+    org, season = grower
+    draws = (2302.829, 2175.889, 2121.282)
+    assert sum(draws) > HARVEST_KG  # what floating point made of it
+    made = [harvest(org, season, kg, f"LUA-{n}") for n, kg in enumerate(draws)]
+    assert [b.quantity_kg for b in made] == list(draws)
+    assert batches.season_drawn_g(db.session, season.id) == season.harvested_g == 6_600_000
+    overdrawn = text(
+        "SELECT s.id FROM seasons s WHERE (SELECT SUM(i.grams) FROM batch_inputs i"
+        " WHERE i.season_id = s.id) > s.harvested_g"
+    )
+    assert db.session.execute(overdrawn).all() == []
+    assert "draws.0.kg" in refused(harvest, org, season, 0.001, "LUA-X").errors
 
 
 def test_unapproved_unknown_and_repeated_seasons_are_refused(farm: Farm) -> None:

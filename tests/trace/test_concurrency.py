@@ -126,9 +126,9 @@ def test_concurrent_harvest_draws_take_exactly_the_verified_harvest(app: Flask, 
     assert (len(out.made), len(out.refused)) == (fit, DRAWS - fit)
     assert all(set(errors) == {"draws.0.kg"} for errors in out.refused)
     db.session.rollback()
-    assert batches.season_drawn_kg(db.session, season.id) == season.harvested_kg
-    drawn = db.session.scalar(select(func.sum(Batch.quantity_kg)).where(Batch.id.in_(out.made)))
-    assert drawn == season.harvested_kg
+    assert batches.season_drawn_g(db.session, season.id) == season.harvested_g
+    drawn = db.session.scalar(select(func.sum(Batch.quantity_g)).where(Batch.id.in_(out.made)))
+    assert drawn == season.harvested_g
     assert_log_gapless(before, out.made)
 
 
@@ -144,9 +144,9 @@ def test_concurrent_millings_never_take_more_than_the_parent_holds(app: Flask, g
     assert all(set(errors) == {"inputs.0.kg"} for errors in out.refused)
     db.session.rollback()
     taken = db.session.scalar(
-        select(func.sum(BatchInput.kg)).where(BatchInput.parent_id == paddy.id)
+        select(func.sum(BatchInput.grams)).where(BatchInput.parent_id == paddy.id)
     )
     parent = db.session.get(Batch, paddy.id)
     assert parent is not None
-    assert (taken, parent.remaining_kg) == (PARENT_KG, 0)
+    assert (taken, parent.remaining_g) == (PARENT_KG * 1000, 0)
     assert_log_gapless(before, out.made)

@@ -57,7 +57,6 @@ FOREIGN = ("split", "milling", "merge", "ship", "harvest", "answer")
 COVERED = {(name, True) for name in ("harvest", "split", "process", "merge", "ship", "answer")} | {
     (name, False) for name in ("harvest", "split", "process", "merge", "ship")
 }
-HALF_GRAM = 0.0005  # "to the gram": two kg figures agree when they round to the same gram
 SETTINGS = settings(
     max_examples=15,
     stateful_step_count=25,
@@ -144,7 +143,7 @@ def wipe_batches() -> None:
 def snapshot() -> tuple[Any, ...]:
     """Everything a refused operation could have written."""
     rows = db.session.execute(
-        select(Batch.id, Batch.remaining_kg, Batch.organisation_id).order_by(Batch.id)
+        select(Batch.id, Batch.remaining_g, Batch.organisation_id).order_by(Batch.id)
     ).all()
     statuses = db.session.execute(select(Handover.id, Handover.status).order_by(Handover.id)).all()
     counted = tuple(
@@ -428,21 +427,21 @@ class Books(RuleBasedStateMachine):
         self.holders_change_only_through_accepted_hand_overs(books)
 
     def remaining_is_quantity_less_what_children_drew(self, books: Reading) -> None:
-        drawn: dict[int, float] = defaultdict(float)
+        drawn: dict[int, int] = defaultdict(int)
         for rows in books.inputs.values():
             for i in rows:
                 if i.parent_id is not None:
-                    drawn[i.parent_id] += i.kg
-        for b in books.batches:
-            assert b.remaining_kg >= 0, b.lot_code
-            assert abs(b.remaining_kg - (b.quantity_kg - drawn[b.id])) < HALF_GRAM, b.lot_code
-            assert round(b.remaining_kg * 1000) == self.lots[b.id].remaining_g, b.lot_code
-            assert round(b.quantity_kg * 1000) == self.lots[b.id].quantity_g, b.lot_code
+                    drawn[i.parent_id] += i.grams
+        for b in books.batches:  # exact: grams are whole numbers in the database
+            assert b.remaining_g >= 0, b.lot_code
+            assert b.remaining_g == b.quantity_g - drawn[b.id], b.lot_code
+            assert b.remaining_g == self.lots[b.id].remaining_g, b.lot_code
+            assert b.quantity_g == self.lots[b.id].quantity_g, b.lot_code
 
     def the_season_gives_no_more_than_its_harvest(self) -> None:
-        drawn = batches.season_drawn_kg(db.session, self.world.season_id)
-        assert drawn * 1000 <= self.world.harvest_g + 1e-6
-        assert round(drawn * 1000) == self.drawn_g
+        drawn = batches.season_drawn_g(db.session, self.world.season_id)
+        assert drawn <= self.world.harvest_g
+        assert drawn == self.drawn_g
 
     def every_batch_is_logged_with_an_event(self, books: Reading) -> None:
         for b in books.batches:
@@ -501,16 +500,16 @@ def read_books() -> Reading:
 def explain(batch: Any, inputs: list[Any]) -> None:
     """The batch's kg follow from what it drew: season draws for a harvest, parent draws
     times the recorded yield otherwise (the yield is kept to 6 decimals)."""
-    total = sum(i.kg for i in inputs)
+    total = sum(i.grams for i in inputs)
     if batch.step == Step.HARVEST:
         assert inputs and all(i.season_id is not None for i in inputs)
-        assert abs(batch.quantity_kg - total) < HALF_GRAM
+        assert batch.quantity_g == total
         return
     assert inputs and all(i.parent_id is not None for i in inputs)
     recorded = [(p["batch"], p["kg"]) for p in batch.derivation["inputs"]]
-    assert recorded == [(i.parent_id, i.kg) for i in inputs]
+    assert recorded == [(i.parent_id, i.grams / 1000) for i in inputs]
     made = total * batch.derivation["yield"]
-    assert abs(batch.quantity_kg - made) < HALF_GRAM + total * 5e-7, batch.lot_code
+    assert abs(batch.quantity_g - made) <= 0.5 + total * 5e-7, batch.lot_code
     if batch.step in (Step.SPLIT, Step.MERGE):
         assert batch.derivation["yield"] == 1
 
