@@ -94,8 +94,9 @@ def communes(session: Db) -> list[tuple[str, str]]:
 def reductions(
     session: Db, by: str, year: int | None = None, organisation_id: int | None = None
 ) -> list[results.Aggregate]:
-    """Verified reductions grouped by organisation, commune or province (MRV aggregates)."""
-    return results.aggregate(session, by, year, organisation_id)
+    """Verified reductions grouped by organisation, commune or province (MRV aggregates of
+    the seasons a verifier approved: nothing an HTX has not had verified is published)."""
+    return results.aggregate(session, by, year, organisation_id, verified_only=True)
 
 
 def producers_in(session: Db, province: str, commune: str) -> list[Organisation]:
@@ -114,8 +115,9 @@ def producers_in(session: Db, province: str, commune: str) -> list[Organisation]
     return list(session.scalars(query))
 
 
-def commune_reduction(session: Db, commune: str) -> results.Aggregate | None:
-    return next((a for a in reductions(session, "commune") if a.key == commune), None)
+def commune_reduction(session: Db, province: str, commune: str) -> results.Aggregate | None:
+    found = results.aggregate(session, "commune", province=province, commune=commune)
+    return found[0] if found else None
 
 
 def years(session: Db) -> list[int]:

@@ -150,7 +150,7 @@ def communes() -> BaseResponse:
     return _page(
         "public/register/communes.html",
         communes=records.communes(db.session),
-        reductions={a.key: a for a in records.reductions(db.session, "commune")},
+        reductions={(a.province, a.key): a for a in records.reductions(db.session, "commune")},
     )
 
 
@@ -162,7 +162,7 @@ def commune(province: str, commune: str) -> BaseResponse:
         "public/register/commune.html",
         province=province,
         commune=commune,
-        total=records.commune_reduction(db.session, commune),
+        total=records.commune_reduction(db.session, province, commune),
         producers=records.producers_in(db.session, province, commune),
     )
 

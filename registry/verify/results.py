@@ -1,6 +1,7 @@
 """Season results: derive the calculator input from the diary (with the field's 2020
 season as baseline), compute, and keep a new `EmissionResult` only when the input changed.
-Aggregates are computed in the database over each season's newest result."""
+Aggregates are computed in the database over each season's newest result; by default only
+over verified ones (in a report a verifier approved), as progress and the register count."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from registry.verify.calc_schema import load_input, quick_load
 from registry.verify.calculator import calculate
 from registry.verify.inputs import Derivation, derive
 from registry.verify.methodology import DEFAULT_ID, Methodology, load_methodology
-from registry.verify.models import EmissionResult
+from registry.verify.models import EmissionResult, MrvReport, ReportSeason, ReportStatus
 
 BASELINE_YEAR = 2020
 BATCH = 5_000  # seasons per batch in compute_many: ~50 k diary rows read at once
@@ -224,6 +225,7 @@ def _is_newest() -> Any:
 class Aggregate:
     key: str
     label: str
+    province: str  # of the row: the HTX's, the commune's, or the province itself
     seasons: int
     area_ha: float
     total_kg_co2e: float
@@ -244,24 +246,47 @@ class Aggregate:
         return 100 * (1 - (self.total_kg_co2e / self.yield_kg) / base)
 
 
-GROUPINGS = {
-    "organisation": (Organisation.code, Organisation.name),
-    "commune": (Field.commune, Field.commune),
-    "province": (Field.province, Field.province),
+GROUPINGS = {  # key, label, province: communes of the same name in two provinces stay apart
+    "organisation": (Organisation.code, Organisation.name, Organisation.province),
+    "commune": (Field.commune, Field.commune, Field.province),
+    "province": (Field.province, Field.province, Field.province),
 }
 
 
+def verified() -> Any:
+    """The result is in a report a verifier approved (a revoked approval makes the report
+    REVOKED): a season counts as verified while its newest result is the one approved."""
+    approved = (
+        select(ReportSeason.result_id)
+        .join(MrvReport, MrvReport.id == ReportSeason.report_id)
+        .where(MrvReport.status == ReportStatus.APPROVED)
+    )
+    return EmissionResult.id.in_(approved)
+
+
 def aggregate(
-    session: Db, by: str, year: int | None = None, organisation_id: int | None = None
+    session: Db,
+    by: str,
+    year: int | None = None,
+    organisation_id: int | None = None,
+    *,
+    province: str | None = None,
+    commune: str | None = None,
+    crop: str | None = None,
+    verified_only: bool | None = True,
 ) -> list[Aggregate]:
-    """Totals of the non-baseline seasons' newest results, grouped in SQL. Baseline sums
-    only count seasons that have a baseline, so the reduction compares like with like."""
-    key, label = GROUPINGS[by]
+    """Totals of the non-baseline seasons' newest results in an area, grouped in SQL.
+    `verified_only`: True counts verified seasons only (what progress and the public
+    register show), False those not verified yet (an HTX's own view of its pending work),
+    None every season. Baseline sums only count seasons that have a baseline, so the
+    reduction compares like with like."""
+    key, label, place = GROUPINGS[by]
     with_base = EmissionResult.baseline_total_kg_co2e.is_not(None)
     query = (
         select(
             key,
             label,
+            place,
             func.count(EmissionResult.id),
             func.sum(EmissionResult.area_ha),
             func.sum(EmissionResult.total_kg_co2e),
@@ -273,14 +298,20 @@ def aggregate(
         .join(Field, Season.field_id == Field.id)
         .join(Organisation, Field.organisation_id == Organisation.id)
         .where(_is_newest(), Season.year != BASELINE_YEAR, with_base)
-        .group_by(key, label)
-        .order_by(key)
+        .group_by(key, label, place)
+        .order_by(key, place)
     )
-    if year is not None:
-        query = query.where(Season.year == year)
-    if organisation_id is not None:
-        query = query.where(Field.organisation_id == organisation_id)
+    wanted = {
+        Season.year: year,
+        Field.organisation_id: organisation_id,
+        Field.province: province,
+        Field.commune: commune,
+        Season.crop: crop,
+    }
+    query = query.where(*(column == value for column, value in wanted.items() if value is not None))
+    if verified_only is not None:
+        query = query.where(verified() if verified_only else ~verified())
     return [
-        Aggregate(k, lbl, n, area or 0, total or 0, kg or 0, base, base_kg)
-        for k, lbl, n, area, total, kg, base, base_kg in session.execute(query)
+        Aggregate(k, lbl, p, n, area or 0, total or 0, kg or 0, base, base_kg)
+        for k, lbl, p, n, area, total, kg, base, base_kg in session.execute(query)
     ]

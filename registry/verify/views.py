@@ -163,7 +163,7 @@ def progress() -> str:
     by = by if by in results.GROUPINGS else "organisation"
     year = request.args.get("year", type=int)
     own = None if principal().kind in OVERSEERS else principal().organisation_id
-    rows = results.aggregate(db.session, by, year=year, organisation_id=own)
+    rows = results.aggregate(db.session, by, year=year, organisation_id=own, verified_only=None)
     return render_template(
         "verify/progress.html",
         rows=rows,

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from registry.accounts.models import Organisation, User
 from registry.db import db
+from registry.public import records
 from registry.trace import service
-from registry.trace.models import Season
+from registry.trace.models import Field, Season
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
 from registry.verify import bulk, results
 from registry.verify.calc_schema import calc_from_json, load_input, quick_load
 from registry.verify.inputs import derive
 from registry.verify.methodology import ORGANIC_KINDS, PRESEASONS, WATER_REGIMES
-from registry.verify.models import EmissionResult
+from registry.verify.models import EmissionResult, MrvReport, ReportSeason, ReportStatus
+from tests.reports.conftest import Builder, Planted
 from tests.trace.conftest import field_values
 from tests.verify.conftest import AWD_DIARY, BASELINE_DIARY, Farm, keep
 
@@ -93,7 +96,7 @@ def test_a_new_result_is_kept_only_when_the_inputs_change(farm: Farm) -> None:
     assert changed.total_kg_co2e > first.total_kg_co2e
     assert db.session.scalar(select(func.count()).select_from(EmissionResult)) == 2
     db.session.commit()
-    (row,) = results.aggregate(db.session, "province")  # counts the newest result only
+    (row,) = results.aggregate(db.session, "province", verified_only=None)  # the newest only
     assert row.seasons == 1 and row.total_kg_co2e == pytest.approx(changed.total_kg_co2e)
 
 
@@ -104,10 +107,46 @@ def test_aggregates_equal_the_sum_of_their_seasons(farm: Farm) -> None:
     db.session.commit()
     assert season is not None
     for by in ("organisation", "commune", "province"):
-        (row,) = results.aggregate(db.session, by)
+        (row,) = results.aggregate(db.session, by, verified_only=None)
         assert row.seasons == 1 and row.total_kg_co2e == pytest.approx(season.total_kg_co2e)
         assert row.reduction_pct == pytest.approx(season.reduction_pct)
-    assert results.aggregate(db.session, "province", year=2025) == []
+    assert results.aggregate(db.session, "province", year=2025, verified_only=None) == []
+
+
+def test_aggregates_count_verified_seasons_unless_asked_otherwise(ctx: None) -> None:
+    """Verified: the newest result is in an approved report (not a revoked one)."""
+    builder = Builder(db.session)
+    when, base = date(2026, 3, 10), (1.0, 4000.0, 6000.0)
+    builder.plant(Planted(0, 0, when, 1.0, 3000, 6000, base, verified=True))  # 25 % below
+    builder.plant(Planted(0, 0, when, 1.0, 5000, 6000, base))  # 25 % above: not verified
+    revoked = builder.plant(Planted(0, 0, when, 1.0, 2000, 6000, base, verified=True))
+    its_report = select(ReportSeason.report_id).where(ReportSeason.season_id == revoked.id)
+    db.session.execute(
+        update(MrvReport).where(MrvReport.id.in_(its_report)).values(status=ReportStatus.REVOKED)
+    )
+    db.session.commit()
+    (shown,) = results.aggregate(db.session, "organisation")
+    (pending,) = results.aggregate(db.session, "organisation", verified_only=False)
+    (every,) = results.aggregate(db.session, "organisation", verified_only=None)
+    assert (shown.seasons, pending.seasons, every.seasons) == (1, 2, 3)
+    assert shown.reduction_pct == pytest.approx(25.0)
+    assert pending.reduction_pct == pytest.approx(12.5)  # (5000 + 2000) against 2 × 4000
+    assert every.reduction_pct == pytest.approx(100 / 6)  # 10000 against 3 × 4000
+
+
+def test_communes_of_one_name_in_two_provinces_stay_apart(ctx: None) -> None:
+    builder = Builder(db.session)
+    builder.plant(Planted(0, 0, date(2026, 3, 10), 1, 3000, 6000, (1, 4000, 6000), verified=True))
+    builder.plant(Planted(2, 0, date(2026, 4, 1), 1, 3000, 6000, (1, 3000, 6000), verified=True))
+    db.session.execute(update(Field).values(commune="xã Tân Phú"))
+    db.session.commit()
+    found = results.aggregate(db.session, "commune")
+    assert [(a.key, a.province, a.seasons) for a in found] == [
+        ("xã Tân Phú", "Cần Thơ", 1),
+        ("xã Tân Phú", "Hải Phòng", 1),
+    ]
+    here = records.commune_reduction(db.session, "Hải Phòng", "xã Tân Phú")
+    assert here is not None and here.reduction_pct == pytest.approx(25.0)
 
 
 def test_computing_many_seasons_at_once_gives_the_same_results(farm: Farm) -> None:
