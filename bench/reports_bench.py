@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 from common import RESULTS, fresh_database, log, make_app, pct, vacuum_analyze
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role, User
-from registry.db import db
+from registry.db import GRAMS_PER_KG, M2_PER_HA, db, grams
 from registry.places import PROVINCES
 from registry.reports import figures, periodic, rollup
 from registry.reports.figures import Area
@@ -165,7 +165,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                 "organisation_id",
                 "code",
                 "name",
-                "area_ha",
+                "area_m2",
                 "province",
                 "commune",
                 "household",
@@ -179,7 +179,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                     org,
                     f"F{f}",
                     f"Ruộng {f}",
-                    area,
+                    round(area * M2_PER_HA),
                     p,
                     c,
                     "Hộ thử nghiệm",
@@ -216,7 +216,8 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                 season_id += 1
                 harvest = date(year, rng.randint(*months), rng.randint(1, 28))
                 total = area * rng.uniform(1800, 9000 if year == 2020 else 6000)
-                yield_kg = area * rng.uniform(5500, 7000)
+                harvested_g = grams(area * rng.uniform(5500, 7000))
+                yield_kg = harvested_g / GRAMS_PER_KG
                 season_rows.append(
                     (
                         season_id,
@@ -227,7 +228,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                         year,
                         harvest - timedelta(days=100),
                         harvest,
-                        yield_kg,
+                        harvested_g,
                         "harvested",
                         NOW,
                     )
@@ -266,7 +267,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                 "year",
                 "sowing_date",
                 "harvest_date",
-                "harvested_kg",
+                "harvested_g",
                 "status",
                 "created_at",
             ),
@@ -350,8 +351,8 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                 "lot_code",
                 "product",
                 "step",
-                "quantity_kg",
-                "remaining_kg",
+                "quantity_g",
+                "remaining_g",
                 "production_date",
                 "g_co2e_per_kg",
                 "derivation",
@@ -366,8 +367,8 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                     f"LOT{b}",
                     "paddy",
                     "harvest",
-                    1000,
-                    1000,
+                    1_000_000,
+                    1_000_000,
                     date(2026, 5, 1),
                     400,
                     "{}",
@@ -509,7 +510,8 @@ def requests(
 
 def check_totals(app: Flask) -> dict[str, Any]:
     """The dashboard's total for 2026 against a direct GROUP BY over the results, and
-    against the sum of its communes."""
+    against the sum of its communes; the field cells' count and area against the fields'
+    whole m²."""
     with app.app_context():
         direct = db.session.execute(
             text(
@@ -525,15 +527,31 @@ def check_totals(app: Flask) -> dict[str, Any]:
         total = figures.emissions(db.session, Area(), Period(2026))
         parts = figures.emissions_by(db.session, Area(), Period(2026), "commune")
         part_sum = sum(p.emissions.total_kg_co2e for p in parts)
+        fields, m2 = db.session.execute(text("SELECT count(*), sum(area_m2) FROM fields")).one()
+        area_ha = int(m2) / M2_PER_HA  # the sum of a BIGINT is a numeric
+        cells = db.session.execute(
+            select(func.sum(FieldCell.fields), func.sum(FieldCell.area_ha))
+        ).one()
     ok = (
         total.seasons == direct[0]
         and math.isclose(total.area_ha, direct[1], rel_tol=1e-9, abs_tol=1)
         and math.isclose(total.total_kg_co2e, direct[2], rel_tol=1e-9, abs_tol=1)
         and math.isclose(part_sum, total.total_kg_co2e, rel_tol=1e-12)
+        and cells[0] == fields
+        and math.isclose(cells[1], area_ha, rel_tol=1e-9)
     )
     if not ok:
-        raise SystemExit(f"totals differ: cells {total}, direct {direct}, parts {part_sum}")
-    return {"seasons_2026": direct[0], "total_kg_co2e_2026": round(direct[2], 1), "ok": ok}
+        raise SystemExit(
+            f"totals differ: cells {total}, direct {direct}, parts {part_sum}; "
+            f"field cells {tuple(cells)}, fields {fields} of {area_ha} ha"
+        )
+    return {
+        "seasons_2026": direct[0],
+        "total_kg_co2e_2026": round(direct[2], 1),
+        "fields": fields,
+        "field_area_ha": area_ha,
+        "ok": ok,
+    }
 
 
 def run(app: Flask, args: argparse.Namespace) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from common import (
     vacuum_analyze,
 )
 from registry.accounts.models import OrgKind
-from registry.db import db
+from registry.db import GRAMS_PER_KG, M2_PER_HA, db, grams
 from registry.trace import batches, capture, epcis
 from registry.trace.models import (
     Batch,
@@ -117,7 +117,7 @@ class Builder:
     """Rows of realistic supply chains, with explicit ids, for Core bulk inserts.
 
     Every batch gets what the services write: its row, its inputs (season or parent
-    draws, the parents' remaining kg reduced), one EPCIS event document made by
+    draws, the parents' remaining grams reduced), one EPCIS event document made by
     registry.trace.epcis and linked to the batch and its parents; hand-overs get their
     row and a shipping and a receiving event linked to the batch. Log indices are
     counted but the log itself is not filled (neither measured function reads it)."""
@@ -167,12 +167,12 @@ class Builder:
             code="DS-01",
             planting_area_code=None,
             name="Ruộng bench",
-            area_ha=1.0,
+            area_m2=M2_PER_HA,
             province="Cần Thơ",
             commune="xã Thới Lai",
             household=None,
             geometry=SQUARE,
-            drawn_area_ha=1.0,
+            drawn_area_m2=M2_PER_HA,
             created_at=START,
             log_index=self.log_index,
         )
@@ -185,7 +185,7 @@ class Builder:
             year=2026,
             sowing_date=date(2025, 12, 8),
             harvest_date=date(2026, 3, 12),
-            harvested_kg=kg,
+            harvested_g=grams(kg),
             status=SeasonStatus.HARVESTED,
             created_at=START,
         )
@@ -201,9 +201,11 @@ class Builder:
         season: int | None = None,
         gtin: str | None = None,
     ) -> int:
-        """A batch made by `org_id` from parent draws (or one season draw)."""
+        """A batch made by `org_id` from parent draws (or one season draw), kg given as
+        callers work them out and kept, as the services keep them, in whole grams."""
         when = self.tick()
-        kg = round(kg, 3)
+        made = grams(kg)
+        draws = [(parent, grams(drawn)) for parent, drawn in parents]
         row = {
             "organisation_id": org_id,
             "maker_id": org_id,
@@ -211,12 +213,12 @@ class Builder:
             "product": product,
             "gtin": gtin,
             "step": step,
-            "quantity_kg": kg,
-            "remaining_kg": kg,
+            "quantity_g": made,
+            "remaining_g": made,
             "production_date": when.date(),
             "g_co2e_per_kg": 900.0,
             "baseline_g_co2e_per_kg": 1400.0,
-            "derivation": derivation(step, kg, parents),
+            "derivation": derivation(step, made, draws),
             "at_risk_since": None,
             "at_risk_reason": None,
             "created_at": when,
@@ -224,24 +226,31 @@ class Builder:
         }
         batch_id = self.add_row("batches", row)
         self.made[batch_id] = Made(self.orgs[org_id], lot, gtin, row)
-        for parent, drawn in parents:
-            self.add("batch_inputs", batch_id=batch_id, season_id=None, parent_id=parent, kg=drawn)
+        for parent, drawn in draws:
+            self.add(
+                "batch_inputs", batch_id=batch_id, season_id=None, parent_id=parent, grams=drawn
+            )
             source = self.made[parent].row
-            source["remaining_kg"] = round(source["remaining_kg"] - drawn, 3)
-            assert source["remaining_kg"] >= 0, (parent, drawn)
+            source["remaining_g"] -= drawn
+            assert source["remaining_g"] >= 0, (parent, drawn)
         if season is not None:
-            self.add("batch_inputs", batch_id=batch_id, season_id=season, parent_id=None, kg=kg)
-        self.event(self.creation(batch_id, step, parents), [batch_id, *(p for p, _ in parents)])
+            self.add(
+                "batch_inputs", batch_id=batch_id, season_id=season, parent_id=None, grams=made
+            )
+        self.event(self.creation(batch_id, step, draws), [batch_id, *(p for p, _ in draws)])
         return batch_id
 
-    def epcis_lot(self, batch_id: int, kg: float | None = None) -> epcis.Lot:
+    def left_kg(self, batch_id: int) -> float:
+        """What is left of the batch, in kg."""
+        return self.made[batch_id].row["remaining_g"] / GRAMS_PER_KG
+
+    def epcis_lot(self, batch_id: int, g: int | None = None) -> epcis.Lot:
         made = self.made[batch_id]
-        return epcis.Lot(
-            made.maker, made.lot, made.gtin, made.row["quantity_kg"] if kg is None else kg
-        )
+        g = made.row["quantity_g"] if g is None else g
+        return epcis.Lot(made.maker, made.lot, made.gtin, g / GRAMS_PER_KG)
 
     def creation(
-        self, batch_id: int, step: Step, parents: Sequence[tuple[int, float]]
+        self, batch_id: int, step: Step, draws: Sequence[tuple[int, int]]
     ) -> dict[str, Any]:
         """The event the services store when the batch is made."""
         made, eid = self.made[batch_id], epcis.new_event_id()
@@ -255,7 +264,7 @@ class Builder:
                 ["DS-01"],
                 ["DS-01-2026-DX"],
             )
-        inputs = [self.epcis_lot(p, kg) for p, kg in parents]
+        inputs = [self.epcis_lot(p, g) for p, g in draws]
         if step is Step.PACKING:
             return epcis.packing_event(
                 BASE, eid, self.clock, made.maker, self.epcis_lot(batch_id), inputs
@@ -316,13 +325,14 @@ class Builder:
         self.event(received, [batch_id])
 
 
-def derivation(step: Step, kg: float, parents: Sequence[tuple[int, float]]) -> dict[str, Any]:
-    """What batches.py records of how the kg came about."""
-    if not parents:
-        return {"rule": step.value, "inputs": [{"season": "DS-01-2026-DX", "kg": kg}]}
-    drawn = sum(k for _, k in parents)
-    inputs = [{"batch": p, "kg": k} for p, k in parents]
-    return {"rule": step.value, "yield": round(kg / drawn, 6), "inputs": inputs}
+def derivation(step: Step, made: int, draws: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """What batches.py records of how the batch's grams came about (in kg)."""
+    if not draws:
+        season = {"season": "DS-01-2026-DX", "kg": made / GRAMS_PER_KG}
+        return {"rule": step.value, "inputs": [season]}
+    drawn = sum(g for _, g in draws)
+    inputs = [{"batch": p, "kg": g / GRAMS_PER_KG} for p, g in draws]
+    return {"rule": step.value, "yield": round(made / drawn, 6), "inputs": inputs}
 
 
 def plan(ancestors: int) -> tuple[int, int]:
@@ -377,11 +387,11 @@ def tree_chain(b: Builder, world: int, ancestors: int) -> int:
     milled = mill_runs(b, mill, blend)
     bins = milled
     for k in range(padding):
-        kg = b.made[bins].row["remaining_kg"] * 0.9
+        kg = b.left_kg(bins) * 0.9
         bins = b.batch(
             mill, Product.MILLED_RICE, Step.SPLIT, kg, f"BIN-{k + 1}", [(bins, round(kg, 3))]
         )
-    kg = round(b.made[bins].row["remaining_kg"] * 0.5, 3)
+    kg = round(b.left_kg(bins) * 0.5, 3)
     target = b.batch(
         mill,
         Product.PACKAGED_RICE,
@@ -403,12 +413,12 @@ def delivery(b: Builder, world: int, n: int, mill: int, other_mill: int) -> int:
     harvest = b.batch(htx, Product.PADDY, Step.HARVEST, kg, "LUA-1", season=b.season(htx, kg))
     dry_kg = kg * b.rng.uniform(0.85, 0.95)
     dried = b.batch(htx, Product.PADDY, Step.DRYING, dry_kg, "LUA-1-K", [(harvest, kg)])
-    left = b.made[dried].row["remaining_kg"]
+    left = b.left_kg(dried)
     part = round(left * b.rng.uniform(0.6, 0.9), 3)
     sent = b.batch(htx, Product.PADDY, Step.SPLIT, part, "LUA-1-K-1", [(dried, part)])
     b.ship(sent, mill)
     if b.rng.random() < 0.3:
-        rest = round(b.made[dried].row["remaining_kg"] * 0.5, 3)
+        rest = round(b.left_kg(dried) * 0.5, 3)
         other = b.batch(htx, Product.PADDY, Step.SPLIT, rest, "LUA-1-K-2", [(dried, rest)])
         b.ship(other, other_mill)
         b.batch(
@@ -424,7 +434,7 @@ def merge_tree(b: Builder, mill: int, lots: list[int]) -> int:
         level += 1
         merged = []
         for n, group in enumerate(groups(lots, math.ceil(len(lots) / FAN_IN))):
-            parents = [(p, b.made[p].row["remaining_kg"]) for p in group]
+            parents = [(p, b.left_kg(p)) for p in group]
             kg = sum(k for _, k in parents)
             merged.append(
                 b.batch(mill, Product.PADDY, Step.MERGE, kg, f"SILO-{level}-{n}", parents)
@@ -436,7 +446,7 @@ def merge_tree(b: Builder, mill: int, lots: list[int]) -> int:
 def mill_runs(b: Builder, mill: int, blend: int) -> int:
     """Four milling runs of the blend; the first one's lot is also packed ten times
     besides the chain to the measured pack. Returns the first run's milled lot."""
-    total = b.made[blend].row["remaining_kg"]
+    total = b.left_kg(blend)
     runs = []
     for n, share in enumerate((0.4, 0.15, 0.15, 0.15)):
         kg = round(total * share, 3)
@@ -447,7 +457,7 @@ def mill_runs(b: Builder, mill: int, blend: int) -> int:
         )
     for run in runs:
         for k in range(10 if run == runs[0] else 5):
-            kg = round(b.made[run].row["quantity_kg"] * 0.02, 3)
+            kg = round(b.made[run].row["quantity_g"] / GRAMS_PER_KG * 0.02, 3)
             b.batch(
                 mill, Product.PACKAGED_RICE, Step.PACKING, kg * 0.99, f"TUI-{run}-{k}", [(run, kg)]
             )
@@ -460,7 +470,7 @@ def chain(b: Builder, world: int, ancestors: int) -> int:
     kg = 8_000.0
     lot = b.batch(htx, Product.PADDY, Step.HARVEST, kg, "LUA-C", season=b.season(htx, kg))
     for k in range(ancestors):
-        kg = round(b.made[lot].row["remaining_kg"] * 0.99, 3)
+        kg = round(b.left_kg(lot) * 0.99, 3)
         lot = b.batch(htx, Product.PADDY, Step.SPLIT, kg, f"C-{k + 1}", [(lot, kg)])
     return lot
 
@@ -507,14 +517,14 @@ def load(engine: Engine, b: Builder) -> dict[str, int]:
 
 # ---------------------------------------------------------------- checks
 def check_balance() -> None:
-    """Every batch's remaining kg = quantity - what its children drew, and >= 0."""
+    """Every batch's remaining grams = its quantity - what its children drew, exactly,
+    and >= 0."""
     bad = db.session.scalar(
         text(
-            "SELECT count(*) FROM batches b LEFT JOIN (SELECT parent_id, sum(kg) AS kg "
+            "SELECT count(*) FROM batches b LEFT JOIN (SELECT parent_id, sum(grams) AS g "
             "FROM batch_inputs WHERE parent_id IS NOT NULL GROUP BY parent_id) c "
             "ON c.parent_id = b.id "
-            "WHERE abs(b.remaining_kg - (b.quantity_kg - coalesce(c.kg, 0))) > 0.0005 "
-            "OR b.remaining_kg < 0"
+            "WHERE b.remaining_g <> b.quantity_g - coalesce(c.g, 0) OR b.remaining_g < 0"
         )
     )
     db.session.rollback()
