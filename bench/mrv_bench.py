@@ -56,7 +56,7 @@ from common import (
 )
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role
-from registry.db import db, utcnow
+from registry.db import M2_PER_HA, db, grams, utcnow
 from registry.places import PROVINCES
 from registry.trace.models import (
     Crop,
@@ -789,12 +789,12 @@ def field_row(
         "code": code,
         "planting_area_code": None,
         "name": f"Ruộng số {fid}",
-        "area_ha": area,
+        "area_m2": round(area * M2_PER_HA),
         "province": province,
         "commune": rng.choice(geo.communes[province]),
         "household": "Hộ nông dân thành viên",
         "geometry": square(lon, lat, area),
-        "drawn_area_ha": round(area * rng.uniform(0.97, 1.03), 4),
+        "drawn_area_m2": round(area * rng.uniform(0.97, 1.03) * M2_PER_HA),
         "created_at": NOW,
         "log_index": -1,
     }
@@ -810,7 +810,7 @@ def season_row(sid: int, fid: int, field_code: str, plan: Plan) -> dict[str, Any
         "year": plan.year,
         "sowing_date": plan.sowing,
         "harvest_date": plan.harvest,
-        "harvested_kg": plan.harvested_kg,
+        "harvested_g": None if plan.harvested_kg is None else grams(plan.harvested_kg),
         "status": SeasonStatus.HARVESTED if plan.harvest else SeasonStatus.OPEN,
         "created_at": NOW,
     }
