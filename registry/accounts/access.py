@@ -59,6 +59,15 @@ def own(organisation_id: int) -> None:
         abort(404)
 
 
+def commune_of(viewer: Organisation) -> tuple[str, str] | None:
+    """(province, commune) for a commune office, which reads the records of its own commune
+    and of no other; None for every other kind, whose reach its kind decides (the authority
+    reads everywhere, an HTX, a mill or a verifier reads its own records)."""
+    if viewer.kind is OrgKind.COMMUNE_OFFICE:
+        return viewer.province, viewer.commune
+    return None
+
+
 def _check_roles(roles: tuple[Role, ...]) -> None:
     user = principal().user
     if roles and not any(user.has_role(r) for r in roles):

@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from registry.places import PROVINCES
 from registry.reports.models import ReportKind
-from registry.reports.periods import Period
+from registry.reports.periods import FIRST_YEAR, LAST_YEAR, Period
 from registry.trace.models import Crop
 from registry.validation import Integer
 
@@ -65,6 +65,14 @@ class DashboardQuery(AreaQuery):
         if data["period"] is not None:
             data["period"] = Period.parse(data["period"])
         return data
+
+
+class ProgressQuery(AreaQuery):
+    by = fields.String(
+        load_default="organisation",
+        validate=validate.OneOf(("organisation", "commune", "province")),
+    )
+    year = optional(fields.Integer, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
 
 
 class ReportIn(Form):

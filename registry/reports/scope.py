@@ -1,12 +1,15 @@
 """Who may see which figures. The authority sees the whole registry and narrows it with
 filters; a commune office sees its own commune and nothing else (asking for another
-is refused, not silently answered with its own); nobody else sees the dashboard."""
+is refused, not silently answered with its own); an HTX sees its own figures on the pages
+made for it too (progress to 2035); nobody else sees any. Views that are not for HTXs keep
+them out with `kinds_required(*READERS)` (the dashboard, periodic reports)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry.accounts.access import commune_of
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db
 from registry.errors import DomainError, Forbidden
@@ -18,6 +21,10 @@ READERS = (OrgKind.AUTHORITY, OrgKind.COMMUNE_OFFICE)
 
 class OutsideCommune(Forbidden):
     title = _l("A commune office sees only its own commune's figures.")
+
+
+class OutsideOwn(Forbidden):
+    title = _l("A cooperative sees only its own figures.")
 
 
 class FilterRefused(DomainError):
@@ -34,34 +41,41 @@ def area_for(
     crop: str | None = None,
 ) -> Area:
     """The area `viewer` asked for, as far as it may see it."""
-    if viewer.kind is OrgKind.COMMUNE_OFFICE:
-        if province not in (None, viewer.province) or commune not in (None, viewer.commune):
+    confined = commune_of(viewer)
+    if confined is not None:
+        if province not in (None, confined[0]) or commune not in (None, confined[1]):
             raise OutsideCommune()
-        province, commune = viewer.province, viewer.commune
-    elif viewer.kind is not OrgKind.AUTHORITY:
+        province, commune = confined
+    elif viewer.kind not in (OrgKind.AUTHORITY, OrgKind.PRODUCER):
         raise Forbidden()
     if commune is not None and province is None:
         province = _province_of(session, commune)
-    organisation_id = None
-    if htx is not None:
-        organisation_id = session.scalar(
-            select(Organisation.id).where(
-                Organisation.code == htx.upper(), Organisation.kind == OrgKind.PRODUCER
-            )
+    return Area(province, commune, _cooperative(session, viewer, htx), crop)
+
+
+def _cooperative(session: Db, viewer: Organisation, htx: str | None) -> int | None:
+    """The HTX the area narrows to: an HTX's own self, else the one `htx` names, if any."""
+    if viewer.kind is OrgKind.PRODUCER:
+        if htx is not None and htx.upper() != viewer.code.upper():
+            raise OutsideOwn()
+        return viewer.id
+    if htx is None:
+        return None
+    found = session.scalar(
+        select(Organisation.id).where(
+            Organisation.code == htx.upper(), Organisation.kind == OrgKind.PRODUCER
         )
-        if organisation_id is None:
-            raise FilterRefused(errors={"htx": [_l("No cooperative has this code.")]})
-    return Area(province, commune, organisation_id, crop)
+    )
+    if found is None:
+        raise FilterRefused(errors={"htx": [_l("No cooperative has this code.")]})
+    return found
 
 
 def sees(viewer: Organisation, province: str | None, commune: str | None) -> bool:
     """May `viewer` read a report or confirmation about this area?"""
     if viewer.kind is OrgKind.AUTHORITY:
         return True
-    return viewer.kind is OrgKind.COMMUNE_OFFICE and (province, commune) == (
-        viewer.province,
-        viewer.commune,
-    )
+    return commune_of(viewer) == (province, commune)
 
 
 def _province_of(session: Db, commune: str) -> str:

@@ -1,6 +1,6 @@
-"""Report pages: the dashboard, 6-month and annual reports (page, PDF, XLSX, JSON),
-the commune office's confirmation, and the open-data downloads. Views only translate
-between HTTP and the services."""
+"""Report pages: the dashboard, progress to 2035, 6-month and annual reports (page, PDF,
+XLSX, JSON), the commune office's confirmation, and the open-data downloads. Views only
+translate between HTTP and the services."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from registry.reports import (
     pdf,
     periodic,
     periods,
+    progress,
     rollup,
     scope,
     xlsx,
@@ -52,7 +53,13 @@ from registry.reports.labels_text import (
     period_name,
     report_title,
 )
-from registry.reports.schemas import ConfirmIn, DashboardQuery, DownloadQuery, ReportIn
+from registry.reports.schemas import (
+    ConfirmIn,
+    DashboardQuery,
+    DownloadQuery,
+    ProgressQuery,
+    ReportIn,
+)
 from registry.trace.models import Crop
 from registry.trace.service import today_in_vietnam
 from registry.validation import localise
@@ -191,6 +198,38 @@ def _charts(board: dashboard.Dashboard) -> dict[str, Any]:
             )
         ),
     }
+
+
+# ---------------------------------------------------------------- progress to 2035
+@bp.get("/mrv/progress", endpoint="progress")
+@login_required
+@kinds_required(*scope.READERS, OrgKind.PRODUCER)
+def progress_page() -> str:
+    """Verified reductions against the trajectory to 2035, in the area the viewer may see
+    (scope.area_for, as the dashboard): the authority anywhere, a commune office its
+    commune, an HTX itself, with its seasons not verified yet apart."""
+    query = ProgressQuery().load(request.args)
+    viewer = acting_organisation()
+    area = scope.area_for(
+        db.session,
+        viewer,
+        province=query["province"],
+        commune=query["commune"],
+        htx=query["htx"],
+        crop=query["crop"],
+    )
+    found = progress.read(
+        db.session,
+        area,
+        query["by"],
+        query["year"],
+        today_in_vietnam().year,
+        _final(),
+        with_pending=viewer.kind is OrgKind.PRODUCER,
+    )
+    return render_template(
+        "reports/progress.html", progress=found, area=area, viewer=viewer, query=query
+    )
 
 
 # ---------------------------------------------------------------- periodic reports

@@ -1,12 +1,12 @@
-"""MRV pages: each season's result with its explanation, reports an HTX submits, the
-verifiers' queue, and progress against the 2035 target."""
+"""MRV pages: each season's result with its explanation, reports an HTX submits, and the
+verifiers' queue. (Progress against the 2035 target is a report: registry/reports/.)"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -153,31 +153,6 @@ def withdraw(report_id: int) -> Response:
 @kinds_required(OrgKind.VERIFIER, *OVERSEERS)
 def queue() -> str:
     return render_template("verify/queue.html", reports=reports.queue(db.session))
-
-
-@bp.get("/mrv/progress")
-@login_required
-def progress() -> str:
-    """Reductions by HTX, commune and province against the target trajectory to 2035."""
-    by = request.args.get("by", "organisation")
-    by = by if by in results.GROUPINGS else "organisation"
-    year = request.args.get("year", type=int)
-    own = None if principal().kind in OVERSEERS else principal().organisation_id
-    rows = results.aggregate(db.session, by, year=year, organisation_id=own, verified_only=None)
-    return render_template(
-        "verify/progress.html",
-        rows=rows,
-        by=by,
-        year=year,
-        target=_target(year or date.today().year),
-        final=current_app.config["REDUCTION_TARGET_PCT"],
-    )
-
-
-def _target(year: int) -> float:
-    """The plans' trajectory: from 0 % in 2025 to the target in 2035, linearly."""
-    final: float = current_app.config["REDUCTION_TARGET_PCT"]
-    return final * min(max(year - 2025, 0), 10) / 10
 
 
 @bp.app_template_filter("kg")

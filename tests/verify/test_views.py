@@ -1,4 +1,5 @@
-"""MRV pages in Vietnamese: results and their explanation, reports, the queue, progress."""
+"""MRV pages in Vietnamese: results and their explanation, reports, the queue. (Progress
+to 2035 is a report page: tests/reports/test_progress.py.)"""
 
 from __future__ import annotations
 
@@ -81,12 +82,3 @@ def test_other_htxs_cannot_read_a_report_or_results(
     login(client, make.user(make.org(kind=OrgKind.PRODUCER)))
     assert client.get(f"/mrv/seasons/{farm[3].code}").status_code == 404
     assert client.get("/mrv/queue").status_code == 403
-
-
-def test_progress_compares_with_the_target(farm: Farm, client: FlaskClient, make: Factory) -> None:
-    login(client, farm[1])
-    client.get("/mrv")  # computes the results
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
-    login(client, make.user(make.org(kind=OrgKind.AUTHORITY)))
-    html = client.get("/mrv/progress?by=province").get_data(as_text=True)
-    assert "Cần Thơ" in html and "✓" in html
