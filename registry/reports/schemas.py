@@ -72,7 +72,7 @@ class ProgressQuery(AreaQuery):
         load_default="organisation",
         validate=validate.OneOf(("organisation", "commune", "province")),
     )
-    year = optional(fields.Integer, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
+    year = optional(Integer, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
 
 
 class ReportIn(Form):

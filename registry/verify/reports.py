@@ -10,14 +10,14 @@ from typing import Any
 
 import rfc8785
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 
 from registry.accounts.models import Organisation, User
 from registry.db import Db, utcnow
 from registry.errors import Conflict, DomainError, NotFound
 from registry.ledger import service as ledger
 from registry.trace import service as trace
-from registry.trace.models import Season
+from registry.trace.models import Field, Season
 from registry.verify.models import MrvReport, ReportSeason, ReportStatus
 from registry.verify.results import compute
 
@@ -199,12 +199,37 @@ def reports_of(session: Db, organisation_id: int) -> list[MrvReport]:
     )
 
 
-def queue(session: Db) -> list[MrvReport]:
-    """Reports waiting for a verifier, oldest first."""
-    return list(
-        session.scalars(
-            select(MrvReport)
-            .where(MrvReport.status.in_((ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW)))
-            .order_by(MrvReport.submitted_at)
-        )
+Place = tuple[str, str] | None  # (province, commune), or None for everywhere
+
+
+def _about(place: tuple[str, str]) -> ColumnElement[bool]:
+    """The report holds a season of a field in this commune (as the commune's figures
+    count the seasons of the fields in it)."""
+    province, commune = place
+    return exists().where(
+        ReportSeason.report_id == MrvReport.id,
+        Season.id == ReportSeason.season_id,
+        Field.id == Season.field_id,
+        Field.province == province,
+        Field.commune == commune,
     )
+
+
+def queue(session: Db, place: Place = None) -> list[MrvReport]:
+    """Reports waiting for a verifier, oldest first; only those about `place` if given."""
+    query = select(MrvReport).where(
+        MrvReport.status.in_((ReportStatus.SUBMITTED, ReportStatus.UNDER_REVIEW))
+    )
+    if place is not None:
+        query = query.where(_about(place))
+    return list(session.scalars(query.order_by(MrvReport.submitted_at)))
+
+
+def submitted(session: Db, report_id: int, place: Place = None) -> MrvReport:
+    """A submitted report (any HTX's, for those who review or oversee them), about `place`
+    if given; ReportNotFound otherwise."""
+    query = select(MrvReport).where(MrvReport.id == report_id, MrvReport.submitted_at.is_not(None))
+    found = session.scalar(query.where(_about(place)) if place is not None else query)
+    if found is None:
+        raise ReportNotFound()
+    return found

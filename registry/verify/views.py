@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from registry.accounts.access import acting_organisation, kinds_required, principal
+from registry.accounts.access import acting_organisation, commune_of, kinds_required, principal
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
@@ -119,11 +119,12 @@ def report(report_id: int) -> str:
 
 
 def _readable_report(report_id: int) -> MrvReport:
+    """An HTX reads its own reports; verifiers and the authority any submitted one; a
+    commune office the submitted ones about its commune."""
     acting = principal()
     if acting.kind in (OrgKind.VERIFIER, *OVERSEERS):
-        found = db.session.get(MrvReport, report_id)
-        if found is not None and found.submitted_at is not None:
-            return found
+        place = commune_of(acting_organisation())
+        return reports.submitted(db.session, report_id, place)
     return reports.report_of(db.session, acting.organisation_id, report_id)
 
 
@@ -152,7 +153,9 @@ def withdraw(report_id: int) -> Response:
 @login_required
 @kinds_required(OrgKind.VERIFIER, *OVERSEERS)
 def queue() -> str:
-    return render_template("verify/queue.html", reports=reports.queue(db.session))
+    """Reports waiting for a verifier; a commune office sees those about its commune."""
+    place = commune_of(acting_organisation())
+    return render_template("verify/queue.html", reports=reports.queue(db.session, place))
 
 
 @bp.app_template_filter("kg")
