@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Organisation, OrgKind
-from registry.db import Db
+from registry.db import M2_PER_HA, Db
 from registry.errors import NotFound
 from registry.labels.models import Label
 from registry.trace.models import Batch, Field, Season
@@ -78,11 +78,11 @@ class Farmland:
 
 def farmland(session: Db, organisation_id: int) -> Farmland:
     count, area = session.execute(
-        select(func.count(Field.id), func.coalesce(func.sum(Field.area_ha), 0.0)).where(
+        select(func.count(Field.id), func.coalesce(func.sum(Field.area_m2), 0)).where(
             Field.organisation_id == organisation_id
         )
     ).one()
-    return Farmland(int(count), float(area))
+    return Farmland(int(count), int(area) / M2_PER_HA)
 
 
 def communes(session: Db) -> list[tuple[str, str]]:
