@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from registry import problems
 from registry.db import db
 from registry.validation import localise
 
@@ -26,12 +28,18 @@ class DomainError(Exception):
     """A rule of the registry was broken; `status` says which 4xx the caller gets."""
 
     status = 422
+    slug: str | None = None  # its problem type (registry/problems.py); else the status's
     title: Any = _l("The request breaks a rule of the registry.")
 
     def __init__(self, detail: Any = None, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(str(detail or self.title))
         self.detail = detail
         self.errors = errors or {}
+
+    @property
+    def kind(self) -> str | None:
+        """A refusal the request was well formed for is `rule-broken`, not `invalid-fields`."""
+        return self.slug or ("rule-broken" if self.status == 422 else None)
 
 
 class NotFound(DomainError):
@@ -61,17 +69,25 @@ def problem(
     detail: str | None = None,
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    slug: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    """An RFC 9457 problem details response; `errors` maps field names to messages."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    """An RFC 9457 problem details response; `errors` maps field names to messages, `slug`
+    names the problem type (the status's own kind by default) and `extra` adds members.
+    Title and detail are in the caller's language, which Content-Language names."""
+    kind = problems.type_uri(slug or problems.BY_STATUS.get(status))
+    body: dict[str, Any] = {"type": kind, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    response = jsonify(body)
+    response = jsonify({**body, **(extra or {})})
     response.status_code = status
     response.mimetype = PROBLEM_JSON
     response.headers.update(headers or {})
+    response.headers["Content-Language"] = str(get_locale())
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -92,12 +108,14 @@ def _field_errors(exc: HTTPException) -> dict[str, Any]:
 def handle_http(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     title = str(STATUS_TITLES.get(status, exc.name))
-    detail = str(CSRF_DETAIL) if isinstance(exc, CSRFError) else None
+    csrf = isinstance(exc, CSRFError)
+    detail = str(CSRF_DETAIL) if csrf else None
     if wants_problem_json():
         headers = dict(exc.get_response().headers) if status in (401, 405) else {}
         headers.pop("Content-Type", None)
         headers.pop("Content-Length", None)
-        return problem(status, title, detail, _field_errors(exc) or None, headers)
+        slug = "form-expired" if csrf else None
+        return problem(status, title, detail, _field_errors(exc) or None, headers, slug=slug)
     return _page(status, title, detail)
 
 
@@ -106,7 +124,7 @@ def handle_domain(exc: DomainError) -> Response | tuple[str, int]:
     title = str(exc.title)
     detail = str(exc.detail) if exc.detail else None
     if wants_problem_json():
-        return problem(exc.status, title, detail, localise(exc.errors) or None)
+        return problem(exc.status, title, detail, localise(exc.errors) or None, slug=exc.kind)
     return _page(exc.status, title, detail)
 
 
@@ -157,6 +175,7 @@ def reject_nul_bytes() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.register_blueprint(problems.bp)
     app.before_request(reject_nul_bytes)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DomainError, handle_domain)

@@ -1,11 +1,14 @@
 """Language choice: Vietnamese unless the person picked English (remembered per user and
-in a cookie for visitors who are not signed in)."""
+in a cookie for visitors who are not signed in). Machines, which pick nothing, are answered
+in the language their Accept-Language header prefers (problem details, docs/api.md)."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+
+from registry.errors import MACHINE_PREFIXES
 
 LANG_COOKIE = "lang"
 babel = Babel()
@@ -19,6 +22,8 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if current_user and current_user.is_authenticated and current_user.locale:
         chosen = current_user.locale
+    if chosen not in languages and request.path.startswith(MACHINE_PREFIXES):
+        chosen = request.accept_languages.best_match(languages)
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

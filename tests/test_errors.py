@@ -3,11 +3,16 @@ and an unexpected one is a 500 that leaks nothing."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
-from tests.conftest import csrf_token
+from registry.errors import PROBLEM_JSON
+from registry.problems import TYPES
+from tests.accounts.test_api import bearer
+from tests.conftest import Factory, csrf_token
 
 
 def test_unknown_page_is_a_localised_404(client: FlaskClient) -> None:
@@ -20,7 +25,8 @@ def test_unknown_api_path_is_a_problem(client: FlaskClient) -> None:
     response = client.get("/api/v1/khong-co")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
-    assert response.json["status"] == 404 and response.json["type"] == "about:blank"
+    assert response.json["status"] == 404
+    assert response.json["type"].endswith("/problems/not-found")
 
 
 def test_wrong_method_on_the_api_is_a_405_problem(client: FlaskClient) -> None:
@@ -67,3 +73,54 @@ def test_nul_bytes_in_input_are_a_400_not_a_database_error(client: FlaskClient) 
         "/login", data={"email": "a\x00@b.vn", "password": "x", "csrf_token": token}
     )
     assert response.status_code == 400 and "Yêu cầu không hợp lệ" in response.get_data(True)
+
+
+def test_each_kind_of_error_has_a_stable_type_with_a_page(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    producer = bearer(app, make.user(make.org()), scopes=("read", "write"))
+    seen = {
+        "not-found": client.get("/api/v1/khong-co"),
+        "unauthorized": client.get("/api/v1/me"),
+        "method-not-allowed": client.delete("/api/v1/organisations"),
+        "invalid-fields": client.get("/api/v1/approvals?limit=0"),
+        "rule-broken": client.post(
+            "/api/v1/batches",
+            json={"lot_code": "L-1", "draws": [{"season": "KHONG-CO", "kg": 1}]},
+            headers=producer,
+        ),
+        "forbidden": client.get("/api/v1/exchange/labels", headers=producer),
+    }
+    base = app.config["PUBLIC_BASE_URL"]
+    for slug, response in seen.items():
+        assert response.mimetype == PROBLEM_JSON
+        assert response.json["type"] == f"{base}/problems/{slug}", response.json
+        assert response.json["status"] == TYPES[slug].status == response.status_code
+        page = client.get(urlsplit(response.json["type"]).path)
+        assert page.status_code == 200 and page.mimetype == "text/html"
+        assert response.json["type"] in page.get_data(as_text=True)
+    assert client.get("/problems/khong-co").status_code == 404
+
+
+def test_problem_details_follow_accept_language(client: FlaskClient) -> None:
+    vietnamese = client.get("/api/v1/khong-co")
+    assert vietnamese.json["title"] == "Không tìm thấy."
+    assert vietnamese.headers["Content-Language"] == "vi"
+    assert "Accept-Language" in vietnamese.headers["Vary"]
+    for header in ("en", "en-US,en;q=0.9", "fr;q=1, en;q=0.5"):
+        english = client.get("/api/v1/khong-co", headers={"Accept-Language": header})
+        assert english.json["title"] == "Not found.", header
+        assert english.headers["Content-Language"] == "en"
+    other = client.get("/api/v1/khong-co", headers={"Accept-Language": "fr"})
+    assert other.json["title"] == "Không tìm thấy."
+    fields = client.post("/api/v1/labels/status", json={}, headers={"Accept-Language": "en"})
+    assert fields.json["errors"] == {"serials": ["Missing data for required field."]}
+    vi = client.post("/api/v1/labels/status", json={})
+    assert vi.json["errors"]["serials"] != ["Missing data for required field."]
+
+
+def test_pages_keep_the_language_people_chose_whatever_the_browser_says(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/khong-co", headers={"Accept-Language": "en"})
+    assert "Không tìm thấy" in page.get_data(as_text=True)
