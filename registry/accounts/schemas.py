@@ -39,8 +39,14 @@ class TokenSchema(Schema):
 class ProblemSchema(Schema):
     """RFC 9457 problem details, with `errors` mapping field names to messages."""
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String())
+    type = fields.String(
+        required=True,
+        metadata={"description": "the kind of error: a URI whose page explains it (docs/api.md)"},
+    )
+    title = fields.String(required=True, metadata={"description": "in the caller's language"})
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "what went wrong this time"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "field name: messages (nested for lists and objects)"},
+    )

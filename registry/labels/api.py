@@ -16,7 +16,7 @@ from sqlalchemy import Row
 from registry.accounts.access import acting_organisation, kinds_required, token_required
 from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
-from registry.api import BEARER
+from registry.api import BEARER, BINARY, TEXT
 from registry.db import db, utcnow
 from registry.keys import KeyStore, keystore
 from registry.labels import issuance, qr, schemas, status
@@ -75,7 +75,7 @@ def _object(label: Label | Row[Any], compromised: frozenset[str]) -> dict[str, A
     return schemas.status_object(label, found.status, found.reason)
 
 
-@blp.get("/labels/<serial>")
+@blp.get("/labels/<serial:serial>")
 @blp.response(200, schemas.LabelStatusOut)
 @blp.alt_response(404, schema=ProblemSchema)
 def label_status(serial: str) -> dict[str, Any]:
@@ -119,7 +119,8 @@ def listing(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@blp.get("/labels/<serial>/qr.png")
+@blp.get("/labels/<serial:serial>/qr.png")
+@blp.response(200, BINARY, content_type="image/png", description="The QR code")
 @blp.alt_response(404, schema=ProblemSchema)
 def qr_png(serial: str) -> Response:
     """The label's QR code (its URL, level M, quiet zone 4) as PNG."""
@@ -127,7 +128,8 @@ def qr_png(serial: str) -> Response:
     return _image(qr.qr_png(label.url), "image/png")
 
 
-@blp.get("/labels/<serial>/qr.svg")
+@blp.get("/labels/<serial:serial>/qr.svg")
+@blp.response(200, TEXT, content_type="image/svg+xml", description="The QR code")
 @blp.alt_response(404, schema=ProblemSchema)
 def qr_svg(serial: str) -> Response:
     label = status.by_serial(db.session, serial)
@@ -142,6 +144,7 @@ def _image(data: bytes, mimetype: str) -> Response:
 
 @blp.get("/revocations.cose")
 @blp.arguments(schemas.RevocationsQuery, location="query")
+@blp.response(200, BINARY, content_type="application/cose", description="COSE_Sign1")
 def revocations_cose(query: dict[str, Any]) -> Response:
     """The signed revocation list (COSE_Sign1), for offline verifiers."""
     rows = status.revocation_rows(status.revoked_since(db.session, _since(query)))
@@ -158,6 +161,7 @@ def revocations_cose(query: dict[str, Any]) -> Response:
 
 @blp.get("/revocations")
 @blp.arguments(schemas.RevocationsQuery, location="query")
+@blp.response(200, schemas.RevocationListOut)
 def revocations_json(query: dict[str, Any]) -> dict[str, Any]:
     """The same list as JSON, for people; `since` (Unix s) gives only newer changes."""
     labels = status.revoked_since(db.session, _since(query))
@@ -207,7 +211,7 @@ def issue(request_id: int) -> dict[str, Any]:
     return _object(label, frozenset())
 
 
-@blp.post("/labels/<serial>/status")
+@blp.post("/labels/<serial:serial>/status")
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.StatusChangeIn)
 @blp.response(200, schemas.LabelStatusOut)

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import BaseConverter
 
+from registry.labels.issuance import ALPHABET, SERIAL_LENGTH
 from registry.labels.status import REASONS
 from registry.trace.schemas import Strict, between, text
 from registry.validation import Id, Integer
@@ -76,6 +78,32 @@ class RevocationsQuery(Schema):
         validate=between(0, LAST_SECOND),
         metadata={"description": "Unix time (s): only changes after it"},
     )
+
+
+class RevocationOut(Schema):
+    serial = fields.String()
+    revoked_at = fields.Integer(metadata={"description": "Unix time (s) of the change"})
+    reason = fields.String(metadata={"description": "the reason code, or `suspended`"})
+
+
+class RevocationListOut(Schema):
+    """The revocation list as JSON: the entries of the signed list (revocations.cose)."""
+
+    iss = fields.String(metadata={"description": "the registry's id"})
+    iat = fields.Integer(metadata={"description": "Unix time (s) the list was made"})
+    revoked = fields.List(fields.Nested(RevocationOut))
+
+
+class SerialConverter(BaseConverter):
+    """A label serial in an API path: 8 Crockford base32 characters, either case, so that
+    `/labels/status` and `/labels/requests` are never taken for a serial."""
+
+    regex = f"[{ALPHABET}{ALPHABET.lower()}]{{{SERIAL_LENGTH}}}"
+
+
+def serial_parameter(converter: SerialConverter) -> dict[str, Any]:
+    """The OpenAPI schema of a `<serial:…>` path parameter."""
+    return {"type": "string", "pattern": f"^{converter.regex}$"}
 
 
 class RequestIn(Strict):

@@ -31,6 +31,8 @@ class Form(Schema):
     """Query strings and forms: surrounding spaces go, an empty choice means 'any', and
     what the form adds (its CSRF token) or a link carries besides is ignored."""
 
+    EMPTY_IS_ABSENT = True  # the API document says `allowEmptyValue` (registry/api.py)
+
     class Meta:
         unknown = EXCLUDE
 

@@ -21,6 +21,11 @@ from registry.trace.models import Batch, Handover
 blp = Blueprint("batch_api", __name__, description="Batches, hand-overs and EPCIS 2.0")
 
 MAKERS = (OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
+EPCIS_DOCUMENT = {
+    "required": True,
+    "description": "An EPCIS 2.0 document (JSON-LD) whose events name the caller's batches",
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
 
 
 def _base() -> str:
@@ -153,6 +158,9 @@ def answer(values: dict[str, Any], handover_id: int) -> Handover:
 
 @blp.get("/batches/<int:batch_id>/epcis")
 @blp.doc(security=BEARER)
+@blp.response(
+    200, {"type": "object"}, content_type="application/ld+json", description="EPCIS 2.0 JSON-LD"
+)
 @blp.alt_response(404, schema=ProblemSchema)
 @token_required("read")
 def export(batch_id: int) -> Any:
@@ -164,13 +172,14 @@ def export(batch_id: int) -> Any:
 
 
 @blp.post("/epcis/capture")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, requestBody=EPCIS_DOCUMENT)
+@blp.response(201, schemas.CaptureOut)
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
-def capture_events() -> Any:
+def capture_events() -> dict[str, Any]:
     """Capture an EPCIS 2.0 document about the caller's batches (all events or none)."""
     rows = capture.capture(
         db.session, acting_organisation(), request.get_json(silent=True), _base()
     )
     db.session.commit()
-    return {"captured": len(rows), "events": [r.event_id for r in rows]}, 201
+    return {"captured": len(rows), "events": [r.event_id for r in rows]}

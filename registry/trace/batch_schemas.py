@@ -151,3 +151,8 @@ class HandoverOut(Schema):
 
 
 STEP_CHOICES = [s for s in Step if s in TRANSFORMS]
+
+
+class CaptureOut(Schema):
+    captured = fields.Integer(metadata={"description": "how many events were stored"})
+    events = fields.List(fields.String(), metadata={"description": "their event ids"})

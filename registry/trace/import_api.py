@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -15,9 +15,9 @@ from marshmallow import Schema, fields, validate
 from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
 from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
-from registry.api import BEARER
+from registry.api import BEARER, BINARY, TEXT
 from registry.db import db
-from registry.errors import PROBLEM_JSON, STATUS_TITLES
+from registry.errors import STATUS_TITLES, problem
 from registry.trace import imports
 from registry.trace import spreadsheets as sheets
 from registry.trace.spreadsheets import CSV_MIME, XLSX_MIME
@@ -74,12 +74,14 @@ class ImportReportOut(Schema):
 
 
 class ImportProblem(ImportReportOut):
-    """Problem details (RFC 9457) extended with the import report."""
+    """Problem details (RFC 9457) extended with the import report; a query that is not
+    valid gets plain problem details, with `errors` (this schema only documents)."""
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
     detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), attribute="query_errors")
 
 
 @blp.post("/imports")
@@ -117,24 +119,19 @@ def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
 
 
 def _problem(report: imports.ImportReport) -> Response:
-    body = {
-        "type": "about:blank",
-        "title": str(STATUS_TITLES[422]),
-        "status": 422,
-        "detail": _(
-            "%(count)d problems found in the file: nothing was saved.", count=report.error_count
-        ),
-        **ImportReportOut().dump(report),
-    }
-    response = jsonify(body)
-    response.status_code = 422
-    response.mimetype = PROBLEM_JSON
-    return response
+    detail = _("%(count)d problems found in the file: nothing was saved.", count=report.error_count)
+    return problem(
+        422,
+        str(STATUS_TITLES[422]),
+        detail,
+        slug="invalid-rows",
+        extra=ImportReportOut().dump(report),
+    )
 
 
 @blp.get("/exports.xlsx")
 @blp.doc(security=BEARER)
-@blp.response(200, content_type=XLSX_MIME, description="Fields, seasons and diary sheets")
+@blp.response(200, BINARY, content_type=XLSX_MIME, description="Fields, seasons, diary")
 @token_required("read")
 @kinds_required(OrgKind.PRODUCER)
 def export_workbook() -> Response:
@@ -146,7 +143,7 @@ def export_workbook() -> Response:
 
 @blp.get("/exports/<kind>.csv")
 @blp.doc(security=BEARER)
-@blp.response(200, content_type="text/csv", description="UTF-8 with a BOM, comma-separated")
+@blp.response(200, TEXT, content_type="text/csv", description="UTF-8 with a BOM, comma-separated")
 @blp.alt_response(404, schema=ProblemSchema)
 @token_required("read")
 @kinds_required(OrgKind.PRODUCER)

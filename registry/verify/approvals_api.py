@@ -66,6 +66,20 @@ class StatementIn(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
+class StatementOut(Schema):
+    """The object a verifier signs (DESIGN.md §7): sign the RFC 8785 (JCS) bytes of it."""
+
+    type = fields.String(metadata={"description": "mrv.approval or mrv.rejection"})
+    report = fields.Integer()
+    report_digest = fields.String(metadata={"description": "hex SHA-256 of the report's JCS"})
+    methodology = fields.String(allow_none=True)
+    totals = fields.Dict(metadata={"description": "seasons, area_ha, yield_kg, total_kg_co2e"})
+    verifier = fields.String(metadata={"description": "the verifier's organisation code"})
+    kid = fields.String()
+    signed_at = fields.String(metadata={"description": "RFC 3339, UTC"})
+    reason = fields.String(metadata={"description": "only when a reason was given"})
+
+
 class DecisionIn(Schema):
     statement = fields.Dict(required=True)
     signature = fields.String(required=True, validate=validate.Length(min=80, max=100))
@@ -127,7 +141,7 @@ def register_key(values: dict[str, Any]) -> Any:
 @blp.post("/mrv/reports/<int:report_id>/statement")
 @blp.doc(security=BEARER)
 @blp.arguments(StatementIn)
-@blp.response(200, fields.Dict())
+@blp.alt_response(200, schema=StatementOut)  # documented only: sent as built, to be signed
 @token_required("write")
 @kinds_required(OrgKind.VERIFIER)
 def statement(values: dict[str, Any], report_id: int) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from marshmallow import (
 )
 
 from registry.validation import Integer
-from registry.verify.calculator import CalcInput, OrganicAmendment, calculate
+from registry.verify.calculator import CalcInput, CalcResult, OrganicAmendment, calculate
 from registry.verify.methodology import (
     DEFAULT_ID,
     GWP_SETS,
@@ -72,6 +72,9 @@ class WholeNumber(Integer):
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
         return int(value)
+
+
+TOO_SMALL = _l("Too small: the figure per unit would be larger than any number.")
 
 
 def one_of(choices: tuple[str, ...]) -> validate.OneOf:
@@ -278,4 +281,28 @@ def calc_from_input(
         methodology = load_methodology(inputs.methodology, version, folder=folder)
     except UnknownMethodology as exc:
         raise ValidationError({"methodology": [exc.detail]}) from exc
-    return calculate(inputs, methodology).to_json()
+    result = calculate(inputs, methodology)
+    _check_finite(result)
+    return result.to_json()
+
+
+def _check_finite(result: CalcResult) -> None:
+    """An area or a yield too small to divide by gives a figure per ha or per kg past the
+    largest float: JSON has no number for it, so the input is refused rather than answered
+    with `Infinity`."""
+    errors: dict[str, Any] = {}
+    for part, found in (("", result), ("baseline", result.baseline)):
+        if found is None:
+            continue
+        wrong = {
+            name: [TOO_SMALL]
+            for name, figure in (
+                ("area_ha", found.per_ha_kg_co2e),
+                ("yield_kg", found.per_kg_product_g_co2e),
+            )
+            if not math.isfinite(figure)
+        }
+        if wrong:
+            errors.update({part: wrong} if part else wrong)
+    if errors:
+        raise ValidationError(errors)

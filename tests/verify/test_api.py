@@ -19,6 +19,18 @@ def test_the_public_calculator_runs_the_same_code(client: FlaskClient) -> None:
     assert {"cultivation_days", "x"} <= set(bad.json["errors"])
 
 
+def test_an_area_or_yield_too_small_to_divide_by_is_a_422_not_infinity(
+    client: FlaskClient,
+) -> None:
+    """JSON has no number past the largest float: the API once answered `Infinity`."""
+    tiny = {**AWD, "area_ha": 5e-324, "yield_kg": 5e-324}
+    response = client.post("/api/v1/mrv/calc", json=tiny)
+    assert response.status_code == 422 and b"Infinity" not in response.data
+    assert set(response.json["errors"]) == {"area_ha", "yield_kg"}
+    small = client.post("/api/v1/mrv/calc", json={**AWD, "area_ha": 1e-9})
+    assert small.status_code == 200 and b"Infinity" not in small.data
+
+
 def test_a_farm_system_reads_results_and_submits_a_report(
     app: Flask, client: FlaskClient, farm: Farm
 ) -> None:
