@@ -1260,7 +1260,11 @@ class Reports:
     superseded: int = 0
     baseline_results: int = 0
     without_baseline: int = 0
-    expected: dict[tuple[str, int | None], dict[str, Sums]] = field(default_factory=dict)
+    # by (grouping, year): (province, key) -> sums; same-named communes of two provinces
+    # are two groups, as aggregate() keeps them
+    expected: dict[tuple[str, int | None], dict[tuple[str, str], Sums]] = field(
+        default_factory=dict
+    )
     org_codes: list[str] = field(default_factory=list)
     communes: set[tuple[str, str]] = field(default_factory=set)  # (province, commune) counted
 
@@ -1362,7 +1366,7 @@ def build_reports(
                     }
                     for by, key in keys.items():
                         for y in (None, year):
-                            sums = rep.expected[(by, y)].setdefault(key, [0.0] * 6)
+                            sums = rep.expected[(by, y)].setdefault((province, key), [0.0] * 6)
                             for i, value in enumerate(
                                 (
                                     1,
@@ -1685,7 +1689,7 @@ def check_aggregates(
         if len(rows) != len(want):
             raise SystemExit(f"aggregate by {by} {year}: {len(rows)} groups, expected {len(want)}")
         for a in rows:
-            sums = want[a.key]
+            sums = want[(a.province, a.key)]
             got = (a.seasons, a.area_ha, a.total_kg_co2e, a.yield_kg)
             got += (a.baseline_total_kg_co2e or 0.0, a.baseline_yield_kg or 0.0)
             if a.seasons != sums[0] or not all(close(x, y) for x, y in zip(got, sums, strict=True)):
@@ -1888,10 +1892,9 @@ def table(doc: dict[str, Any]) -> str:
         )
         lines.append(
             f"   by commune: {c['commune_groups_returned']:,} rows for the "
-            f"{agg['communes_with_results']:,} communes with results: "
-            f"{agg['communes_with_results'] - c['commune_groups_returned']:,} are summed into a "
-            "same-named commune of another province (grouped by name only; "
-            f"{agg['communes_sharing_a_name']} of the {agg['communes']:,} communes share a name)"
+            f"{agg['communes_with_results']:,} communes with results, kept apart by province "
+            f"({agg['communes_sharing_a_name']} of the {agg['communes']:,} communes share a name "
+            "with a commune of another province)"
         )
     lines.append("")
     lines += [f"target: {t}" for t in doc["targets"]]
