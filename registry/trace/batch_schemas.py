@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from registry.labels.gs1 import normalise_gtin
 from registry.trace.models import Step
-from registry.trace.schemas import CODE, Strict, one_of, quantity, text
+from registry.trace.schemas import CODE, GRAM_KG, Strict, one_of, quantity, text
 from registry.trace.steps import TRANSFORMS
 from registry.validation import Id
 
@@ -52,12 +52,12 @@ class Upper(fields.String):
 
 class SeasonDrawIn(Strict):
     season = Upper(required=True, validate=validate.Length(min=1, max=40))
-    kg = quantity(MAX_KG, required=True)
+    kg = quantity(MAX_KG, GRAM_KG, required=True)
 
 
 class BatchDrawIn(Strict):
     batch = Id(required=True)
-    kg = quantity(MAX_KG, required=True)
+    kg = quantity(MAX_KG, GRAM_KG, required=True)
 
 
 class NewLot(Strict):
@@ -72,7 +72,7 @@ class HarvestBatchIn(NewLot):
 
 class TransformIn(NewLot):
     step = fields.String(required=True, validate=one_of(list(TRANSFORMS)))
-    quantity_kg = quantity(MAX_KG, required=True)
+    quantity_kg = quantity(MAX_KG, GRAM_KG, required=True)
     inputs = sources(BatchDrawIn)
 
 
@@ -81,7 +81,7 @@ class MergeIn(NewLot):
 
 
 class SplitPartIn(Strict):
-    kg = quantity(MAX_KG, required=True)
+    kg = quantity(MAX_KG, GRAM_KG, required=True)
     lot_code = Upper(load_default=None, validate=CODE)
 
 
@@ -91,7 +91,7 @@ class SplitIn(Strict):
 
 class ShipIn(Strict):
     receiver = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    kg = quantity(MAX_KG, load_default=None)
+    kg = quantity(MAX_KG, GRAM_KG, load_default=None)
     note = text(300, load_default=None)
 
 

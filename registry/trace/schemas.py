@@ -49,8 +49,15 @@ def text(max_length: int, **kwargs: Any) -> fields.String:
     )
 
 
-def quantity(high: float, **kwargs: Any) -> fields.Float:
-    return fields.Float(validate=between(0, high, low_inclusive=False), allow_nan=False, **kwargs)
+GRAM_KG = 0.001  # the least mass the registry stores (masses are kept in whole grams)
+M2_HA = 0.0001  # the least area it stores (areas are kept in whole m²)
+
+
+def quantity(high: float, smallest: float | None = None, **kwargs: Any) -> fields.Float:
+    """A positive amount up to `high`. Amounts the registry stores in whole units give their
+    `smallest` (1 g, 1 m²): a lesser one would be stored as nothing."""
+    rule = between(smallest, high) if smallest else between(0, high, low_inclusive=False)
+    return fields.Float(validate=rule, allow_nan=False, **kwargs)
 
 
 class Strict(Schema):
@@ -65,7 +72,7 @@ class FieldIn(Strict):
     code = fields.String(required=True, validate=CODE)
     planting_area_code = text(40, load_default=None)
     name = text(120, required=True)
-    area_ha = quantity(1000, required=True)
+    area_ha = quantity(1000, M2_HA, required=True)
     province = fields.String(required=True, validate=one_of(PROVINCES))
     commune = text(100, required=True)
     household = text(120, load_default=None)
@@ -192,7 +199,7 @@ class PesticideData(Strict):
 
 
 class HarvestData(Strict):
-    kg = quantity(1_000_000, required=True)
+    kg = quantity(1_000_000, GRAM_KG, required=True)
     moisture_pct = fields.Float(load_default=None, validate=between(0, 40), allow_nan=False)
 
 

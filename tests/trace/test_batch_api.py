@@ -97,6 +97,7 @@ def test_bad_inputs_are_problem_details_never_500(
         {"lot_code": "L", "draws": []},
         {"lot_code": "L", "draws": [{"season": "X", "kg": -1}]},
         {"lot_code": "L", "draws": [{"season": "X", "kg": "NaN"}]},
+        {"lot_code": "L", "draws": [{"season": "X", "kg": 0.0004}]},  # under a gram
         [],
     ):
         response = client.post("/api/v1/batches", json=body, headers=htx)
@@ -112,3 +113,11 @@ def test_bad_inputs_are_problem_details_never_500(
         ).status_code
         == 422
     )
+
+
+def test_less_than_a_gram_is_refused_on_the_field_and_documented(client: FlaskClient) -> None:
+    """Masses are kept in whole grams: the schema refuses what would be stored as nothing,
+    and the OpenAPI document says so (minimum 0.001 kg)."""
+    spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert spec["SeasonDrawIn"]["properties"]["kg"]["minimum"] == 0.001
+    assert spec["FieldIn"]["properties"]["area_ha"]["minimum"] == 0.0001
