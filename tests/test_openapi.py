@@ -90,8 +90,10 @@ def test_the_revocation_list_has_its_body_documented(client: FlaskClient) -> Non
 
 def test_a_bound_the_server_refuses_is_exclusive(client: FlaskClient) -> None:
     doc = document(client)
-    area = doc["components"]["schemas"]["FieldIn"]["properties"]["area_ha"]
+    area = doc["components"]["schemas"]["CalcInput"]["properties"]["area_ha"]
     assert area["minimum"] == 0 and area["exclusiveMinimum"] is True
+    stored = doc["components"]["schemas"]["FieldIn"]["properties"]["area_ha"]  # whole m²
+    assert stored["minimum"] == 0.0001 and "exclusiveMinimum" not in stored
     units = doc["components"]["schemas"]["RequestIn"]["properties"]["units"]
     assert units["minimum"] == 0 and "exclusiveMinimum" not in units
 
