@@ -76,6 +76,11 @@ def grams(kg: float) -> int:
     return round(kg * GRAMS_PER_KG)
 
 
+def square_metres(ha: float) -> int:
+    """ha as whole m², the unit areas are stored and summed in."""
+    return round(ha * M2_PER_HA)
+
+
 class InUnits(Generic[Q]):
     """A quantity in kg or ha, read and written over a column kept in whole grams or m².
 

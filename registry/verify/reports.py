@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, select
 
 from registry.accounts.models import Organisation, User
-from registry.db import Db, utcnow
+from registry.db import GRAMS_PER_KG, M2_PER_HA, Db, grams, square_metres, utcnow
 from registry.errors import Conflict, DomainError, NotFound
 from registry.ledger import service as ledger
 from registry.trace import service as trace
@@ -137,11 +137,13 @@ def content(report: MrvReport) -> dict[str, Any]:
 
 
 def totals(report: MrvReport) -> dict[str, float]:
+    """Area and harvest summed in whole m² and grams, as the registry keeps them, so the
+    signed totals read 5280.1 kg, never 5280.100000000001; emissions are estimates."""
     results = [rs.result for rs in report.seasons]
     return {
         "seasons": len(results),
-        "area_ha": sum(r.area_ha for r in results),
-        "yield_kg": sum(r.yield_kg for r in results),
+        "area_ha": sum(square_metres(r.area_ha) for r in results) / M2_PER_HA,
+        "yield_kg": sum(grams(r.yield_kg) for r in results) / GRAMS_PER_KG,
         "total_kg_co2e": sum(r.total_kg_co2e for r in results),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 import rfc8785
@@ -59,3 +60,17 @@ def test_reports_refuse_baselines_seasons_outside_the_period_and_empty_choices(f
             reports.create_report(db.session, org, user, start, end, codes)
         assert caught.value.errors
         db.session.rollback()
+
+
+def test_signed_totals_add_area_and_harvest_in_whole_units() -> None:
+    """Summed as floats these harvests read 5280.000000000001 kg in the statement a verifier
+    signs; summed in grams and m², as the registry keeps them, they read 5280 kg."""
+    yields, areas = (2966.753, 1447.902, 865.345), (0.1, 0.2, 0.3)
+    assert sum(yields) != 5280 and sum(areas) != 0.6  # what floating point makes of them
+    results = [
+        SimpleNamespace(area_ha=a, yield_kg=y, total_kg_co2e=1.5)
+        for a, y in zip(areas, yields, strict=True)
+    ]
+    report = SimpleNamespace(seasons=[SimpleNamespace(result=r) for r in results])
+    found = reports.totals(report)  # type: ignore[arg-type]
+    assert found == {"seasons": 3, "area_ha": 0.6, "yield_kg": 5280, "total_kg_co2e": 4.5}
