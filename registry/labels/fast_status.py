@@ -108,8 +108,6 @@ class CoreReader:
     """Any database, through SQLAlchemy Core: each read checks a connection out of the
     engine's pool and gives it back, so no server shape can hold one past its request."""
 
-    size = 0  # connections it keeps between reads: none, they go back to the pool
-
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -119,10 +117,6 @@ class CoreReader:
                 return status.status_row(connection, serial)
             except status.UnknownLabel:
                 return None
-
-    def open_connections(self) -> int:
-        """Connections the reader holds between reads."""
-        return 0
 
 
 class PsycopgReader(CoreReader):
@@ -147,16 +141,20 @@ class PsycopgReader(CoreReader):
     def row(self, serial: str) -> Any:
         with self.slots:
             try:
-                found = self._fetch(self.idle.pop() if self.idle else self._open(), serial)
+                found = self._fetch(self._borrow(), serial)
             except psycopg.OperationalError:  # a dropped connection: one fresh try
                 found = self._fetch(self._open(), serial)
         if found is None:
             return None
         return StatusRow._make((found[0], LabelStatus(found[1]), *found[2:]))
 
-    def open_connections(self) -> int:
-        """Idle connections; with no read under way, every connection the reader has."""
-        return len(self.idle)
+    def _borrow(self) -> Any:
+        """The most recently used idle connection, or a new one. `pop` alone is atomic:
+        testing `idle` first would race another thread for its last connection."""
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return self._open()
 
     def _fetch(self, driver: Any, serial: str) -> Any:
         """The row, the connection given back after it (or closed, if the read failed)."""
