@@ -6,14 +6,13 @@ the checkers have valid labels of both URL forms and a revoked one to show."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy import select
 
 from registry.accounts.models import Organisation
 from registry.db import Db
 from registry.labels import criteria, issuance, status
 from registry.labels.models import Criteria, Label, LabelStatus
+from registry.labels.offline import origin_of
 from registry.trace.models import Batch, Product
 from registry.trace.service import today_in_vietnam
 
@@ -58,12 +57,7 @@ def load_labels(session: Db, issuer: issuance.Issuer) -> int:
 def issued_for(session: Db) -> str | None:
     """The origin the demo labels name (scheme://host:port), None before they are issued."""
     url = session.scalar(select(Label.url).order_by(Label.id).limit(1))
-    return None if url is None else origin(url)
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return None if url is None else origin_of(url)
 
 
 def _org(session: Db, code: str) -> Organisation:

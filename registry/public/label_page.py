@@ -84,10 +84,10 @@ def show(link_header: str | None = None) -> Response:
     return _page(found, link_header)
 
 
-def unknown(link_header: str | None = None) -> Response:
+def unknown() -> Response:
     """The page for a serial asked without a token that the registry does not hold: the
     `unknown` verdict of a scanned label it lacks, without a signature to speak of."""
-    return _page(Judgement(Verdict.UNKNOWN), link_header)
+    return _page(Judgement(Verdict.UNKNOWN), None)
 
 
 def _page(found: Judgement, link_header: str | None) -> Response:

@@ -16,6 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from registry.db import GRAMS_PER_KG, M2_PER_HA
 from registry.places import PROVINCES
 from registry.trace.models import Crop, DiaryKind, Scheme, SeasonType
 from registry.validation import Id, Integer
@@ -49,8 +50,8 @@ def text(max_length: int, **kwargs: Any) -> fields.String:
     )
 
 
-GRAM_KG = 0.001  # the least mass the registry stores (masses are kept in whole grams)
-M2_HA = 0.0001  # the least area it stores (areas are kept in whole m²)
+GRAM_KG = 1 / GRAMS_PER_KG  # the least mass the registry stores (in whole grams)
+M2_HA = 1 / M2_PER_HA  # the least area it stores (in whole m²)
 
 
 def quantity(high: float, smallest: float | None = None, **kwargs: Any) -> fields.Float:
