@@ -345,9 +345,12 @@ def record_decision(
     if not SIGNATURE.fullmatch(signature) or not signing.verify(
         statement, signature, signing.parse_public_key(key.public_key)
     ):
-        raise ApprovalRefused(
-            errors={"signature": [_l("The signature does not verify with this key.")]}
+        expected_key = _l(
+            "The signature does not verify with key %(kid)s, the one the statement names: "
+            "sign with that key's private half.",
+            kid=key.kid,
         )
+        raise ApprovalRefused(errors={"signature": [expected_key]})
     return _record(session, report, verifier, decision, statement, signature, key.kid)
 
 

@@ -312,7 +312,8 @@ def test_a_signature_made_with_another_key_is_refused(setting: Setting) -> None:
     refused = setting.decide(statement, forged)
     page = text(refused)
     assert refused.status_code == 422
-    assert 'id="signature-error"' in page and "Chữ ký số không khớp với khóa này" in page
+    expected = f"Chữ ký số không khớp với khóa {statement['kid']} mà văn bản ghi"
+    assert 'id="signature-error"' in page and expected in page
     garbage = setting.decide(statement, "abc")
     assert garbage.status_code == 422 and 'id="signature-error"' in text(garbage)
     assert db.session.get(MrvReport, setting.report_id).status is ReportStatus.SUBMITTED  # type: ignore[union-attr]
