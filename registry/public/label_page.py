@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -48,6 +50,8 @@ from registry.trace.labels import (
 )
 from registry.trace.service import today_in_vietnam
 from registry.verify.chart import gas_bars
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7 all year: Vietnam keeps no summer time
 
 bp = Blueprint("label_page", __name__)
 
@@ -215,6 +219,17 @@ def _field_map(chain: Chain) -> Markup:
         for f in chain.fields
     ]
     return Markup(svg_map(features, width=320, height=200))  # svg_map escapes every text
+
+
+@bp.app_template_filter("unix_local")
+def unix_local(seconds: int) -> Markup:
+    """A token's Unix time (iat, exp) as people read it, on Vietnam's clock with its offset,
+    the UTC instant kept in the element for machines: `<time datetime="…Z">`."""
+    when = datetime.fromtimestamp(seconds, UTC)
+    shown = when.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M (UTC+07:00)")
+    return Markup('<time datetime="{}">{}</time>').format(
+        when.strftime("%Y-%m-%dT%H:%M:%SZ"), shown
+    )
 
 
 @bp.app_template_filter("n0")
