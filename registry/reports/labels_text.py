@@ -3,9 +3,10 @@ number format of the reader's language."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +21,27 @@ def number(value: Any, pattern: str = "#,##0") -> str:
 
 def pct(value: Any) -> str:
     return "—" if value is None else f"{number(value, '0.0')} %"
+
+
+# The day as the pages' `vn_date` filter writes it: day first, a four-digit year.
+DAY = "dd/MM/yyyy"
+
+
+def day(iso: str) -> str:
+    """A date of the report data (ISO 8601) as people write it."""
+    return str(format_date(date.fromisoformat(iso), DAY))
+
+
+def local_time(rfc3339: str) -> str:
+    """A UTC time of the report data (RFC 3339) on the reader's clock: flask-babel's time
+    zone (BABEL_DEFAULT_TIMEZONE, Vietnam), with the offset so nobody takes it for UTC."""
+    return str(format_datetime(datetime.fromisoformat(rfc3339), f"{DAY} HH:mm 'UTC'xxx"))
+
+
+def local_clock(rfc3339: str) -> datetime:
+    """The same time as a naive datetime on the reader's clock, for a spreadsheet cell
+    (Excel keeps no time zone)."""
+    return to_user_timezone(datetime.fromisoformat(rfc3339)).replace(tzinfo=None)
 
 
 def period_name(key: str) -> str:

@@ -32,7 +32,7 @@ from reportlab.platypus import (
 
 from registry.labels.layout import FONT_FILES
 from registry.reports import charts
-from registry.reports.labels_text import area_name, number, pct, report_title
+from registry.reports.labels_text import area_name, day, local_time, number, pct, report_title
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 GREEN = colors.HexColor(charts.GREEN)
@@ -172,12 +172,16 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
         Spacer(1, 4 * mm),
         Paragraph(
             _("Area: %(area)s. Period: %(start)s to %(end)s (seasons by harvest date).")
-            % {"area": area, "start": data["period"]["start"], "end": data["period"]["end"]},
+            % {
+                "area": area,
+                "start": day(data["period"]["start"]),
+                "end": day(data["period"]["end"]),
+            },
             styles["body"],
         ),
         Paragraph(
             _("Generated %(at)s by the registry %(registry)s.")
-            % {"at": data["generated_at"], "registry": escape(registry_id)},
+            % {"at": local_time(data["generated_at"]), "registry": escape(registry_id)},
             styles["body"],
         ),
         Paragraph(_("Key figures"), styles["h2"]),

@@ -1,12 +1,17 @@
 """A generated report as an XLSX workbook (openpyxl): the same figures as the PDF, as
 numbers a spreadsheet can add up, with the trajectory drawn as a native line chart.
-Call it inside `force_locale` for the language of the headings."""
+Call it inside `force_locale` for the language of the headings.
+
+Each number is rounded to the precision people read and carries a number format saying
+so; dates and times are real date cells on the Vietnam clock; header rows stay frozen.
+The frozen report data itself keeps full precision and UTC (it is what the digest signs)."""
 
 from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,24 +20,63 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from registry.reports.labels_text import area_name, report_title
+from registry.reports.labels_text import area_name, local_clock, report_title
+
+
+class Precision(NamedTuple):
+    """How far a kind of figure is rounded, and the Excel format that shows it."""
+
+    digits: int
+    pattern: str
+
+    def round(self, value: float | None) -> float | int | None:
+        if value is None:
+            return None
+        return round(value, self.digits) if self.digits else round(value)
+
+
+# Counts are whole. Areas to 0.01 ha (100 m², finer than any field is measured). Masses
+# (kg CO₂e, kg of paddy) to the whole kg: totals run to thousands and grams are noise;
+# intensities (kg CO₂e/ha, g CO₂e/kg) whole, as the PDF and the label print them.
+# Percentages to 0.1, as on the pages; they are percent points (12.5 is 12.5 %), so the
+# format has no Excel "%" (which would multiply by 100).
+COUNT = Precision(0, "#,##0")
+AREA = Precision(2, "#,##0.00")
+MASS = Precision(0, "#,##0")
+PERCENT = Precision(1, "0.0")
+DATE = "dd/mm/yyyy"
+TIME = "dd/mm/yyyy hh:mm"
 
 FIGURES = (
-    ("seasons", _l("Seasons")),
-    ("verified_seasons", _l("Verified seasons")),
-    ("area_ha", _l("Area (ha)")),
-    ("total_kg_co2e", _l("Emissions (kg CO₂e)")),
-    ("yield_kg", _l("Paddy (kg)")),
-    ("per_ha_kg_co2e", _l("kg CO₂e/ha")),
-    ("baseline_per_ha_kg_co2e", _l("2020, kg CO₂e/ha")),
-    ("per_kg_g_co2e", _l("g CO₂e/kg")),
-    ("baseline_per_kg_g_co2e", _l("2020, g CO₂e/kg")),
-    ("reduction_pct", _l("Reduction (%)")),
-    ("reduction_per_ha_pct", _l("Reduction per ha (%)")),
-    ("awd_area_ha", _l("AWD area (ha)")),
-    ("vietgap_area_ha", _l("VietGAP area (ha)")),
-    ("organic_area_ha", _l("Organic area (ha)")),
+    ("seasons", _l("Seasons"), COUNT),
+    ("verified_seasons", _l("Verified seasons"), COUNT),
+    ("area_ha", _l("Area (ha)"), AREA),
+    ("total_kg_co2e", _l("Emissions (kg CO₂e)"), MASS),
+    ("yield_kg", _l("Paddy (kg)"), MASS),
+    ("per_ha_kg_co2e", _l("kg CO₂e/ha"), MASS),
+    ("baseline_per_ha_kg_co2e", _l("2020, kg CO₂e/ha"), MASS),
+    ("per_kg_g_co2e", _l("g CO₂e/kg"), MASS),
+    ("baseline_per_kg_g_co2e", _l("2020, g CO₂e/kg"), MASS),
+    ("reduction_pct", _l("Reduction (%)"), PERCENT),
+    ("reduction_per_ha_pct", _l("Reduction per ha (%)"), PERCENT),
+    ("awd_area_ha", _l("AWD area (ha)"), AREA),
+    ("vietgap_area_ha", _l("VietGAP area (ha)"), AREA),
+    ("organic_area_ha", _l("Organic area (ha)"), AREA),
 )
+
+# A cell to write: its value and its number format (None: Excel's General).
+Shown = tuple[Any, str | None]
+
+
+def _number(value: float | None, precision: Precision) -> Shown:
+    return precision.round(value), precision.pattern
+
+
+def _append(sheet: Worksheet, cells: list[Shown]) -> None:
+    sheet.append([value for value, _pattern in cells])
+    for cell, (_value, pattern) in zip(sheet[sheet.max_row], cells, strict=False):
+        if pattern:
+            cell.number_format = pattern
 
 
 def render(data: dict[str, Any], digest: str, log_index: int) -> bytes:
@@ -70,31 +114,32 @@ def _bold(sheet: Worksheet, row: int) -> None:
 
 
 def _summary(sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int) -> None:
-    e, labels = data["emissions"], data["labels"]
-    sheet.append([report_title(data["kind"], data["period"]["key"])])
+    e, labels, period = data["emissions"], data["labels"], data["period"]
+    sheet.append([report_title(data["kind"], period["key"])])
     _bold(sheet, 1)
-    rows: list[tuple[str, Any]] = [
-        (_("Area"), area_name(data["area"]["province"], data["area"]["commune"])),
-        (_("First day"), data["period"]["start"]),
-        (_("Last day"), data["period"]["end"]),
-        (_("Generated"), data["generated_at"]),
-        (_("Fields registered"), data["registered"]["fields"]),
-        (_("Area registered, ha"), data["registered"]["area_ha"]),
-        *((str(label), e[key]) for key, label in FIGURES),
-        (_("Target for the year (%)"), data["target"]["year_pct"]),
-        (_("Target for 2035 (%)"), data["target"]["final_pct"]),
-        (_("Labels issued in the period"), labels["issued"]),
-        (_("still valid"), labels["valid"]),
-        (_("suspended"), labels["suspended"]),
-        (_("revoked"), labels["revoked"]),
-        (_("Package labels issued"), labels["unit_labels"]),
-        (_("Label pages opened (scans)"), labels["scans"]),
-        (_("Commune confirmations"), len(data["confirmations"])),
-        (_("SHA-256 of the report data (JCS)"), digest),
-        (_("Transparency log entry"), log_index),
+    rows: list[tuple[str, Shown]] = [
+        (_("Area"), (area_name(data["area"]["province"], data["area"]["commune"]), None)),
+        (_("First day"), (date.fromisoformat(period["start"]), DATE)),
+        (_("Last day"), (date.fromisoformat(period["end"]), DATE)),
+        (_("Generated"), (local_clock(data["generated_at"]), TIME)),
+        (_("Fields registered"), _number(data["registered"]["fields"], COUNT)),
+        (_("Area registered, ha"), _number(data["registered"]["area_ha"], AREA)),
+        *((str(label), _number(e[key], precision)) for key, label, precision in FIGURES),
+        (_("Target for the year (%)"), _number(data["target"]["year_pct"], PERCENT)),
+        (_("Target for 2035 (%)"), _number(data["target"]["final_pct"], PERCENT)),
+        (_("Labels issued in the period"), _number(labels["issued"], COUNT)),
+        (_("still valid"), _number(labels["valid"], COUNT)),
+        (_("suspended"), _number(labels["suspended"], COUNT)),
+        (_("revoked"), _number(labels["revoked"], COUNT)),
+        (_("Package labels issued"), _number(labels["unit_labels"], COUNT)),
+        (_("Label pages opened (scans)"), _number(labels["scans"], COUNT)),
+        (_("Commune confirmations"), _number(len(data["confirmations"]), COUNT)),
+        (_("SHA-256 of the report data (JCS)"), (digest, None)),
+        (_("Transparency log entry"), (log_index, "0")),
     ]
-    for row in rows:
-        sheet.append(list(row))
+    for label, shown in rows:
+        _append(sheet, [(label, None), shown])
+    sheet.freeze_panes = "A2"
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 40
 
@@ -102,10 +147,17 @@ def _summary(sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int
 def _breakdown(
     sheet: Worksheet, names: list[str], keys: list[list[str]], items: list[dict[str, Any]]
 ) -> None:
-    sheet.append([*names, *(str(label) for _key, label in FIGURES)])
+    sheet.append([*names, *(str(label) for _key, label, _precision in FIGURES)])
     _bold(sheet, 1)
+    sheet.freeze_panes = "C2"  # the header row and the names stay in view
     for key, item in zip(keys, items, strict=True):
-        sheet.append([*key, *(item[k] for k, _label in FIGURES)])
+        _append(
+            sheet,
+            [
+                *((name, None) for name in key),
+                *(_number(item[k], precision) for k, _label, precision in FIGURES),
+            ],
+        )
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 34
 
@@ -113,8 +165,16 @@ def _breakdown(
 def _trajectory(sheet: Worksheet, data: dict[str, Any]) -> None:
     sheet.append([_("Year"), _("Reduction (%)"), _("Target (%)")])
     _bold(sheet, 1)
+    sheet.freeze_panes = "A2"
     for point in data["trajectory"]:
-        sheet.append([point["year"], point["reduction_pct"], point["target_pct"]])
+        _append(
+            sheet,
+            [
+                (point["year"], "0"),
+                _number(point["reduction_pct"], PERCENT),
+                _number(point["target_pct"], PERCENT),
+            ],
+        )
     if data["trajectory"]:
         chart = LineChart()
         chart.title = _("Progress to 2035")

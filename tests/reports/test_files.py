@@ -86,3 +86,64 @@ def test_the_xlsx_holds_the_same_figures(app: Flask, data: dict) -> None:
     trajectory = book.worksheets[3]
     assert [r[0] for r in trajectory.iter_rows(min_row=2, values_only=True)] == [2025, 2026]
     assert trajectory._charts  # the native line chart
+
+
+def _evening(data: dict) -> dict:
+    """The report generated at 19:29 UTC on 6 December: already 7 December in Vietnam."""
+    return {**data, "generated_at": "2026-12-06T19:29:32Z"}
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_pdf_shows_vietnam_time_with_a_four_digit_year(
+    app: Flask, data: dict, locale: str
+) -> None:
+    with force_locale(locale):
+        text = text_of(pdfium.PdfDocument(pdf.render(_evening(data), "ab" * 32, 17, "r")))
+    assert "07/12/2026 02:29 UTC+07:00" in text
+    assert "01/01/2026" in text and "31/12/2026" in text
+    assert "2026-12-06" not in text and "T19:29" not in text and "2026-01-01" not in text
+
+
+def test_the_xlsx_writes_dates_as_dates_on_the_vietnam_clock(app: Flask, data: dict) -> None:
+    with force_locale("vi"):
+        book = load_workbook(io.BytesIO(xlsx.render(_evening(data), "ef" * 32, 9)))
+    summary = book.worksheets[0]
+    cells = {row[0].value: row[1] for row in summary.iter_rows(min_row=2) if len(row) > 1}
+    generated = next(c for c in cells.values() if c.value == datetime(2026, 12, 7, 2, 29, 32))
+    assert generated.is_date and generated.number_format == "dd/mm/yyyy hh:mm"
+    first = [c for c in cells.values() if c.value == datetime(2026, 1, 1)]
+    assert first and first[0].is_date and first[0].number_format == "dd/mm/yyyy"
+    assert not any(isinstance(c.value, str) and "2026-" in c.value for c in cells.values())
+
+
+def test_the_xlsx_numbers_are_rounded_and_formatted(app: Flask, data: dict) -> None:
+    raw = {**data["emissions"], "total_kg_co2e": 2635.3371875, "area_ha": 3.14159}
+    raw["reduction_pct"] = 12.3456
+    changed = {**data, "emissions": raw, "communes": [{**data["communes"][0], **raw}]}
+    with force_locale("en"):
+        book = load_workbook(io.BytesIO(xlsx.render(changed, "ef" * 32, 9)))
+    summary = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    for label, value, pattern in (
+        ("Emissions (kg CO₂e)", 2635, "#,##0"),
+        ("Area (ha)", 3.14, "#,##0.00"),
+        ("Reduction (%)", 12.3, "0.0"),
+        ("Seasons", data["emissions"]["seasons"], "#,##0"),
+    ):
+        assert (summary[label].value, summary[label].number_format) == (value, pattern), label
+    assert isinstance(summary["Seasons"].value, int)
+    communes = book.worksheets[1]
+    heads = [c.value for c in communes[1]]
+    row = communes[2]
+    assert row[heads.index("Emissions (kg CO₂e)")].value == 2635
+    assert row[heads.index("Area (ha)")].number_format == "#,##0.00"
+    assert row[heads.index("Reduction (%)")].value == 12.3
+    trajectory = book.worksheets[3]
+    for cell in trajectory["B"][1:]:
+        assert cell.number_format == "0.0"
+        assert cell.value is None or cell.value == round(cell.value, 1)
+
+
+def test_the_xlsx_keeps_its_header_rows_in_view(app: Flask, data: dict) -> None:
+    with force_locale("vi"):
+        book = load_workbook(io.BytesIO(xlsx.render(data, "ef" * 32, 9)))
+    assert [sheet.freeze_panes for sheet in book.worksheets] == ["A2", "C2", "C2", "A2"]
