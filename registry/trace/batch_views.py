@@ -266,6 +266,10 @@ def split(batch_id: int) -> Page:
 def ship(batch_id: int) -> Page:
     org = acting_organisation()
     data = _fields("receiver", "note")
+    if "receiver" not in data:  # the form starts on "Choose…": nobody is guessed
+        return _batch_page(
+            batch_id, {"receiver": [_("Choose who receives the batch.")]}, request.form
+        )
     if request.form.get("ship_kg", "").strip():
         data["kg"] = request.form["ship_kg"]
     done, errors = _attempt(

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from registry.accounts.models import Organisation, User
 from registry.db import db
-from registry.trace.models import Batch
+from registry.trace.models import Batch, Handover
 from registry.verify import approvals
 from tests.conftest import Factory, csrf_token, login
 from tests.trace.test_batches import grower, harvest, mill  # noqa: F401
@@ -55,8 +55,18 @@ def test_an_htx_draws_a_batch_and_hands_it_to_the_mill(
     assert "<svg" in page and season.code in page and season.field.code in page
     assert "Giảm so với 2020" in page or "Reduction vs 2020" in page
     batch_id = int(made.location.rsplit("/", 1)[1])
-    nobody = client.post(f"/batches/{batch_id}/ship", data={"csrf_token": token, "receiver": ""})
-    assert nobody.status_code == 422
+    form = client.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert '<option value="" selected>Chọn…</option>' in form  # nobody is guessed
+    assert 'value="MILL-1" selected' not in form
+    for unchosen in ({}, {"receiver": ""}):
+        nobody = client.post(
+            f"/batches/{batch_id}/ship", data={"csrf_token": token, "ship_kg": "10", **unchosen}
+        )
+        assert nobody.status_code == 422
+        assert (
+            error_for(nobody.get_data(as_text=True), "receiver") == "Hãy chọn đơn vị nhận lô hàng."
+        )
+        assert db.session.scalar(db.select(db.func.count(Handover.id))) == 0
     sent = client.post(
         f"/batches/{batch_id}/ship",
         data={"csrf_token": token, "receiver": "MILL-1", "ship_kg": "6000"},
