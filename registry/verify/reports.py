@@ -102,6 +102,17 @@ def _ready(session: Db, season: Season, start: date, end: date) -> Any:
     return outcome.result
 
 
+def reported_seasons(session: Db, organisation_id: int) -> dict[int, MrvReport]:
+    """Season id → the submitted, under-review or approved report that holds it: a new
+    report cannot take these seasons (`create_report` refuses them), so the form says why."""
+    query = (
+        select(ReportSeason.season_id, MrvReport)
+        .join(MrvReport, MrvReport.id == ReportSeason.report_id)
+        .where(MrvReport.organisation_id == organisation_id, MrvReport.status.in_(ACTIVE))
+    )
+    return {season_id: report for season_id, report in session.execute(query)}
+
+
 def report_of(session: Db, organisation_id: int, report_id: int) -> MrvReport:
     report = session.get(MrvReport, report_id)
     if report is None or report.organisation_id != organisation_id:

@@ -101,6 +101,7 @@ def new_report() -> Page:
     return render_template(
         "verify/report_new.html",
         seasons=candidates,
+        reported=reports.reported_seasons(db.session, org.id),
         errors=errors,
         form=request.form,
         season_types=SEASON_LABELS,

@@ -3,12 +3,19 @@ to 2035 is a report page: tests/reports/test_progress.py.)"""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from registry.accounts.models import OrgKind
+from registry.db import db
+from registry.verify import approvals, signing
+from registry.verify.models import Decision, MrvReport
 from tests.conftest import Factory, csrf_token, login, statements_run
-from tests.verify.conftest import Farm
+from tests.verify.conftest import Farm, verifier  # noqa: F401
+from tests.verify.test_approvals import submitted
 from tests.verify.test_results import keep_varied
 
 
@@ -82,3 +89,36 @@ def test_other_htxs_cannot_read_a_report_or_results(
     login(client, make.user(make.org(kind=OrgKind.PRODUCER)))
     assert client.get(f"/mrv/seasons/{farm[3].code}").status_code == 404
     assert client.get("/mrv/queue").status_code == 403
+
+
+def test_the_new_report_form_marks_seasons_already_approved_and_refuses_them(
+    farm: Farm, verifier, client: FlaskClient
+) -> None:
+    org, key, kid = verifier
+    report = submitted(farm)
+    statement = approvals.new_statement(db.session, org, report.id, Decision.APPROVED, kid)
+    approvals.record_decision(db.session, org, report.id, statement, signing.sign(statement, key))
+    db.session.commit()
+    login(client, farm[1])
+    form = client.get("/mrv/reports/new").get_data(as_text=True)
+    box = re.search(rf'<input type="checkbox" id="s-{farm[3].code}"[^>]*>', form)
+    assert box and "disabled" in box.group(0)
+    assert (
+        f'Đã có trong báo cáo <a href="/mrv/reports/{report.id}">#{report.id}</a> (đã phê duyệt)'
+        in form
+    )
+    again = client.post(
+        "/mrv/reports/new",
+        data={
+            "period_start": "2025-12-01",
+            "period_end": "2026-04-30",
+            "seasons": farm[3].code,
+            "csrf_token": csrf_token(client, "/mrv/reports/new"),
+        },
+    )
+    assert again.status_code == 422
+    error = re.search(
+        r'<p class="error" id="seasons-error">([^<]+)</p>', again.get_data(as_text=True)
+    )
+    assert error and f"#{report.id}" in error.group(1)
+    assert db.session.scalar(select(func.count(MrvReport.id))) == 1  # nothing written
