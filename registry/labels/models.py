@@ -106,6 +106,13 @@ class Label(Base):
 
     batch: Mapped[Batch] = relationship()
     parent: Mapped[Label | None] = relationship(remote_side=[id])
+    # The organisations behind the copied codes, for pages that show people their names.
+    holder: Mapped[Organisation] = relationship(
+        primaryjoin="foreign(Label.organisation) == Organisation.code", viewonly=True
+    )
+    verified_by: Mapped[Organisation] = relationship(
+        primaryjoin="foreign(Label.verifier) == Organisation.code", viewonly=True
+    )
 
 
 class JobStatus(enum.StrEnum):

@@ -24,8 +24,12 @@ SEARCH_LIMIT = 20
 
 
 def label_by_serial(session: Db, serial: str) -> Label | None:
-    """The label and, for a unit label, its batch label (one join on the primary key)."""
-    query = select(Label).where(Label.serial == serial.upper()).options(joinedload(Label.parent))
+    """The label, its holder and verifier, and for a unit label its batch label: one query."""
+    query = (
+        select(Label)
+        .where(Label.serial == serial.upper())
+        .options(joinedload(Label.parent), joinedload(Label.holder), joinedload(Label.verified_by))
+    )
     return session.scalar(query)
 
 

@@ -53,6 +53,22 @@ def test_a_valid_label_shows_its_verdict_then_its_chain(client: FlaskClient, lab
     assert label.kid in html
 
 
+def named(code: str) -> str:
+    name = db.session.scalar(select(Organisation.name).where(Organisation.code == code))
+    assert name is not None
+    return name
+
+
+def test_the_holder_is_shown_by_its_name_with_the_code_aside(
+    client: FlaskClient, label: Label
+) -> None:
+    _, html = page(client, label.url)
+    holder = re.search(r"<dt>Đơn vị giữ nhãn</dt><dd><a [^>]+>([^<]+)</a>(.*?)</dd>", html)
+    assert holder, "no holder shown"
+    assert holder.group(1) == named(label.organisation) != label.organisation
+    assert f"<code>{label.organisation}</code>" in holder.group(2)  # for auditors
+
+
 def test_english_on_request(client: FlaskClient, label: Label) -> None:
     client.set_cookie("lang", "en")
     refresh()  # the fixtures' app context would otherwise keep the Vietnamese it chose

@@ -3,10 +3,12 @@ verified reductions, nothing private in any of it, and the way to the open data.
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from registry.accounts.models import User
+from registry.accounts.models import Organisation, User
 from registry.db import db
 from registry.labels.models import Label
 from registry.public import records
@@ -63,6 +65,11 @@ def test_the_htx_and_commune_pages_show_verified_reductions(
 def test_the_record_of_a_serial_gives_its_status(client: FlaskClient, label: Label) -> None:
     html = client.get(f"/register/labels/{label.serial}").get_data(as_text=True)
     assert 'data-status="valid"' in html and "data-verdict" not in html
+    for term, code in (("Đơn vị giữ nhãn", label.organisation), ("Đơn vị thẩm định", "VER-1")):
+        shown = re.search(rf"<dt>{term}</dt><dd><a [^>]+>([^<]+)</a>(.*?)</dd>", html)
+        assert shown, term
+        name = db.session.scalar(select(Organisation.name).where(Organisation.code == code))
+        assert shown.group(1) == name != code and f"<code>{code}</code>" in shown.group(2)
     assert client.get("/register/labels/NOSUCH").status_code == 404
 
 
