@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -320,8 +319,3 @@ def evidence(sha256: str) -> Response:
     )
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     return response
-
-
-@bp.app_template_filter("vn_date")
-def vn_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
