@@ -21,7 +21,7 @@ from registry.trace import service as trace
 from registry.trace.labels import KIND_LABELS, SEASON_LABELS
 from registry.trace.views import producer_only
 from registry.validation import localise
-from registry.verify import reports, results
+from registry.verify import reports, results, words
 from registry.verify.chart import gas_bars
 from registry.verify.models import MrvReport, ReportStatus
 
@@ -157,6 +157,16 @@ def queue() -> str:
     """Reports waiting for a verifier; a commune office sees those about its commune."""
     place = commune_of(acting_organisation())
     return render_template("verify/queue.html", reports=reports.queue(db.session, place))
+
+
+for _helper in (
+    words.input_name,
+    words.input_unit,
+    words.value_words,
+    words.factor_meaning,
+    words.entry_words,
+):
+    bp.add_app_template_global(_helper, f"mrv_{_helper.__name__}")
 
 
 @bp.app_template_filter("kg")
