@@ -330,12 +330,11 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
             errors={
                 "quantity_kg": [
                     _l(
-                        "The yield is %(got).1f %%; %(step)s gives %(low).0f–%(high).0f %% "
-                        "of the input.",
-                        got=100 * ratio,
+                        "The yield is %(got)s %%; %(step)s gives %(low)s–%(high)s %% of the input.",
+                        got=format_decimal(100 * ratio, "#,##0.0"),
                         step=STEP_LABELS[step],
-                        low=100 * rule.low,
-                        high=100 * rule.high,
+                        low=format_decimal(100 * rule.low, "#,##0"),
+                        high=format_decimal(100 * rule.high, "#,##0"),
                     )
                 ]
             }

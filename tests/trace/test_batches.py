@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select, text
 
 from registry.accounts.models import Organisation, OrgKind
@@ -323,3 +324,14 @@ def test_capture_stores_partner_events_about_own_batches_or_nothing(grower) -> N
     db.session.commit()
     assert row.captured and row.batches == [paddy]
     assert refused(capture.capture, db.session, org, doc, BASE).status == 409
+
+
+def test_the_yield_refusal_writes_percentages_in_the_readers_number_format(grower) -> None:
+    org, season = grower
+    paddy = harvest(org, season, 5000)
+    with force_locale("vi"):
+        vi = str(refused(milled, org, paddy, 1000, 1200, "GAO-1").errors["quantity_kg"][0])
+    with force_locale("en"):
+        en = str(refused(milled, org, paddy, 1000, 1200, "GAO-1").errors["quantity_kg"][0])
+    assert "120,0 %" in vi and "120.0" not in vi
+    assert "120.0 %" in en
