@@ -8,6 +8,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from registry.accounts.models import OrgKind
 from registry.db import db
@@ -46,29 +47,28 @@ def test_the_overview_takes_a_few_queries_however_many_seasons(
     assert statements_of_overview() == few
 
 
+def new_report(
+    client: FlaskClient, season: str, start: str = "2025-12-01", end: str = "2026-04-30"
+) -> TestResponse:
+    """The new-report form sent for one season over a monitoring period."""
+    return client.post(
+        "/mrv/reports/new",
+        data={
+            "period_start": start,
+            "period_end": end,
+            "seasons": season,
+            "csrf_token": csrf_token(client, "/mrv/reports/new"),
+        },
+    )
+
+
 def test_an_htx_submits_a_report_that_reaches_the_verifiers_queue(
     farm: Farm, client: FlaskClient, make: Factory
 ) -> None:
     login(client, farm[1])
-    bad = client.post(
-        "/mrv/reports/new",
-        data={
-            "period_start": "2026-05-01",
-            "period_end": "2026-09-30",
-            "seasons": farm[3].code,
-            "csrf_token": csrf_token(client, "/mrv/reports/new"),
-        },
-    )
+    bad = new_report(client, farm[3].code, "2026-05-01", "2026-09-30")
     assert bad.status_code == 422 and 'id="seasons-error"' in bad.get_data(as_text=True)
-    made = client.post(
-        "/mrv/reports/new",
-        data={
-            "period_start": "2025-12-01",
-            "period_end": "2026-04-30",
-            "seasons": farm[3].code,
-            "csrf_token": csrf_token(client, "/mrv/reports/new"),
-        },
-    )
+    made = new_report(client, farm[3].code)
     assert made.status_code == 302
     page = made.headers["Location"]
     submitted = client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})
@@ -107,15 +107,7 @@ def test_the_new_report_form_marks_seasons_already_approved_and_refuses_them(
         f'Đã có trong báo cáo <a href="/mrv/reports/{report.id}">#{report.id}</a> (đã phê duyệt)'
         in form
     )
-    again = client.post(
-        "/mrv/reports/new",
-        data={
-            "period_start": "2025-12-01",
-            "period_end": "2026-04-30",
-            "seasons": farm[3].code,
-            "csrf_token": csrf_token(client, "/mrv/reports/new"),
-        },
-    )
+    again = new_report(client, farm[3].code)
     assert again.status_code == 422
     error = re.search(
         r'<p class="error" id="seasons-error">([^<]+)</p>', again.get_data(as_text=True)
