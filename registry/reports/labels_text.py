@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, to_user_ti
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from registry.i18n import DAY  # the day as every page writes it: a four-digit year
 from registry.reports.periods import Deadline
 
 CROPS = {"rice": _l("Rice")}
@@ -21,10 +22,6 @@ def number(value: Any, pattern: str = "#,##0") -> str:
 
 def pct(value: Any) -> str:
     return "—" if value is None else f"{number(value, '0.0')} %"
-
-
-# The day as the pages' `vn_date` filter writes it: day first, a four-digit year.
-DAY = "dd/MM/yyyy"
 
 
 def day(iso: str) -> str:
