@@ -131,9 +131,18 @@ def _unlabelled_g(session: Db, batch: Batch) -> int:
     return batch.quantity_g - int(covered or 0)
 
 
-def issue(session: Db, actor: Organisation, request_id: int, issuer: Issuer, today: date) -> Label:
+def issue(
+    session: Db,
+    actor: Organisation,
+    request_id: int,
+    issuer: Issuer,
+    today: date,
+    at: datetime | None = None,
+) -> Label:
     """Issue the requested label (and unit labels) if the batch meets the criteria in force.
-    Authority staff issue; the requester may too when the criteria allow auto-issue."""
+    Authority staff issue; the requester may too when the criteria allow auto-issue.
+    `at`, the moment of issuance, is now except when an earlier issuance is loaded (the
+    demo's expired label); its log entry is appended now all the same."""
     request = session.scalar(
         select(LabelRequest).where(LabelRequest.id == request_id).with_for_update()
     )
@@ -154,8 +163,11 @@ def issue(session: Db, actor: Organisation, request_id: int, issuer: Issuer, tod
     if not evaluation.passed:
         failed = [f"{c.name}: {c.detail}" for c in evaluation.checks if not c.passed]
         raise LabelRefused(errors={"criteria": failed})
-    label = _issue(session, actor, request, batch, in_force.version, in_force.validity_days, issuer)
-    request.status, request.decided_at = RequestStatus.ISSUED, utcnow()
+    moment = (at or utcnow()).replace(microsecond=0)
+    label = _issue(
+        session, actor, request, batch, in_force.version, in_force.validity_days, issuer, moment
+    )
+    request.status, request.decided_at = RequestStatus.ISSUED, moment
     return label
 
 
@@ -234,9 +246,9 @@ def _issue(
     version: int,
     days: int,
     issuer: Issuer,
+    now: datetime,
 ) -> Label:
     facts = facts_of(session, batch)
-    now = utcnow().replace(microsecond=0)
     expires = now + timedelta(days=days)
     serials = new_serials(session, 1 + request.units)
     index = ledger.append(
