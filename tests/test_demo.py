@@ -1,39 +1,63 @@
-"""Every demo login works and sees its own organisation only (the README lists them)."""
+"""Every demo login works and sees its own organisation only (the README lists them); the
+demo shows what a tester looks for: photos to review, every label verdict, certificates."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from registry.db import db
-from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo
+from registry.accounts.models import Organisation
+from registry.db import db, utcnow
+from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo, summary
+from registry.keys import keystore
+from registry.labels import status
+from registry.labels import token as ptt1
 from registry.labels.api import issuer
 from registry.labels.models import Label, LabelStatus
+from registry.public.verdict import trust_list
+from registry.reports import figures, rollup
+from registry.reports.periods import Period
 from registry.trace import batches, capture
-from registry.trace.models import Batch, Product
+from registry.trace.models import Batch, Certification, EvidenceFile, Product, Scheme
+from registry.trace.service import today_in_vietnam
+from registry.verify.models import MrvReport, ReportStatus
 from tests.conftest import csrf_token
 
+VERDICTS = ("valid", "revoked", "suspended", "expired")
 
-def test_each_demo_role_signs_in_and_sees_only_its_organisation(
-    app: Flask, client: FlaskClient
-) -> None:
+
+@pytest.fixture
+def demo(app: Flask) -> None:
     with app.app_context():
         load_demo(db.session, Path(app.instance_path), issuer())
         db.session.commit()
+
+
+def sign_in(client: FlaskClient, email: str) -> None:
+    response = client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
+    assert response.status_code == 302, email
+
+
+def test_each_demo_role_signs_in_and_sees_only_its_organisation(
+    demo: None, client: FlaskClient
+) -> None:
     names = {code: name for code, name, *_ in ORGANISATIONS}
     for code, email, person, _ in USERS:
-        response = client.post(
-            "/login",
-            data={
-                "email": email,
-                "password": DEMO_PASSWORD,
-                "csrf_token": csrf_token(client, "/login"),
-            },
-        )
-        assert response.status_code == 302, email
+        sign_in(client, email)
         page = client.get("/organisation").get_data(as_text=True)
         assert names[code] in page and person in page
         other_people = [p for c, _, p, _ in USERS if c != code]
@@ -41,10 +65,8 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
         client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
 
 
-def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask) -> None:
+def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask, demo: None) -> None:
     with app.app_context():
-        load_demo(db.session, Path(app.instance_path), issuer())
-        db.session.commit()
         packed = db.session.scalar(select(Batch).where(Batch.product == Product.PACKAGED_RICE))
         assert packed is not None and packed.organisation.code == "RET-XANH"
         assert packed.gtin and packed.reduction_pct and packed.reduction_pct > 0
@@ -54,11 +76,89 @@ def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask) -> N
         assert steps[0] == "commissioning" and steps[-2:] == ["shipping", "receiving"]
 
 
-def test_the_demo_has_labels_of_both_url_forms_and_a_revoked_one(app: Flask) -> None:
+def test_the_demo_has_labels_of_both_url_forms_and_a_revoked_one(app: Flask, demo: None) -> None:
     with app.app_context():
-        load_demo(db.session, Path(app.instance_path), issuer())
-        db.session.commit()
         labels = db.session.scalars(select(Label).where(Label.parent_id.is_(None))).all()
         forms = {("/01/" in lb.url, lb.status) for lb in labels}
         assert {(True, LabelStatus.VALID), (False, LabelStatus.VALID)} <= forms
         assert (True, LabelStatus.REVOKED) in forms
+
+
+def test_a_queued_report_has_photos_one_taken_far_from_its_field(
+    app: Flask, demo: None, client: FlaskClient
+) -> None:
+    """The photos went through the upload service: where and when they were taken was read
+    from their EXIF, and the verifier's review page shows it, flagging the far one."""
+    with app.app_context():
+        report = db.session.scalar(
+            select(MrvReport)
+            .join(Organisation)
+            .where(Organisation.code == "HTX-THOILAI", MrvReport.status == ReportStatus.SUBMITTED)
+        )
+        assert report is not None
+        cited = {sha for season in report.content["seasons"] for sha in season["evidence"]}
+        photos = [db.session.get(EvidenceFile, (report.organisation_id, sha)) for sha in cited]
+        assert len(photos) == 3
+        for photo in photos:
+            assert photo is not None and photo.content_type == "image/jpeg"
+            assert photo.meta["gps"]["lat"] and photo.meta["taken_at"].startswith("20")
+        report_id = report.id
+    sign_in(client, "thamdinh@demo.ptt.vn")
+    html = client.get(f"/mrv/reports/{report_id}/review").get_data(as_text=True)
+    shown = re.findall(r'data-gps="[^"]+">[^<]*</span> · <span class="(\w*)">', html)
+    assert sorted(shown) == ["", "", "bad"]  # "bad": more than 2 km from the field
+    images = set(re.findall(r'<img src="([^"]+/evidence/[0-9a-f]{64})"', html))
+    assert len(images) == 3
+    for url in images:
+        image = client.get(url)
+        assert image.status_code == 200 and image.mimetype == "image/jpeg"
+
+
+def test_the_demo_labels_show_every_verdict_on_their_page_and_in_the_status_api(
+    app: Flask, demo: None, client: FlaskClient
+) -> None:
+    with app.app_context():
+        now = utcnow()
+        labels = db.session.scalars(select(Label).where(Label.parent_id.is_(None))).all()
+        by_verdict = {status.state(lb, now).status: lb for lb in labels}
+        assert set(by_verdict) == set(VERDICTS)
+        expired = by_verdict["expired"]
+        trust = trust_list(keystore().published("label"))
+        checked = ptt1.check_url(expired.url, trust, (), now.timestamp())
+        assert checked.status is ptt1.Status.EXPIRED  # offline verifiers refuse it too
+        assert by_verdict["suspended"].reason_code == "under_review"
+        pages = {verdict: (lb.serial, lb.url) for verdict, lb in by_verdict.items()}
+        printed = "\n".join(summary(db.session, app.config["PUBLIC_BASE_URL"]))
+    for verdict, (serial, url) in pages.items():
+        assert client.get(f"/api/v1/labels/{serial}").json["status"] == verdict
+        parts = urlsplit(url)
+        html = client.get(f"{parts.path}?{parts.query}").get_data(as_text=True)
+        assert re.findall(r'data-verdict="([a-z]+)"', html) == [verdict]
+        assert re.search(rf"^  {verdict} +{serial} ", printed, re.MULTILINE), printed
+
+
+def test_the_demo_has_valid_and_expired_certificates_that_the_reports_count(
+    app: Flask, demo: None, client: FlaskClient
+) -> None:
+    today = today_in_vietnam()
+    with app.app_context():
+        certificates = db.session.scalars(select(Certification)).all()
+        valid = {c.scheme for c in certificates if c.valid_from <= today <= c.valid_until}
+        assert {Scheme.VIETGAP, Scheme.ORGANIC, Scheme.OCOP} <= valid
+        assert any(c.valid_until < today for c in certificates)
+        rollup.refresh(db.session, timedelta(0))
+        for province in ("Hải Phòng", "Cần Thơ"):  # each province's dashboard
+            sums = figures.emissions(db.session, figures.Area(province), Period(2026))
+            assert sums.share(sums.vietgap_area_ha) and sums.share(sums.organic_area_ha)
+        db.session.commit()
+        label = db.session.scalar(
+            select(Label).where(
+                Label.parent_id.is_(None),
+                Label.gtin.is_not(None),
+                Label.status == LabelStatus.VALID,
+            )
+        )
+        assert label is not None
+        parts = urlsplit(label.url)
+    html = client.get(f"{parts.path}?{parts.query}").get_data(as_text=True)
+    assert "VietGAP-TT-21-03-92-0047" in html and "OCOP-CT-2024-0152" in html

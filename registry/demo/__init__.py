@@ -4,22 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import current_app
+
 from registry.db import Db
 from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_accounts
 from registry.demo.batches import load_batches
+from registry.demo.certificates import load_certificates
 from registry.demo.farms import load_farms
 from registry.demo.labels import load_labels
-from registry.demo.mrv import load_mrv
+from registry.demo.labels import summary as labels_summary
+from registry.demo.mrv import VERIFIER_LOGIN, load_mrv, with_photos
 from registry.labels.issuance import Issuer
+from registry.trace.evidence import EvidenceStore
 
-__all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo", "summary"]
 
 
 def load_demo(session: Db, instance: Path, issuer: Issuer) -> int:
     """Create whatever part of the demo is missing; returns how many records it added.
     `instance` receives the demo verifier's private key (its 'own machine'); `issuer`
-    signs the demo labels, and its base URL names the batches in their EPCIS events."""
-    created = load_accounts(session) + load_farms(session)
+    signs the demo labels, and its base URL names the batches in their EPCIS events.
+    Diary photos go where the app keeps evidence (EVIDENCE_DIR)."""
+    photos = EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
+    created = load_accounts(session) + load_farms(session, photos) + load_certificates(session)
     created += load_mrv(session, instance / "demo-verifier.pem")
     created += load_batches(session, issuer.base_url)
     return created + load_labels(session, issuer)
+
+
+def summary(session: Db, base_url: str) -> list[str]:
+    """What a tester looks for, as `registry demo` prints it: each label's serial with the
+    verdict its page shows, and the queued report whose diary has photos."""
+    lines = ["demo labels (verdict, serial, lot, page):"]
+    lines += [f"  {line}" for line in labels_summary(session)]
+    for report_id, htx in with_photos(session):
+        lines.append(
+            f"awaiting verification, with diary photos: {htx}'s report "
+            f"{base_url}/mrv/reports/{report_id}/review (sign in as {VERIFIER_LOGIN})"
+        )
+    return lines

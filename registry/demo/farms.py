@@ -1,13 +1,15 @@
 """Demo fields with complete seasons: each HTX has a 2020 baseline season (continuous
 flooding, straw incorporated shortly before sowing, straw burned, more urea) and 2026
 seasons under the programme's practice (AWD drainage, straw off the field for mushrooms,
-less nitrogen), one of them still in progress. Diaries go through the same validation and
-service as a person's entries, so the demo log holds them too."""
+less nitrogen; organic fertiliser only on the certified organic fields TL-03 and DS-02), one of them
+still in progress. Diaries go through the same validation and service as a person's
+entries, so the demo log holds them too; some entries carry photos (registry/demo/photos.py)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,8 +17,10 @@ from sqlalchemy import select
 
 from registry.accounts.models import Organisation, User
 from registry.db import Db
+from registry.demo import photos
 from registry.demo.accounts import USERS
 from registry.trace import service
+from registry.trace.evidence import EvidenceStore
 from registry.trace.models import Field
 from registry.trace.schemas import DiaryEntryIn, FieldIn, SeasonIn
 
@@ -30,10 +34,13 @@ class Practice:
     after_harvest: str  # what happens to this crop's straw
     yield_kg_ha: float
     diesel_l_ha: float
+    organic_kg_ha: float = 0.0  # organic fertiliser, 3 % N
 
 
 BASELINE = Practice((), 3.0, 230, 150, "burned", 6200, 18)
-LOW_EMISSION = Practice(((22, 6), (38, 7), (60, 8)), 0.0, 165, 120, "mushroom", 6600, 12)
+AWD = ((22, 6), (38, 7), (60, 8))
+LOW_EMISSION = Practice(AWD, 0.0, 165, 120, "mushroom", 6600, 12)
+ORGANIC = Practice(AWD, 0.0, 0, 0, "mushroom", 5400, 12, organic_kg_ha=2000)
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ FARMS: dict[str, tuple[DemoField, ...]] = {
             105.5703,
             10.0766,
             "Hộ ông Huỳnh Văn Sáu",
-            MEKONG[:2],
+            (MEKONG[0], replace(MEKONG[1], practice=ORGANIC)),
             polygon=False,
         ),
     ),
@@ -89,13 +96,21 @@ FARMS: dict[str, tuple[DemoField, ...]] = {
             "DS-01", "Ruộng Đồng Cao", 1.0, 106.7802, 20.7105, "Hộ ông Nguyễn Văn Ba", RED_RIVER
         ),
         DemoField(
-            "DS-02", "Ruộng Cửa Đình", 0.6, 106.7841, 20.7079, "Hộ bà Phạm Thị Bảy", RED_RIVER
+            "DS-02",
+            "Ruộng Cửa Đình",
+            0.6,
+            106.7841,
+            20.7079,
+            "Hộ bà Phạm Thị Bảy",
+            (RED_RIVER[0], *(replace(s, practice=ORGANIC) for s in RED_RIVER[1:])),
         ),
     ),
 }
 
 
-def load_farms(session: Db) -> int:
+def load_farms(session: Db, store: EvidenceStore) -> int:
+    """Create the demo fields that are missing, with their seasons and diaries; `store`
+    keeps the diaries' photos."""
     created = 0
     staff = {code: email for code, email, _, _ in USERS}
     for org_code, farm in FARMS.items():
@@ -107,11 +122,21 @@ def load_farms(session: Db) -> int:
                 select(Field.id).where(Field.organisation_id == org.id, Field.code == demo.code)
             ):
                 continue
-            created += _load_field(session, org, user, demo)
+            created += _load_field(session, Author(org, user, store), demo)
     return created
 
 
-def _load_field(session: Db, org: Organisation, user: User, demo: DemoField) -> int:
+@dataclass(frozen=True)
+class Author:
+    """Who keeps the diary, and where its photos go."""
+
+    org: Organisation
+    user: User
+    store: EvidenceStore
+
+
+def _load_field(session: Db, author: Author, demo: DemoField) -> int:
+    org = author.org
     service.register_field(
         session,
         org,
@@ -143,19 +168,36 @@ def _load_field(session: Db, org: Organisation, user: User, demo: DemoField) -> 
                 }
             ),
         )
+        created += 1 + _keep_diary(session, author, demo, plan, season.code)
+    return created
+
+
+def _keep_diary(session: Db, author: Author, demo: DemoField, plan: DemoSeason, season: str) -> int:
+    """Record the season's diary up to today, with its photos; returns the records added."""
+    created = 0
+    waiting = photos.of_season(demo.code, plan.season_type, plan.year)
+    for on, kind, data in _diary(plan, demo.area_ha):
+        if on > service.today_in_vietnam():
+            break
+        evidence = []
+        if photo := photos.take(waiting, kind, data):
+            shot = photos.upload(session, author.org, author.store, photo, (demo.lon, demo.lat), on)
+            evidence, created = [shot.sha256], created + 1
+        service.record_entry(
+            session,
+            author.org,
+            author.user,
+            DiaryEntryIn().load(
+                {
+                    "season": season,
+                    "kind": kind,
+                    "date": on.isoformat(),
+                    "data": data,
+                    "evidence": evidence,
+                }
+            ),
+        )
         created += 1
-        for on, kind, data in _diary(plan, demo.area_ha):
-            if on > service.today_in_vietnam():
-                break
-            service.record_entry(
-                session,
-                org,
-                user,
-                DiaryEntryIn().load(
-                    {"season": season.code, "kind": kind, "date": on.isoformat(), "data": data}
-                ),
-            )
-            created += 1
     return created
 
 
@@ -192,25 +234,7 @@ def _diary(plan: DemoSeason, area: float) -> list[tuple[date, str, dict[str, Any
             },
         )
     )
-    entries.append(
-        (
-            day(1),
-            "fertiliser",
-            {"product": "NPK 20-20-15", "n_pct": 20, "kg": round(p.npk_kg_ha * area, 1)},
-        )
-    )
-    for n, share in ((15, 0.45), (40, 0.55)):
-        entries.append(
-            (
-                day(n),
-                "fertiliser",
-                {
-                    "product": "Urê Phú Mỹ",
-                    "urea": True,
-                    "kg": round(p.urea_kg_ha * share * area, 1),
-                },
-            )
-        )
+    entries.extend(_fertilisers(p, area, day))
     for start, dry in p.drainages:
         entries.append(
             (day(start), "water", {"event": "drainage", "end_date": day(start + dry).isoformat()})
@@ -232,3 +256,22 @@ def _diary(plan: DemoSeason, area: float) -> list[tuple[date, str, dict[str, Any
     straw_t = round(harvested / 1000 * 0.9, 1)  # straw-to-grain ratio about 0.9 (dry matter)
     entries.append((day(plan.days + 3), "straw", {"practice": p.after_harvest, "tonnes": straw_t}))
     return sorted(entries, key=lambda e: e[0])
+
+
+def _fertilisers(
+    p: Practice, area: float, day: Callable[[int], date]
+) -> list[tuple[date, str, dict[str, Any]]]:
+    """Basal NPK and two urea top dressings, or organic fertiliser alone."""
+    entries: list[tuple[date, str, dict[str, Any]]] = []
+    if p.organic_kg_ha:
+        organic = {"product": "Phân hữu cơ vi sinh", "n_pct": 3, "organic": True}
+        entries.append((day(-3), "fertiliser", {**organic, "kg": round(p.organic_kg_ha * area)}))
+    if p.npk_kg_ha:
+        npk = {"product": "NPK 20-20-15", "n_pct": 20, "kg": round(p.npk_kg_ha * area, 1)}
+        entries.append((day(1), "fertiliser", npk))
+    for n, share in ((15, 0.45), (40, 0.55)) if p.urea_kg_ha else ():
+        urea = {"product": "Urê Phú Mỹ", "urea": True}
+        entries.append(
+            (day(n), "fertiliser", {**urea, "kg": round(p.urea_kg_ha * share * area, 1)})
+        )
+    return entries

@@ -1,15 +1,21 @@
-"""Demo labels: the authority puts criteria version 1 in force (10 % below 2020, two
-years); the retailer asks for labels on the Cần Thơ packaged rice: one with 100 unit
-labels of 5 kg bags, issued, and one issued and then revoked for a data error; the mill
-labels its milled rice, which has no GTIN (the short `/l/` form). So the public page and
-the checkers have valid labels of both URL forms and a revoked one to show."""
+"""Demo labels: the authority's criteria version 1 was a pilot (10 % below 2020, labels
+valid 90 days), under which the mill labelled its milled rice on 13 August 2026: that
+label has expired. Version 2 (two years) is in force since. The retailer asks for labels on
+the Cần Thơ packaged rice: one with 100 unit labels of 5 kg bags, issued; one issued and
+then revoked for a data error; one issued and suspended while a customer's complaint is
+looked into. The mill's milled rice, which has no GTIN (the short `/l/` form), has a valid
+label beside its expired one. So the public page and the checkers have valid labels of
+both URL forms and a revoked, a suspended and an expired one to show; `registry demo`
+prints each serial with its verdict (`summary`)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from registry.accounts.models import Organisation
-from registry.db import Db
+from registry.db import Db, utcnow
 from registry.labels import criteria, issuance, status
 from registry.labels.models import Criteria, Label, LabelStatus
 from registry.labels.offline import origin_of
@@ -18,40 +24,52 @@ from registry.trace.service import today_in_vietnam
 
 AUTHORITY, RETAILER, MILL = "HP-CCTT", "RET-XANH", "MILL-CODO"
 UNITS, UNIT_KG = 100, 5.0
+PILOT = {
+    "min_reduction_pct": 10.0,
+    "validity_days": 90,
+    "note": "Thí điểm: nhãn có hiệu lực 90 ngày.",
+}
+IN_FORCE = {"min_reduction_pct": 10.0, "validity_days": 730, "note": "Nhãn có hiệu lực hai năm."}
+PILOT_LABEL_AT = datetime(2026, 8, 13, 2, 30, tzinfo=UTC)  # 09:30 in Vietnam
 
 
 def load_labels(session: Db, issuer: issuance.Issuer) -> int:
     if session.scalar(select(Criteria.id)) is not None:
         return 0
-    authority, retailer = _org(session, AUTHORITY), _org(session, RETAILER)
-    criteria.set_criteria(session, authority, {"min_reduction_pct": 10.0, "validity_days": 730})
-    packed = session.scalar(
-        select(Batch).where(
-            Batch.product == Product.PACKAGED_RICE, Batch.organisation_id == retailer.id
-        )
+    authority, retailer, mill = (_org(session, code) for code in (AUTHORITY, RETAILER, MILL))
+    packed, rice = (
+        _batch(session, retailer, Product.PACKAGED_RICE),
+        _batch(session, mill, Product.MILLED_RICE),
     )
-    assert packed is not None, "load the demo batches first"
+    criteria.set_criteria(session, authority, PILOT)
+    early = issuance.request_label(session, mill, rice.id)
+    issuance.issue(session, authority, early.id, issuer, PILOT_LABEL_AT.date(), at=PILOT_LABEL_AT)
+    criteria.set_criteria(session, authority, IN_FORCE)
     today = today_in_vietnam()
     bags = issuance.request_label(session, retailer, packed.id, UNITS, UNIT_KG)
     issuance.issue(session, authority, bags.id, issuer, today)
-    wrong = issuance.request_label(session, retailer, packed.id)
-    revoked = issuance.issue(session, authority, wrong.id, issuer, today)
-    status.change(
-        session,
-        authority,
-        revoked.serial,
-        LabelStatus.REVOKED,
-        "data_error",
-        "Nhãn in nhầm số liệu, đã thay bằng nhãn mới.",
+    changed = (
+        (LabelStatus.REVOKED, "data_error", "Nhãn in nhầm số liệu, đã thay bằng nhãn mới."),
+        (
+            LabelStatus.SUSPENDED,
+            "under_review",
+            "Tạm đình chỉ để kiểm tra phản ánh của khách hàng về khối lượng bao.",
+        ),
     )
-    mill = _org(session, MILL)
-    rice = session.scalar(
-        select(Batch).where(Batch.product == Product.MILLED_RICE, Batch.organisation_id == mill.id)
-    )
-    assert rice is not None, "load the demo batches first"
+    for to, code, reason in changed:
+        asked = issuance.request_label(session, retailer, packed.id)
+        label = issuance.issue(session, authority, asked.id, issuer, today)
+        status.change(session, authority, label.serial, to, code, reason)
     plain = issuance.request_label(session, mill, rice.id)
     issuance.issue(session, authority, plain.id, issuer, today)
-    return 4 + UNITS
+    return 7 + UNITS
+
+
+def summary(session: Db) -> list[str]:
+    """Each demo batch label with the verdict its page shows, for `registry demo` to print."""
+    now = utcnow()
+    labels = session.scalars(select(Label).where(Label.parent_id.is_(None)).order_by(Label.id))
+    return [f"{status.state(lb, now).status:<9} {lb.serial}  {lb.lot}  {lb.url}" for lb in labels]
 
 
 def issued_for(session: Db) -> str | None:
@@ -64,3 +82,11 @@ def _org(session: Db, code: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.code == code))
     assert org is not None, "load the demo accounts first"
     return org
+
+
+def _batch(session: Db, holder: Organisation, product: Product) -> Batch:
+    found = session.scalar(
+        select(Batch).where(Batch.product == product, Batch.organisation_id == holder.id)
+    )
+    assert found is not None, "load the demo batches first"
+    return found

@@ -1,7 +1,8 @@
 """Demo MRV: every season's result is computed; the verifier is accredited for Hải Phòng
 and Cần Thơ and has a key; the Cần Thơ HTX's Hè Thu 2026 report is approved (signed with
 that key, as `registry verifier sign` would on the verifier's machine), and both HTXs'
-Đông Xuân 2026 reports wait in the verifier's queue for a person to approve.
+Đông Xuân 2026 reports wait in the verifier's queue for a person to approve, with the
+photos on their diaries (registry/demo/photos.py) to review.
 
 The demo verifier's private key is written to the instance folder (`demo-verifier.pem`)
 to stand in for the verifier's own machine; a real verifier's key never reaches the
@@ -22,9 +23,10 @@ from registry.demo.accounts import USERS
 from registry.trace import service as trace
 from registry.trace.models import Season
 from registry.verify import approvals, reports, results, signing
-from registry.verify.models import Decision, MrvReport
+from registry.verify.models import Decision, MrvReport, ReportStatus
 
 VERIFIER = "VER-VNMRV"
+VERIFIER_LOGIN = next(email for code, email, _, _ in USERS if code == VERIFIER)
 AUTHORITY = "HP-CCTT"
 REPORTS = (  # (HTX, season type, period, approve now?)
     ("HTX-THOILAI", "he_thu", (date(2026, 4, 1), date(2026, 8, 31)), True),
@@ -73,6 +75,18 @@ def load_mrv(session: Db, key_file: Path) -> int:
                 session, verifier, report.id, statement, signing.sign(statement, key)
             )
     return created
+
+
+def with_photos(session: Db) -> list[tuple[int, str]]:
+    """The reports waiting for a verifier whose frozen diary cites photos: id, HTX code."""
+    waiting = session.scalars(
+        select(MrvReport).where(MrvReport.status == ReportStatus.SUBMITTED).order_by(MrvReport.id)
+    )
+    return [
+        (r.id, r.organisation.code)
+        for r in waiting
+        if any(s.get("evidence") for s in (r.content or {}).get("seasons", []))
+    ]
 
 
 def _verifier_key(path: Path) -> Ed25519PrivateKey:

@@ -24,8 +24,9 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from registry import create_app
-from registry.db import db
-from registry.labels.models import Label, LabelStatus
+from registry.db import db, utcnow
+from registry.labels.models import Label
+from registry.labels.status import state
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,8 @@ def test_the_demo_served_on_another_port_names_that_port_everywhere(
 
 
 def _expected(label: Label) -> tuple[str, ...]:
-    return ("--expect-invalid",) if label.status is LabelStatus.REVOKED else ()
+    """Revoked, suspended and expired demo labels must be refused."""
+    return ("--expect-invalid",) if state(label, utcnow()).status != "valid" else ()
 
 
 @pytest.mark.parametrize(
