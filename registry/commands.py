@@ -99,8 +99,8 @@ def user_create(org_code: str, email: str, name: str, password: str, roles: tupl
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load the demo organisations and users (idempotent)."""
-    from registry.demo import load_demo
+    """Load the demo data (idempotent), then list its labels and the reports to review."""
+    from registry.demo import load_demo, summary
     from registry.demo.labels import issued_for
     from registry.labels.api import issuer
 
@@ -108,6 +108,7 @@ def demo_command() -> None:
     db.session.commit()
     click.echo(f"demo data loaded ({created} new records)" if created else "demo data present")
     base, issued = current_app.config["PUBLIC_BASE_URL"], issued_for(db.session)
+    click.echo("\n".join(summary(db.session, base)))
     if issued is not None and issued != base:
         click.echo(
             f"note: the demo labels name {issued}, not PUBLIC_BASE_URL {base}: to issue them "
