@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from registry import config, errors, i18n, keys, limits, validation
+from registry import config, errors, i18n, keys, limits, numbers, validation
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, sqla, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     i18n.init_app(app)
+    numbers.init_app(app)
     keys.init_app(app)
     limits.init_app(app)
     _init_login(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, get_locale
 from flask_login import current_user
@@ -46,8 +47,19 @@ def init_app(app: Flask) -> None:
     )
     app.context_processor(lambda: {"current_locale": lambda: str(get_locale())})
     app.add_template_filter(vn_date)
+    app.add_template_filter(language_name)
 
 
 def vn_date(value: date | None) -> str:
     """The local day of a date, or of a (UTC) time: the day in Vietnam on which it happened."""
     return str(format_date(value, DAY)) if value else ""
+
+
+def language_name(code: str) -> str:
+    """A browser's language tag ("vi", "en-US") as the reader names it ("Tiếng Việt",
+    "English (United States)"); an unknown tag is shown as it came."""
+    try:
+        found = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return str(found.get_display_name(get_locale()) or code)

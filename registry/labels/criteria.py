@@ -19,6 +19,7 @@ from registry.db import Db
 from registry.errors import DomainError, Forbidden
 from registry.labels.models import Criteria
 from registry.ledger import service as ledger
+from registry.numbers import number
 from registry.trace.batches import ancestor_ids
 from registry.trace.models import Batch, BatchInput, Certification, Season
 from registry.verify.models import Approval
@@ -125,7 +126,9 @@ def _chain_check(session: Db, batch: Batch, seasons: list[tuple[Season, int | No
 
 
 def _reduction_check(batch: Batch, criteria: Criteria) -> Check:
-    name = _l("Reduction vs 2020 at least %(pct)s %%", pct=f"{criteria.min_reduction_pct:g}")
+    name = _l(
+        "Reduction vs 2020 at least %(pct)s %%", pct=number(criteria.min_reduction_pct, "#,##0.##")
+    )
     got = batch.reduction_pct
     if got is None:
         return Check(str(name), False, _l("No 2020 baseline for every season it comes from."))

@@ -32,6 +32,7 @@ from registry.labels import criteria as rules
 from registry.labels import token as ptt1
 from registry.labels.models import Label, LabelRequest, LabelStatus, RequestStatus
 from registry.ledger import service as ledger
+from registry.numbers import number
 from registry.trace.models import Batch
 from registry.verify import signing
 from registry.verify.models import Approval
@@ -110,7 +111,7 @@ def request_label(
                     _l(
                         "%(n)s packages of %(kg)s kg is more than the batch holds.",
                         n=units,
-                        kg=f"{unit_kg:g}",
+                        kg=number(unit_kg, "#,##0.###"),
                     )
                 ]
             }

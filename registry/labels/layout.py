@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from babel.numbers import format_decimal
 from PIL import ImageFont
 
+from registry import numbers
 from registry.labels.qrsymbol import Symbol
 from registry.verify.results import BASELINE_YEAR
 
@@ -131,8 +131,8 @@ def line(
 
 # ---------------------------------------------------------------- claims as people read them
 def number(value: float, pattern: str = "#,##0") -> str:
-    """Vietnamese digits: 1.234 and 25,3."""
-    return str(format_decimal(value, pattern, locale="vi"))
+    """Vietnamese digits whatever the reader's language, as the label is printed: 1.234, 25,3."""
+    return numbers.number(value, pattern, locale="vi")
 
 
 def intensity(g_co2e_per_kg: int) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, Row, bindparam, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db, utcnow
@@ -125,9 +126,12 @@ def by_serials(session: Db, serials: Sequence[str]) -> dict[str, Label]:
     return {lb.serial: lb for lb in session.scalars(select(Label).where(Label.serial.in_(wanted)))}
 
 
-def page(session: Db, limit: int, cursor: int | None) -> list[Label]:
-    """Issued batch labels, newest first (unit labels are listed under their batch label)."""
+def page(session: Db, limit: int, cursor: int | None, with_holders: bool = False) -> list[Label]:
+    """Issued batch labels, newest first (unit labels are listed under their batch label);
+    `with_holders` loads the holders' organisations for pages that name them."""
     query = select(Label).where(Label.parent_id.is_(None))
+    if with_holders:
+        query = query.options(selectinload(Label.holder))
     if cursor is not None:
         query = query.where(Label.id < cursor)
     return list(session.scalars(query.order_by(Label.id.desc()).limit(limit)))

@@ -179,7 +179,7 @@ def queue() -> str:
         .where(LabelRequest.status == RequestStatus.PENDING)
         .order_by(LabelRequest.id)
     ).all()
-    recent = status.page(db.session, 50, None)
+    recent = status.page(db.session, 50, None, with_holders=True)
     return render_template(
         "labels/queue.html",
         pending=pending,

@@ -35,10 +35,10 @@ from registry.keys import keystore
 from registry.labels.models import Label
 from registry.labels.status import REASONS
 from registry.ledger import service as ledger
+from registry.numbers import whole
 from registry.public import records, scans
 from registry.public.chain import Chain, chain_of
 from registry.public.fragments import Fragments
-from registry.public.numbers import grouped
 from registry.public.verdict import Judgement, Verdict, judge, trust_list
 from registry.trace.geo import MapFeature, svg_map
 from registry.trace.labels import (
@@ -230,24 +230,6 @@ def unix_local(seconds: int) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(
         when.strftime("%Y-%m-%dT%H:%M:%SZ"), shown
     )
-
-
-@bp.app_template_filter("n0")
-def whole(value: float) -> str:
-    """1.234 (vi), 1,234 (en): Babel's "#,##0"."""
-    return grouped(value, 0, str(get_locale()))
-
-
-@bp.app_template_filter("n1")
-def one_place(value: float) -> str:
-    """75,5 (vi), 75.5 (en): Babel's "0.0"."""
-    return grouped(value, 1, str(get_locale()), group=False)
-
-
-@bp.app_template_filter("n2")
-def up_to_two(value: float) -> str:
-    """1.234,5 (vi), 1,234.5 (en): Babel's "#,##0.##"."""
-    return grouped(value, 2, str(get_locale()), trim=True)
 
 
 def _charts(chain: Chain) -> dict[str, Markup]:

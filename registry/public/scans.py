@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased, selectinload
 
 from registry.db import Db
 from registry.labels.models import Label
@@ -271,6 +271,7 @@ def most_scanned(
         .join(counts, counts.c.batch_label == Label.id)
         .order_by(counts.c.n.desc(), Label.id)
         .limit(limit)
+        .options(selectinload(Label.holder))
     )
     if holder is not None:
         query = query.where(Label.organisation == holder)

@@ -1,12 +1,11 @@
-"""Words the report files and pages share: titles of reports, periods and areas, and the
-number format of the reader's language."""
+"""Words the report files and pages share: titles of reports, periods and areas, and days
+and times as people write them."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from flask_babel import format_date, format_datetime, format_decimal, to_user_timezone
+from flask_babel import format_date, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,14 +13,6 @@ from registry.i18n import DAY  # the day as every page writes it: a four-digit y
 from registry.reports.periods import Deadline
 
 CROPS = {"rice": _l("Rice")}
-
-
-def number(value: Any, pattern: str = "#,##0") -> str:
-    return "—" if value is None else str(format_decimal(value, pattern))
-
-
-def pct(value: Any) -> str:
-    return "—" if value is None else f"{number(value, '0.0')} %"
 
 
 def day(iso: str) -> str:

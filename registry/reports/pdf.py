@@ -31,8 +31,10 @@ from reportlab.platypus import (
 )
 
 from registry.labels.layout import FONT_FILES
+from registry.numbers import number
+from registry.numbers import percent as pct
 from registry.reports import charts
-from registry.reports.labels_text import area_name, day, local_time, number, pct, report_title
+from registry.reports.labels_text import area_name, day, local_time, report_title
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 GREEN = colors.HexColor(charts.GREEN)

@@ -29,6 +29,8 @@ from registry.accounts.models import OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
 from registry.keys import keystore
+from registry.numbers import number
+from registry.numbers import percent as pct
 from registry.places import PROVINCES
 from registry.reports import (
     charts,
@@ -48,8 +50,6 @@ from registry.reports.labels_text import (
     area_name,
     crop_label,
     deadline_title,
-    number,
-    pct,
     period_name,
     report_title,
 )

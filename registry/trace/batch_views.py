@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
@@ -22,6 +21,7 @@ from registry.accounts.access import acting_organisation, kinds_required
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
 from registry.errors import DomainError
+from registry.numbers import number
 from registry.trace import batch_schemas as schemas
 from registry.trace import batches, lineage
 from registry.trace.labels import HANDOVER_LABELS, PRODUCT_LABELS, STEP_LABELS
@@ -99,9 +99,7 @@ def register() -> str:
 def _drawable(org: Organisation) -> dict[str, str]:
     """The seasons the harvest form offers: code → what to show."""
     return {
-        season.code: _(
-            "%(code)s · %(kg)s kg left", code=season.code, kg=format_decimal(left, "#,##0")
-        )
+        season.code: _("%(code)s · %(kg)s kg left", code=season.code, kg=number(left))
         for season, left in batches.drawable(db.session, org)
     }
 
@@ -205,6 +203,7 @@ def _batch_page(batch_id: int, errors: dict[str, Any], form: Any) -> tuple[str, 
         errors=errors,
         form=form,
         diagram=lineage.diagram(tree, _("Where batch %(lot)s comes from", lot=found.lot_code)),
+        diagram_px=lineage.width_px(tree),
         before=found.inputs,
         after=batches.children_of(db.session, found.id),
         handovers=_handovers(found),

@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 from blinker import Namespace
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ARRAY, Integer, any_, bindparam, cast, func, select
 from sqlalchemy.orm import aliased
@@ -28,6 +27,7 @@ from registry.accounts.models import Organisation, OrgKind
 from registry.db import GRAMS_PER_KG, Db, grams, utcnow
 from registry.errors import DomainError, NotFound
 from registry.ledger import service as ledger
+from registry.numbers import number
 from registry.trace import epcis
 from registry.trace.labels import PRODUCT_LABELS, STEP_LABELS
 from registry.trace.models import (
@@ -331,10 +331,10 @@ def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: 
                 "quantity_kg": [
                     _l(
                         "The yield is %(got)s %%; %(step)s gives %(low)s–%(high)s %% of the input.",
-                        got=format_decimal(100 * ratio, "#,##0.0"),
+                        got=number(100 * ratio, "#,##0.0"),
                         step=STEP_LABELS[step],
-                        low=format_decimal(100 * rule.low, "#,##0"),
-                        high=format_decimal(100 * rule.high, "#,##0"),
+                        low=number(100 * rule.low),
+                        high=number(100 * rule.high),
                     )
                 ]
             }
@@ -647,7 +647,7 @@ def _check_distinct(values: Sequence[Any], name: str) -> None:
 
 def _kg(value: float) -> str:
     """kg in the reader's number format (6.600,5 in Vietnamese)."""
-    return str(format_decimal(max(value, 0.0), "#,##0.###"))
+    return number(max(value, 0.0), "#,##0.###")
 
 
 # ---------------------------------------------------------------- hand-overs

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import escape
+
+from registry.numbers import number
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius, as @turf/area uses
 METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
@@ -108,9 +110,7 @@ class _Hectares:
         self.value = value
 
     def __str__(self) -> str:
-        if get_locale() is None:
-            return f"{self.value:,.2f}"
-        return str(format_decimal(self.value, "#,##0.00"))
+        return number(self.value, "#,##0.00")
 
 
 class _Problems:
@@ -612,7 +612,10 @@ SCALE_BAR_SPACE = 28  # px kept free at the bottom for the scale bar
 MIN_SPAN_M = 400.0  # a lone point still gets a neighbourhood and a sensible scale bar
 LABEL_FONT_PX = 11
 LABEL_CHAR_PX = 6.6  # rough width of a character of an 11 px sans-serif
-TINY_SHAPE_PX = 6  # shapes smaller than this also get a marker so they can be seen and hit
+TINY_SHAPE_PX = 6  # shapes smaller than this also get a marker so they can be seen
+# Every link on a map is a tap target of at least 24 × 24 CSS px (WCAG 2.2, 2.5.8) on the
+# narrowest screen, a 360 px phone, where a map is drawn at least 280 px wide.
+MIN_TARGET_CSS_PX, PHONE_MAP_CSS_PX = 24, 280
 POINT_RADIUS_PX = 5
 SVG_NS = "http://www.w3.org/2000/svg"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -740,10 +743,31 @@ def _marker(x: float, y: float) -> str:
     )
 
 
-def _feature_svg(feature: MapFeature, frame: _Frame, labels: _Labels) -> str:
-    """One field as a link: its shape (or a dot), a tooltip title, and its code if it fits."""
+class _Targets:
+    """Tap areas for fields too small to tap: a circle of the minimum target size, given
+    greedily where it overlaps no other such circle. A field in a crowd that gets none is
+    drawn without a link (the list beside every map opens it), so a tap never lands on a
+    neighbour's field."""
+
+    def __init__(self, size: float) -> None:
+        self.size = size
+        self.taken: list[tuple[float, float, float, float]] = []
+
+    def claim(self, x: float, y: float) -> str:
+        r = math.ceil(self.size * 5) / 10  # half the size, rounded up to what _fmt writes
+        box = (x - r, y - r, x + r, y + r)
+        if any(_overlap(box, other) for other in self.taken):
+            return ""
+        self.taken.append(box)
+        return f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="#000" fill-opacity="0"/>'
+
+
+def _feature_svg(feature: MapFeature, frame: _Frame, labels: _Labels, targets: _Targets) -> str:
+    """One field as a link where it can be tapped: its shape (or a dot), a tooltip title,
+    and its code if it fits."""
     title = feature.label if feature.code in feature.label else f"{feature.code}: {feature.label}"
     body = [f"<title>{_text(title)}</title>"]
+    w = h = 0.0
     if feature.geometry.get("type") == "Point":
         x, y = frame.project(*_positions(feature.geometry)[0])
         body += [_marker(x, y), labels.place(feature.code, x + 8, y + 4, centred=False)]
@@ -766,6 +790,11 @@ def _feature_svg(feature: MapFeature, frame: _Frame, labels: _Labels) -> str:
             right = x + POINT_RADIUS_PX + 3 if tiny else max(xs) + 4
             body.append(labels.place(feature.code, right, y + 4, centred=False))
     href = _text(_local_href(feature.href))
+    if min(w, h) < targets.size:
+        hit = targets.claim(x, y)
+        if not hit:
+            return f'<g class="map-feature">{"".join(body)}</g>'
+        body.append(hit)
     return f'<a href="{href}" class="map-feature">{"".join(body)}</a>'
 
 
@@ -815,7 +844,8 @@ def svg_map(fields: Sequence[MapFeature], width: int = 640, height: int = 400) -
     frame = _fit(fields, width, height)
     labels = _Labels(width, height - SCALE_BAR_SPACE)
     name = ngettext("Map of %(num)d field", "Map of %(num)d fields", len(fields))
-    shapes = "".join(_feature_svg(f, frame, labels) for f in _draw_order(fields, frame))
+    targets = _Targets(MIN_TARGET_CSS_PX * width / PHONE_MAP_CSS_PX)
+    shapes = "".join(_feature_svg(f, frame, labels, targets) for f in _draw_order(fields, frame))
     return (
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width} {height}" width="{width}"'
         f' height="{height}" role="group" aria-label="{escape(name)}" class="field-map">'

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
+from registry.numbers import number
 from registry.trace.models import DiaryKind, HandoverStatus, Product, Scheme, SeasonType, Step
 
 SEASON_LABELS = {
@@ -139,7 +139,7 @@ def describe(kind: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
         elif spec["type"] == "date":
             pairs.append((spec["label"], "/".join(reversed(str(value).split("-")))))
         elif spec["type"] == "number":
-            pairs.append((spec["label"], format_decimal(value)))
+            pairs.append((spec["label"], number(value, "#,##0.###")))
         else:
             pairs.append((spec["label"], OPTION_LABELS.get(value, value)))
     return pairs

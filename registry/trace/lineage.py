@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from registry.db import Db
+from registry.numbers import number
 from registry.trace.batches import ancestor_ids
 from registry.trace.labels import PRODUCT_LABELS
 from registry.trace.models import Batch, BatchInput, Season
@@ -47,7 +48,7 @@ def lineage(session: Db, batch: Batch, href: dict[int, str] | None = None) -> Li
         found.nodes[f"b{b.id}"] = Node(
             f"b{b.id}",
             b.lot_code,
-            f"{PRODUCT_LABELS[b.product]} · {b.quantity_kg:,.0f} kg",
+            f"{PRODUCT_LABELS[b.product]} · {number(b.quantity_kg)} kg",
             (href or {}).get(b.id),
         )
     inputs = session.scalars(
@@ -65,9 +66,10 @@ def lineage(session: Db, batch: Batch, href: dict[int, str] | None = None) -> Li
 def _season_node(found: Lineage, season: Season | None) -> str:
     assert season is not None
     key, field_key = f"s{season.id}", f"f{season.field_id}"
-    found.nodes.setdefault(key, Node(key, season.code, f"{season.harvested_kg or 0:,.0f} kg"))
+    found.nodes.setdefault(key, Node(key, season.code, f"{number(season.harvested_kg or 0)} kg"))
     found.nodes.setdefault(
-        field_key, Node(field_key, season.field.code, f"{season.field.area_ha:g} ha")
+        field_key,
+        Node(field_key, season.field.code, f"{number(season.field.area_ha, '#,##0.##')} ha"),
     )
     if (field_key, key, 0.0) not in found.edges:
         found.edges.append((field_key, key, 0.0))
@@ -90,6 +92,12 @@ def _columns(found: Lineage) -> None:
         node.column = column(node.key)
 
 
+def width_px(found: Lineage) -> int:
+    """How wide the diagram draws: one box and gap per column."""
+    columns = 1 + max((n.column for n in found.nodes.values()), default=0)
+    return PAD * 2 + columns * (BOX_W + COL_GAP) - COL_GAP
+
+
 def diagram(found: Lineage, title: str) -> Markup:
     """The tree as SVG: columns of boxes, lines labelled with the kg drawn."""
     by_column: dict[int, list[Node]] = defaultdict(list)
@@ -100,7 +108,7 @@ def diagram(found: Lineage, title: str) -> Markup:
         for c, column in by_column.items()
         for r, n in enumerate(column)
     }
-    width = PAD * 2 + (max(by_column, default=0) + 1) * (BOX_W + COL_GAP) - COL_GAP
+    width = width_px(found)
     rows = max((len(c) for c in by_column.values()), default=1)
     height = PAD * 2 + rows * (BOX_H + ROW_GAP) - ROW_GAP
     parts = [
@@ -119,7 +127,7 @@ def _edge(a: tuple[int, int], b: tuple[int, int], kg: float) -> str:
     line = f'<path d="M{x1} {y1} C{x1 + 20} {y1} {x2 - 20} {y2} {x2} {y2}" class="edge"/>'
     if not kg:
         return line
-    label = f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 3}" class="kg">{kg:,.0f}</text>'
+    label = f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 3}" class="kg">{number(kg)}</text>'
     return line + label
 
 

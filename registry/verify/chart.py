@@ -8,6 +8,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from registry.numbers import whole
+
 GASES = (
     ("ch4_kg_co2e", "CH₄", "#2f7d4a"),
     ("n2o_kg_co2e", "N₂O", "#c28a12"),
@@ -27,7 +29,7 @@ def gas_bars(
     result: dict[str, Any],
     labels: tuple[str, str],
     title: str,
-    number: Callable[[float], str] = lambda v: f"{v:,.0f}",
+    number: Callable[[float], str] = whole,
 ) -> Markup:
     """Stacked horizontal bars (this season, then its baseline) in kg CO2e per ha, by gas;
     `number` formats figures in the reader's language."""

@@ -39,6 +39,7 @@ from registry.accounts.access import acting_organisation, kinds_required, princi
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError, NotFound
+from registry.numbers import whole
 from registry.places import PROVINCES
 from registry.trace import service as trace
 from registry.trace.evidence import EvidenceStore
@@ -56,7 +57,6 @@ from registry.verify.models import (
     ReviewComment,
     VerifierKey,
 )
-from registry.verify.views import kg
 
 bp = Blueprint("verifier", __name__)
 
@@ -296,8 +296,8 @@ def season_result(report_id: int, code: str) -> str:
     chart = gas_bars(
         item.result.result,
         (_("This season"), "2020"),
-        _("Emissions by gas, kg CO2e per ha"),
-        kg,
+        _("Emissions by gas, kg CO₂e per ha"),
+        whole,
     )
     return render_template(
         "verifier/season_result.html",

@@ -4,10 +4,8 @@ verifiers' queue. (Progress against the 2035 target is a report: registry/report
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -17,6 +15,7 @@ from registry.accounts.access import acting_organisation, commune_of, kinds_requ
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
+from registry.numbers import whole
 from registry.trace import service as trace
 from registry.trace.labels import KIND_LABELS, SEASON_LABELS
 from registry.trace.views import producer_only
@@ -59,8 +58,8 @@ def explanation(code: str) -> str:
         chart = gas_bars(
             outcome.result.result,
             (_("This season"), "2020"),
-            _("Emissions by gas, kg CO2e per ha"),
-            kg,
+            _("Emissions by gas, kg CO₂e per ha"),
+            whole,
         )
     return render_template(
         "verify/explanation.html",
@@ -167,11 +166,6 @@ for _helper in (
     words.entry_words,
 ):
     bp.add_app_template_global(_helper, f"mrv_{_helper.__name__}")
-
-
-@bp.app_template_filter("kg")
-def kg(value: Any, pattern: str = "#,##0") -> str:
-    return str(format_decimal(value, pattern)) if value is not None else "—"
 
 
 STATUS_LABELS = {

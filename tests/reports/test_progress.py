@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db, utcnow
-from registry.reports.labels_text import pct
+from registry.numbers import percent as pct
 from registry.reports.periods import target_pct
 from registry.trace.models import Season
 from registry.trace.service import today_in_vietnam
