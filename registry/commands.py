@@ -32,7 +32,7 @@ from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
 from registry.validation import ID_MAX, localise
-from registry.verify import signing
+from registry.verify import signing, ties
 from registry.verify.calc_schema import calc_from_json
 
 
@@ -357,6 +357,33 @@ def verifier_sign(statement: IO[str], key_file: IO[bytes]) -> None:
     click.echo(signing.sign(document, key))
 
 
+@click.group("verifiers")
+def verifiers_group() -> None:
+    """Verifiers, as the authority manages them."""
+
+
+@verifiers_group.command("declare-tie")
+@click.argument("verifier_code")
+@click.argument("producer_code")
+@click.option("--kind", required=True, type=click.Choice(list(ties.KINDS)))
+@click.option("--note", default="", help=f"what the tie is (at most {ties.MAX_NOTE} characters)")
+@with_appcontext
+def verifiers_declare_tie(verifier_code: str, producer_code: str, kind: str, note: str) -> None:
+    """Declare a verifier's tie to a cooperative (HTX): from then on the verifier may not
+    decide its reports. Logged as declared by the operator (REGISTRY)."""
+    try:
+        tie = ties.declare_by_codes(
+            db.session, verifier_code, producer_code, kind, by=None, note=note
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        for name, messages in localise(exc.errors or {"_": [exc.title]}).items():
+            click.echo(f"error: {name}: {' '.join(messages)}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"tie of {tie.verifier.code} with {tie.producer.code} ({kind}) declared")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         migrate_command,
@@ -367,6 +394,7 @@ def init_app(app: Flask) -> None:
         log_group,
         mrv_group,
         verifier_group,
+        verifiers_group,
         label_group,
         reports_group,
         tokens_group,

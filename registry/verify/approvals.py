@@ -24,7 +24,7 @@ from registry.places import PROVINCES
 from registry.trace import batches
 from registry.trace.models import Crop
 from registry.trace.service import today_in_vietnam
-from registry.verify import signing
+from registry.verify import signing, ties
 from registry.verify.models import (
     Accreditation,
     Approval,
@@ -123,12 +123,9 @@ def active_accreditation(session: Db, organisation_id: int, on: date) -> Accredi
 
 def declare_relationship(
     session: Db, verifier: Organisation, producer: Organisation, kind: str
-) -> None:
-    if session.get(DeclaredTie, (verifier.id, producer.id)) is None:
-        session.add(DeclaredTie(verifier_id=verifier.id, producer_id=producer.id, kind=kind))
-        ledger.append(
-            session, "verifier.relationship", verifier.code, producer.code, {"kind": kind}
-        )
+) -> DeclaredTie:
+    """The verifier declares its own tie to a producer (the rules: registry.verify.ties)."""
+    return ties.declare(session, verifier, producer, kind, by=verifier)
 
 
 # ---------------------------------------------------------------- keys
@@ -236,8 +233,8 @@ def check_may_decide(session: Db, verifier: Organisation, report: MrvReport) -> 
     """Accredited for rice in the HTX's province, today, and no conflict of interest."""
     if report.status not in OPEN:
         raise ApprovalRefused(_l("This report is not waiting for a decision."))
-    declared = session.get(DeclaredTie, (verifier.id, report.organisation_id))
-    if verifier.id == report.organisation_id or declared is not None:
+    declared = ties.tied(session, verifier.id, report.organisation_id)
+    if verifier.id == report.organisation_id or declared:
         raise Forbidden(_l("Conflict of interest: you cannot verify this organisation's reports."))
     accreditation = active_accreditation(session, verifier.id, today_in_vietnam())
     if accreditation is None:

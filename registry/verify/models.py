@@ -135,7 +135,8 @@ class VerifierKey(Base):
 
 class DeclaredTie(Base):
     """A verifier's declared tie to a producer (consultancy, ownership): a conflict of
-    interest that bars it from verifying that producer's reports."""
+    interest that bars it from verifying that producer's reports. Declared by the verifier
+    itself or by the authority (`declared_by`; empty on ties declared before it was kept)."""
 
     __tablename__ = "verifier_relationships"
 
@@ -143,6 +144,12 @@ class DeclaredTie(Base):
     producer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(String(300))
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+
+    verifier: Mapped[Organisation] = relationship(foreign_keys=[verifier_id])
+    producer: Mapped[Organisation] = relationship(foreign_keys=[producer_id])
+    declared_by: Mapped[Organisation | None] = relationship(foreign_keys=[declared_by_id])
 
 
 class Decision(enum.StrEnum):

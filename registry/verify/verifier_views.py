@@ -1,7 +1,8 @@
 """Verifier pages (DESIGN.md §7, issue 8): the organisation's signing keys (pasted, or made
 in the browser with WebCrypto), the review page with the report's diary and photo
 evidence, the statement to sign and the signature that records a decision, the
-authority's accreditation of verifiers, and revoking an approval.
+authority's accreditation of verifiers, and revoking an approval. Declared ties (conflicts
+of interest) have their pages in `ties_views`, registered under this blueprint.
 
 The rules live in `registry.verify.approvals`; these views only collect the form, show its
 errors beside the fields (422, or 403 for a conflict of interest or a lapsed
@@ -57,8 +58,10 @@ from registry.verify.models import (
     ReviewComment,
     VerifierKey,
 )
+from registry.verify.ties_views import bp as ties_bp
 
 bp = Blueprint("verifier", __name__)
+bp.register_blueprint(ties_bp)
 
 Page = str | tuple[str, int] | Response
 DECIDERS = (Role.ADMIN, Role.STAFF)
