@@ -8,12 +8,15 @@ from typing import Any
 
 from flask import Flask
 
-from registry.accounts.models import Organisation, User
+from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
 from registry.labels.models import Label
+from registry.trace import service
 from registry.trace.models import Batch
 from tests.browser.test_trace import sign_in
+from tests.conftest import Factory
 from tests.public.conftest import authority, farm, grower, issue_on, packed, verifier  # noqa: F401
+from tests.trace.test_geo import HAI_PHONG, metres_square, polygon
 
 PHONE = 360
 MIN = 24
@@ -49,3 +52,39 @@ def test_a_producers_pages_fit_a_phone_with_big_enough_targets(
     phone.wait_for_url(f"**/batches/{packed.id}")
     check(phone, phone.url)
     check(phone, label.url)  # the shopper's page, in public.css
+
+
+def test_a_map_of_600_fields_keeps_every_link_tappable(
+    app: Flask, phone: Any, live_server: str, make: Factory
+) -> None:
+    """Issue 18: with 600 fields the map's links had shrunk to 7–9 px. Each link is now a
+    tap target of 24 px on a 360 px phone, or the field is drawn without one (the list
+    below the map opens it); fields far enough apart keep theirs."""
+    org = make.org(kind=OrgKind.PRODUCER, province="Hải Phòng", commune="phường Đồ Sơn")
+    with app.app_context():
+        producer = db.session.get(Organisation, org.id)
+        assert producer is not None
+        for i in range(600):
+            lon = HAI_PHONG[0] + (i % 25) * 0.0008
+            lat = HAI_PHONG[1] + (i // 25) * 0.0008
+            service.register_field(db.session, producer, _field_values(i, lon, lat))
+        far = _field_values(600, HAI_PHONG[0] + 0.2, HAI_PHONG[1] + 0.15)
+        service.register_field(db.session, producer, far)
+        db.session.commit()
+    sign_in(phone, make.user(org).email)
+    check(phone, "/fields")
+    links = phone.locator("svg.field-map a")
+    assert 1 <= links.count() < 601  # some fields of the crowd, the lone one
+    assert phone.locator("svg.field-map a[href$='/fields/F-600']").count() == 1
+    assert phone.locator("svg.field-map g.map-feature").count() == 601 - links.count()
+
+
+def _field_values(i: int, lon: float, lat: float) -> dict[str, Any]:
+    return {
+        "code": f"F-{i}",
+        "name": f"Ruộng {i}",
+        "area_ha": 0.25,
+        "province": "Hải Phòng",
+        "commune": "phường Đồ Sơn",
+        "location": polygon(metres_square(lon, lat, 50)),
+    }
