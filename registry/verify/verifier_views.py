@@ -42,6 +42,7 @@ from registry.db import db
 from registry.errors import DomainError, NotFound
 from registry.numbers import whole
 from registry.places import PROVINCES
+from registry.reports.labels_text import local_time
 from registry.trace import service as trace
 from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import KIND_LABELS, SEASON_LABELS, describe
@@ -423,6 +424,7 @@ def _sign_page(
         report=report,
         statement=statement,
         pretty=json.dumps(statement, ensure_ascii=False, indent=2),
+        signed_local=local_time(statement["signed_at"]),
         compact=json.dumps(statement, ensure_ascii=False, separators=(",", ":")),
         to_sign=to_sign,
         download=download,

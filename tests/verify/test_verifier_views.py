@@ -8,9 +8,10 @@ import html
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -273,6 +274,10 @@ def test_a_cli_signed_approval_is_recorded_and_the_report_approved(
     assert f'data-sign-bytes="{to_sign}"' in body
     command = f"registry verifier sign statement-{setting.report_id}.json --key KHOA.pem"
     assert command in body
+    signed = datetime.fromisoformat(statement["signed_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    said = re.search(r"data-signed-local>([^<]*)<", body).group(1)  # type: ignore[union-attr]
+    assert statement["signed_at"] in said and "UTC" in said  # which time is which
+    assert signed.strftime("%d/%m/%Y %H:%M UTC+07:00") in said
 
     link = html.unescape(re.search(r'href="([^"]*statement\.json[^"]*)"', body).group(1))  # type: ignore[union-attr]
     download = setting.client.get(link)
