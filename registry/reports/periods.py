@@ -11,7 +11,8 @@ the province's before 10 July and the department's before 15 July; by then the �
 harvest is in, in the Red River delta (late May–June) as in the Mekong delta (March–April).
 A commune office confirms its commune's reduction five days before the province's dates
 (before 5 July and 5 December), so that the province's report can cite the confirmation.
-Reminders show from `NOTICE` before a due date until a month after it."""
+Reminders show from `NOTICE` before a due date until a month after it, and the report pages
+open on the period of the first one (`next_deadline`)."""
 
 from __future__ import annotations
 
@@ -142,3 +143,15 @@ def reminders(kind: str, today: date, done: set[tuple[str, str]]) -> list[Remind
                     )
                 )
     return sorted(found, key=lambda r: (r.deadline.due, r.deadline.whose))
+
+
+def next_deadline(kind: str, today: date, done: set[tuple[str, str]]) -> Deadline | None:
+    """What an organisation of `kind` owes next: the first deadline not `done` that is
+    still ahead of `today` or overdue by no more than the reminders show (`OVERDUE_SHOWN`).
+    None for a kind without a calendar."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        for deadline in deadlines(kind, year):  # in the order they fall due
+            owed = (deadline.what, deadline.period.key) not in done
+            if owed and today <= deadline.due + OVERDUE_SHOWN:
+                return deadline
+    return None

@@ -25,7 +25,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.accounts.access import acting_organisation, kinds_required, principal
-from registry.accounts.models import OrgKind, Role
+from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
 from registry.errors import DomainError
 from registry.keys import keystore
@@ -36,6 +36,7 @@ from registry.reports import (
     charts,
     confirmations,
     dashboard,
+    defaults,
     figures,
     opendata,
     pdf,
@@ -131,34 +132,37 @@ def _period_choices(today: date, chosen: periods.Period) -> list[periods.Period]
 @kinds_required(*scope.READERS)
 def overview() -> str:
     """Figures of an area and period, the trajectory to 2035 and the reminders."""
-    query = DashboardQuery().load(request.args)
     viewer, today = acting_organisation(), today_in_vietnam()
-    area = scope.area_for(
-        db.session,
-        viewer,
-        province=query["province"],
-        commune=query["commune"],
-        htx=query["htx"],
-        crop=query["crop"],
-    )
-    period = query["period"] or periods.current_period(today)
+    view = _chosen_view(viewer, today)
+    area, period = view.area, view.period
     fresh = rollup.snapshot(db.session, _max_age())
     board = dashboard.read(db.session, area, period, _final(), fresh.revision, fresh.built_at)
     return render_template(
         "reports/dashboard.html",
         board=board,
-        query=query,
         viewer=viewer,
+        home=defaults.home_province(viewer),
         charts=_charts(board),
         reminders=periods.reminders(
             viewer.kind.value, today, periodic.delivered(db.session, viewer.id)
         ),
         period_choices=_period_choices(today, period),
-        provinces=figures.provinces(db.session),
+        provinces=_with(figures.provinces(db.session), area.province),
         communes=figures.communes(db.session, area.province) if area.province else [],
         cooperatives=figures.cooperatives(db.session, area) if area.commune else [],
         crops=[c.value for c in Crop],
     )
+
+
+def _chosen_view(viewer: Organisation, today: date) -> defaults.View:
+    """The request's filters over the viewer's defaults (defaults.chosen_view)."""
+    query = DashboardQuery().load(request.args)
+    return defaults.chosen_view(db.session, viewer, today, query, request.args.keys())
+
+
+def _with(choices: list[str], chosen: str | None) -> list[str]:
+    """The choices, with the chosen one among them even when it has no records yet."""
+    return choices if chosen is None or chosen in choices else sorted([*choices, chosen])
 
 
 def _charts(board: dashboard.Dashboard) -> dict[str, Any]:
@@ -261,6 +265,7 @@ def periodic_reports() -> Page:
             db.session.commit()
             return redirect(url_for("reports.periodic_report", report_id=report.id))
     today = today_in_vietnam()
+    view = _chosen_view(viewer, today)
     return render_template(
         "reports/periodic.html",
         reports=periodic.visible(db.session, viewer),
@@ -268,9 +273,9 @@ def periodic_reports() -> Page:
         errors=errors,
         provinces=PROVINCES,
         places=figures.places(db.session),
-        period_choices=_period_choices(today, periods.current_period(today)),
+        period_choices=_period_choices(today, view.period),
         report_title=report_title,
-        form=request.form,
+        form=request.form if request.method == "POST" else defaults.report_form(view),
     ), (422 if errors else 200)
 
 
@@ -347,7 +352,8 @@ def confirm() -> Page:
         db.session.commit()
         return redirect(url_for("reports.confirmation", confirmation_id=made.id))
     query = DashboardQuery().load({"period": request.args.get("period", "")})
-    return _review_page(office, query["period"] or periods.current_period(today), today)
+    owed = defaults.default_view(db.session, office, today).period
+    return _review_page(office, query["period"] or owed, today)
 
 
 def _review_page(

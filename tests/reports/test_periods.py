@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.reports.periods import Period, current_period, deadlines, reminders, target_pct
+from registry.reports.periods import (
+    OVERDUE_SHOWN,
+    Period,
+    current_period,
+    deadlines,
+    next_deadline,
+    reminders,
+    target_pct,
+)
 
 
 @pytest.mark.parametrize(
@@ -86,3 +94,44 @@ def test_reminders_show_as_due_dates_approach() -> None:
 def test_last_year_s_reminders_go_in_january() -> None:
     assert [r.days_left for r in reminders("commune_office", date(2027, 1, 2), set())] == [-28]
     assert reminders("commune_office", date(2027, 1, 6), set()) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "today", "done", "whose", "period"),
+    [
+        ("authority", date(2026, 1, 2), set(), "province", "2025"),  # last year's, overdue
+        ("authority", date(2026, 1, 2), {("report", "2025")}, "province", "2026-H1"),
+        ("authority", date(2026, 7, 9), set(), "province", "2026-H1"),
+        ("authority", date(2026, 7, 10), set(), "province", "2026-H1"),  # overdue, still owed
+        ("authority", date(2026, 7, 10), {("report", "2026-H1")}, "province", "2026"),
+        ("authority", date(2026, 8, 15), set(), "department", "2026-H1"),  # 31 days late
+        ("authority", date(2026, 8, 16), set(), "province", "2026"),  # no longer shown
+        ("authority", date(2026, 12, 16), set(), "province", "2026"),
+        ("authority", date(2026, 12, 16), {("report", "2026")}, "province", "2027-H1"),
+        ("authority", date(2027, 1, 16), set(), "province", "2027-H1"),
+        ("commune_office", date(2026, 7, 4), set(), "commune", "2026-H1"),
+        ("commune_office", date(2026, 7, 6), {("confirmation", "2026-H1")}, "commune", "2026"),
+        ("commune_office", date(2026, 12, 31), {("confirmation", "2026")}, "commune", "2027-H1"),
+    ],
+)
+def test_what_is_owed_next(
+    kind: str, today: date, done: set[tuple[str, str]], whose: str, period: str
+) -> None:
+    found = next_deadline(kind, today, done)
+    assert found is not None
+    assert (found.whose, found.period.key) == (whose, period)
+    assert found in deadlines(kind, found.period.year)
+
+
+def test_what_is_owed_next_is_the_first_reminder_not_done() -> None:
+    for day in range(0, 730, 3):
+        today = date(2026, 1, 1) + timedelta(days=day)
+        shown = [r.deadline for r in reminders("authority", today, set())]
+        found = next_deadline("authority", today, set())
+        assert found is not None and found.due > today - OVERDUE_SHOWN - timedelta(days=1)
+        if shown:
+            assert found == shown[0]
+
+
+def test_kinds_without_a_calendar_owe_nothing() -> None:
+    assert next_deadline("producer", date(2026, 7, 1), set()) is None
