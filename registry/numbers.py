@@ -97,6 +97,5 @@ def init_app(app: Flask) -> None:
         ("num", number),
         ("pct", percent),
         ("sig", significant),
-        ("kg", number),  # the old name, until the pages still being written move to "num"
     ):
         app.add_template_filter(filter_, name)
