@@ -30,6 +30,19 @@ ENTRY_TYPES = {
     "label.issued": _l("Label issued"),
     "label.suspended": _l("Label suspended"),
     "label.revoked": _l("Label revoked"),
+    "label.reinstated": _l("Label reinstated"),
+    "label.criteria": _l("Label criteria set"),
+    "key.compromised": _l("Key compromised"),
+    "season.opened": _l("Season opened"),
+    "certification.added": _l("Certificate recorded"),
+    "mrv.correction_requested": _l("Correction requested"),
+    "mrv.withdrawn": _l("MRV report withdrawn"),
+    "approval.revoked": _l("Approval revoked"),
+    "verifier.accredited": _l("Verifier accredited"),
+    "verifier.suspended": _l("Verifier's accreditation suspended"),
+    "verifier.relationship": _l("Verifier's tie to a cooperative declared"),
+    "report.generated": _l("Report issued"),
+    "commune.confirmed": _l("Commune's reduction confirmed"),
 }
 
 
