@@ -210,6 +210,7 @@ def chain_context(chain: Chain | None) -> dict[str, Any]:
         "steps": STEP_LABELS,
         "options": OPTION_LABELS,
         "schemes": SCHEME_LABELS,
+        "today": today_in_vietnam(),  # certificates past their date are marked expired
     }
 
 
