@@ -30,6 +30,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry import crops
 from registry.accounts.models import Organisation, User
 from registry.db import Db
 from registry.errors import DomainError
@@ -362,11 +363,20 @@ class _Run:
 
 
 def _season_code(values: dict[str, Any]) -> str | None:
-    """The code `open_season` will give, when the row has what it takes."""
+    """The code `open_season` will give, when the row has what it takes; None for a crop
+    cycle, whose number is the next free one when it is opened."""
     try:
-        short = SeasonType(values["season_type"]).short
-        return f"{str(values['field']).upper()}-{int(values['year'])}-{short}"
-    except (KeyError, ValueError, TypeError):
+        kind = crops.get(values.get("crop") or crops.DEFAULT).kind
+        named = values.get("season_type")
+        if named is None and len(kind.season_types) == 1:
+            named = kind.season_types[0]
+        if named is None:
+            return None
+        season_type = SeasonType(named)
+        if season_type.numbered:
+            return None
+        return season_type.code(str(values["field"]), int(values["year"]))
+    except (KeyError, ValueError, TypeError, crops.UnknownCrop):
         return None
 
 
@@ -420,9 +430,12 @@ def export_tables(
         tables["seasons"] = [
             {
                 "field": field_code,
+                "crop": s.crop,
                 "season_type": s.season_type.value,
                 "year": s.year,
                 "sowing_date": s.sowing_date,
+                "planting_year": s.planting_year,
+                "tree_count": s.tree_count,
                 "code": s.code,
             }
             for s, field_code in session.execute(seasons)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from registry import crops
 from registry.numbers import number
 from registry.trace.models import DiaryKind, HandoverStatus, Product, Scheme, SeasonType, Step
 
@@ -15,6 +16,13 @@ SEASON_LABELS = {
     SeasonType.HE_THU: _l("Hè Thu (summer–autumn)"),
     SeasonType.THU_DONG: _l("Thu Đông (autumn–winter)"),
     SeasonType.VU_MUA: _l("Vụ Mùa (main wet season)"),
+    SeasonType.CROP_CYCLE: _l("Crop cycle"),
+    SeasonType.GROWING_YEAR: _l("Growing year"),
+}
+
+PERIOD_HINTS = {
+    SeasonType.CROP_CYCLE: _l("Cycles are numbered in the order they are opened on the field."),
+    SeasonType.GROWING_YEAR: _l("Twelve months from the day it starts."),
 }
 
 KIND_LABELS = {
@@ -26,6 +34,13 @@ KIND_LABELS = {
     DiaryKind.HARVEST: _l("Harvest"),
     DiaryKind.ENERGY: _l("Fuel and electricity"),
     DiaryKind.NOTE: _l("Note"),
+    DiaryKind.SOWING: _l("Sowing or planting"),
+    DiaryKind.PLANTING: _l("Trees planted"),
+    DiaryKind.LIME: _l("Lime"),
+    DiaryKind.IRRIGATION: _l("Irrigation"),
+    DiaryKind.RESIDUE: _l("Crop residues"),
+    DiaryKind.PRUNING: _l("Pruning"),
+    DiaryKind.TREES: _l("Trees cut or replanted"),
 }
 
 SCHEME_LABELS = {
@@ -48,12 +63,31 @@ OPTION_LABELS: dict[str, Any] = {
     "mushroom": _l("Used to grow mushrooms"),
     "composted": _l("Composted"),
     "diesel": _l("Diesel (litres)"),
+    "petrol": _l("Petrol (litres)"),
     "electricity": _l("Electricity (kWh)"),
+    "none": _l("No pump (gravity or by hand)"),
     "pumping": _l("Pumping water"),
     "land_preparation": _l("Land preparation"),
     "harvesting": _l("Harvesting"),
     "transport": _l("Transport"),
+    "cold_storage": _l("Cold storage"),
     "other": _l("Other"),
+    "sown": _l("Sown from seed"),
+    "transplanted": _l("Transplanted seedlings"),
+    "cuttings": _l("Cuttings"),
+    "limestone": _l("Limestone, ground (CaCO₃)"),
+    "dolomite": _l("Dolomite"),
+    "sprinkler": _l("Sprinklers"),
+    "drip": _l("Drip"),
+    "hose": _l("Hose or watering can"),
+    "furrow": _l("Furrows"),
+    "left": _l("Left on the field"),
+    "after_harvest": _l("After the harvest"),
+    "shaping": _l("Shaping the canopy"),
+    "rejuvenation": _l("Hard pruning to renew old trees"),
+    "sanitation": _l("Removing diseased branches"),
+    "cut": _l("Cut, not replaced"),
+    "replanted": _l("Cut and replanted with young trees"),
     "l": "l",
     "ml": "ml",
     "kg": "kg",
@@ -67,6 +101,10 @@ def _select(name: str, label: Any, options: list[str]) -> dict[str, Any]:
 
 def _number(name: str, label: Any, step: str = "any", **extra: Any) -> dict[str, Any]:
     return {"name": name, "label": label, "type": "number", "step": step, **extra}
+
+
+def _text(name: str, label: Any, required: bool = True, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "label": label, "type": "text", "required": required, **extra}
 
 
 DIARY_FIELDS: dict[str, list[dict[str, Any]]] = {
@@ -111,26 +149,101 @@ DIARY_FIELDS: dict[str, list[dict[str, Any]]] = {
         _select("unit", _l("Unit"), ["l", "ml", "kg", "g"]),
     ],
     "harvest": [
-        _number("kg", _l("Harvested paddy (kg)")),
+        _number("kg", _l("Harvested (kg)")),
         _number("moisture_pct", _l("Moisture (%)")),
     ],
     "energy": [
-        _select("source", _l("Source"), ["diesel", "electricity"]),
+        _select("source", _l("Source"), ["diesel", "petrol", "electricity"]),
         _number("amount", _l("Amount (litres or kWh)")),
         _select(
             "purpose",
             _l("Used for"),
-            ["pumping", "land_preparation", "harvesting", "transport", "other"],
+            ["pumping", "land_preparation", "harvesting", "transport", "cold_storage", "other"],
         ),
     ],
     "note": [{"name": "text", "label": _l("Note"), "type": "textarea"}],
+    "sowing": [
+        _text("variety", _l("Crop and variety"), hint=_l("For example: cải ngọt, cúc CN93")),
+        _select("method", _l("How"), ["sown", "transplanted", "cuttings"]),
+        _number("seed_kg", _l("Seed (kg)")),
+        _number("plants", _l("Plants"), step="1"),
+    ],
+    "planting": [
+        _number("trees", _l("Number of trees"), step="1", required=True),
+        _number(
+            "planting_year",
+            _l("Year planted"),
+            step="1",
+            required=True,
+            hint=_l("For the orchard's trees as they stand, the year most were planted"),
+        ),
+        _text("variety", _l("Variety"), required=False),
+    ],
+    "lime": [
+        _select("lime_type", _l("Kind of lime"), ["limestone", "dolomite"]),
+        _number(
+            "tonnes", _l("Amount (tonnes)"), required=True, hint=_l("1 tonne = 20 bags of 50 kg")
+        ),
+    ],
+    "irrigation": [
+        _select("system", _l("Watered with"), ["sprinkler", "drip", "hose", "furrow"]),
+        _select("source", _l("Pump"), ["electricity", "diesel", "petrol", "none"]),
+        _number(
+            "amount",
+            _l("Amount (litres or kWh)"),
+            required=False,
+            hint=_l(
+                "With a pump: the fuel or electricity it used (not again under fuel and electricity)"
+            ),
+        ),
+        _number("hours", _l("Pump hours")),
+    ],
+    "residue": [
+        _select(
+            "practice",
+            _l("What was done with the residues"),
+            ["left", "incorporated", "removed", "composted", "burned"],
+        ),
+        _number(
+            "tonnes",
+            _l("Amount (tonnes)"),
+            required=True,
+            hint=_l("Stalks, leaves or prunings, dry weight"),
+        ),
+    ],
+    "pruning": [
+        _select(
+            "style",
+            _l("Kind of pruning"),
+            ["after_harvest", "shaping", "rejuvenation", "sanitation"],
+        ),
+        _number("trees", _l("Number of trees"), step="1"),
+    ],
+    "trees": [
+        _select("change", _l("What happened"), ["cut", "replanted"]),
+        _number("trees", _l("Number of trees"), step="1"),
+        _number("area_ha", _l("Area (ha)"), hint=_l("Give the number of trees, the area or both")),
+    ],
 }
 
 
-def describe(kind: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
+def inputs_for(crop: crops.Crop, kind: str) -> list[dict[str, Any]]:
+    """The form's inputs for an entry of `kind` on a season of `crop`: a harvest names the
+    crop's product."""
+    specs = DIARY_FIELDS[kind]
+    if kind != DiaryKind.HARVEST:
+        return specs
+    product = _l("Harvested %(product)s (kg)", product=crop.product)
+    return [{**s, "label": product} if s["name"] == "kg" else s for s in specs]
+
+
+def describe(
+    kind: str, data: dict[str, Any], crop: crops.Crop | None = None
+) -> list[tuple[Any, Any]]:
     """A diary entry's data as (label, value) pairs in the form's order, for people."""
     pairs: list[tuple[Any, Any]] = []
-    for spec in DIARY_FIELDS.get(kind, []):
+    specs = inputs_for(crop, kind) if crop and kind in DIARY_FIELDS else DIARY_FIELDS.get(kind, [])
+    for spec in specs:
         value = data.get(spec["name"])
         if value in (None, "", False):
             continue

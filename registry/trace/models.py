@@ -15,28 +15,54 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry import crops
 from registry.accounts.models import Organisation, User
 from registry.db import GRAMS_PER_KG, M2_PER_HA, Base, InUnits, UTCDateTime, str_enum, utcnow
 
+BASELINE_YEAR = 2020  # the plans' reference year: a field's 2020 season is its baseline
+
 
 class SeasonType(enum.StrEnum):
-    """Vietnam's rice seasons; the short code goes into season codes."""
+    """What a period is: one of Vietnam's rice seasons, an annual crop's cycle or a
+    perennial's growing year (which a crop may open is its kind's, in the crop catalogue).
+    The short code goes into season codes; crop cycles are numbered, as several may follow
+    each other on a field in a year."""
 
     DONG_XUAN = "dong_xuan"  # winter–spring
     HE_THU = "he_thu"  # summer–autumn
     THU_DONG = "thu_dong"  # autumn–winter
     VU_MUA = "vu_mua"  # main wet season
+    CROP_CYCLE = "crop_cycle"  # sowing or planting to last harvest (annual crops)
+    GROWING_YEAR = "growing_year"  # 12 months of an orchard (perennial crops)
 
     @property
     def short(self) -> str:
-        return {"dong_xuan": "DX", "he_thu": "HT", "thu_dong": "TD", "vu_mua": "VM"}[self.value]
+        return {
+            "dong_xuan": "DX",
+            "he_thu": "HT",
+            "thu_dong": "TD",
+            "vu_mua": "VM",
+            "crop_cycle": "C",
+            "growing_year": "N",
+        }[self.value]
+
+    @property
+    def numbered(self) -> bool:
+        return self is SeasonType.CROP_CYCLE
+
+    def code(self, field_code: str, year: int, cycle: int = 1) -> str:
+        """The season code: field-year-season, e.g. DS-01-2026-DX or HD-02-2026-C3."""
+        number = str(cycle) if self.numbered else ""
+        return f"{field_code.upper()}-{year}-{self.short}{number}"
 
 
 class SeasonStatus(enum.StrEnum):
@@ -45,6 +71,9 @@ class SeasonStatus(enum.StrEnum):
 
 
 class Crop(enum.StrEnum):
+    """The crops that reports and verifier accreditations handle so far. Seasons take any
+    crop of the catalogue (`registry.crops`); this goes once those read the catalogue too."""
+
     RICE = "rice"
 
 
@@ -56,6 +85,8 @@ class Scheme(enum.StrEnum):
 
 
 class DiaryKind(enum.StrEnum):
+    """Every kind of diary entry; which ones a season keeps is its crop's (catalogue)."""
+
     WATER = "water"
     FERTILISER = "fertiliser"
     AMENDMENT = "amendment"
@@ -64,6 +95,13 @@ class DiaryKind(enum.StrEnum):
     HARVEST = "harvest"
     ENERGY = "energy"
     NOTE = "note"
+    SOWING = "sowing"  # an annual crop sown or planted
+    PLANTING = "planting"  # fruit trees planted: how many, in which year
+    LIME = "lime"
+    IRRIGATION = "irrigation"  # watering with its pump hours and energy
+    RESIDUE = "residue"  # what was done with crop residues or prunings
+    PRUNING = "pruning"
+    TREES = "trees"  # trees removed, or removed and replanted
 
 
 class Field(Base):
@@ -113,15 +151,22 @@ class Certification(Base):
 
 
 class Season(Base):
+    """A field's reporting period for one crop: a rice season, an annual crop's cycle or an
+    orchard's growing year (§10b). `sowing_date` is when it starts (sowing, planting, or the
+    first day of the growing year); an orchard's records its trees' planting year."""
+
     __tablename__ = "seasons"
-    __table_args__ = (UniqueConstraint("field_id", "year", "season_type"),)
+    __table_args__ = (UniqueConstraint("field_id", "year", "season_type", "cycle"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), index=True)
-    crop: Mapped[Crop] = mapped_column(str_enum(Crop), default=Crop.RICE)
+    crop: Mapped[str] = mapped_column(String(20), default=crops.DEFAULT)  # a catalogue code
     season_type: Mapped[SeasonType] = mapped_column(str_enum(SeasonType))
     year: Mapped[int] = mapped_column(SmallInteger)
+    cycle: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
+    planting_year: Mapped[int | None] = mapped_column(SmallInteger)
+    tree_count: Mapped[int | None] = mapped_column(Integer)
     sowing_date: Mapped[date] = mapped_column(Date)
     harvest_date: Mapped[date | None] = mapped_column(Date)
     harvested_g: Mapped[int | None] = mapped_column(BigInteger)
@@ -137,7 +182,19 @@ class Season(Base):
     @property
     def is_baseline(self) -> bool:
         """The 2020 season is the field's baseline practice (the plans' reference year)."""
-        return self.year == 2020
+        return self.year == BASELINE_YEAR
+
+    @property
+    def crop_info(self) -> crops.Crop:
+        """The season's crop as the catalogue describes it."""
+        return crops.get(self.crop)
+
+    @property
+    def tree_age_years(self) -> int | None:
+        """The trees' age at the start of the growing year (§10b `tree_age_years`)."""
+        if self.planting_year is None:
+            return None
+        return max(0, self.sowing_date.year - self.planting_year)
 
 
 class DiaryEntry(Base):

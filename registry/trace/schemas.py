@@ -16,9 +16,10 @@ from marshmallow import (
     validates_schema,
 )
 
+from registry import crops
 from registry.db import GRAMS_PER_KG, M2_PER_HA
 from registry.places import PROVINCES
-from registry.trace.models import Crop, DiaryKind, Scheme, SeasonType
+from registry.trace.models import DiaryKind, Scheme, SeasonType
 from registry.validation import Id, Integer
 
 CODE = validate.Regexp(
@@ -120,11 +121,17 @@ class CertificationIn(Strict):
 
 
 class SeasonIn(Strict):
+    """A season of any crop of the catalogue. Rice names its season (vụ); an annual crop's
+    period is a crop cycle and an orchard's a growing year, which need not be named. An
+    orchard's growing year gives its trees' planting year, and may give how many there are."""
+
     field = fields.String(required=True, validate=CODE)
-    crop = fields.String(load_default=Crop.RICE.value, validate=one_of(Crop))
-    season_type = fields.String(required=True, validate=one_of(SeasonType))
+    crop = fields.String(load_default=crops.DEFAULT, validate=one_of(crops.codes()))
+    season_type = fields.String(load_default=None, validate=one_of(SeasonType))
     year = Integer(required=True, validate=between(2015, 2100))
     sowing_date = fields.Date(required=True)
+    planting_year = Integer(load_default=None, validate=between(1900, 2100))
+    tree_count = Integer(load_default=None, validate=between(1, 10_000_000))
 
     @validates_schema
     def sowing_in_season_year(self, data: dict[str, Any], **_: Any) -> None:
@@ -137,14 +144,56 @@ class SeasonIn(Strict):
                 "sowing_date",
             )
 
+    @validates_schema
+    def period_of_the_crop(self, data: dict[str, Any], **_: Any) -> None:
+        """The season type and the trees are the crop's kind's (crop catalogue)."""
+        crop = crops.get(data["crop"])
+        allowed = crop.kind.season_types
+        if data["season_type"] is None and len(allowed) > 1:
+            raise ValidationError(_l("Choose the season."), "season_type")
+        if data["season_type"] not in (None, *allowed):
+            raise ValidationError(
+                _l("%(crop)s is not grown in seasons of this kind.", crop=crop.name),
+                "season_type",
+            )
+        if crop.kind.tree_stand:
+            _check_planting_year(data)
+        else:
+            for name in ("planting_year", "tree_count"):
+                if data[name] is not None:
+                    raise ValidationError(_l("Only perennial crops record their trees."), name)
+
+    @post_load
+    def only_period(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """A crop with one kind of period opens that kind when none is named."""
+        if data["season_type"] is None:
+            data["season_type"] = crops.get(data["crop"]).kind.season_types[0]
+        return data
+
+
+def _check_planting_year(data: dict[str, Any]) -> None:
+    planted = data["planting_year"]
+    if planted is None:
+        raise ValidationError(_l("Give the year the trees were planted."), "planting_year")
+    if planted > data["sowing_date"].year:
+        raise ValidationError(
+            _l("The trees cannot be planted after the growing year starts."), "planting_year"
+        )
+
 
 class SeasonOut(Schema):
     code = fields.String()
     field = fields.String(attribute="field.code")
     crop = fields.String()
+    crop_kind = fields.String(attribute="crop_info.kind.code")
+    period = fields.String(attribute="crop_info.kind.period")
     season_type = fields.String()
     year = fields.Integer()
-    sowing_date = fields.Date()
+    cycle = fields.Integer()
+    sowing_date = fields.Date(metadata={"description": "start: sowing, planting, growing year"})
+    planting_year = fields.Integer(allow_none=True)
+    tree_age_years = fields.Integer(allow_none=True)
+    tree_count = fields.Integer(allow_none=True)
     harvest_date = fields.Date(allow_none=True)
     harvested_kg = fields.Float(allow_none=True)
     status = fields.String()
@@ -205,12 +254,93 @@ class HarvestData(Strict):
 
 
 class EnergyData(Strict):
-    source = fields.String(required=True, validate=one_of(["diesel", "electricity"]))
+    """Fuel (litres) or electricity (kWh) used on the farm."""
+
+    source = fields.String(required=True, validate=one_of(["diesel", "petrol", "electricity"]))
     amount = quantity(1_000_000, required=True, metadata={"description": "litres or kWh"})
     purpose = fields.String(
         load_default="pumping",
-        validate=one_of(["pumping", "land_preparation", "harvesting", "transport", "other"]),
+        validate=one_of(
+            ["pumping", "land_preparation", "harvesting", "transport", "cold_storage", "other"]
+        ),
     )
+
+
+class SowingData(Strict):
+    """An annual crop sown or planted: what, how, and how much seed or how many plants."""
+
+    variety = text(120, required=True)
+    method = fields.String(required=True, validate=one_of(["sown", "transplanted", "cuttings"]))
+    seed_kg = quantity(100_000, load_default=None)
+    plants = Integer(load_default=None, validate=between(1, 100_000_000))
+
+
+class PlantingData(Strict):
+    """Fruit trees planted, or the orchard's trees as they stand: how many, in which year."""
+
+    trees = Integer(required=True, validate=between(1, 10_000_000))
+    planting_year = Integer(required=True, validate=between(1900, 2100))
+    variety = text(120, load_default=None)
+
+
+class LimeData(Strict):
+    """Lime spread (IPCC 2006 Vol 4 Eq. 11.12): limestone or dolomite, in tonnes."""
+
+    lime_type = fields.String(required=True, validate=one_of(["limestone", "dolomite"]))
+    tonnes = quantity(1000, required=True)
+
+
+class IrrigationData(Strict):
+    """Watering: how, for how long, and the fuel or electricity its pump used."""
+
+    system = fields.String(required=True, validate=one_of(["sprinkler", "drip", "hose", "furrow"]))
+    source = fields.String(
+        required=True, validate=one_of(["electricity", "diesel", "petrol", "none"])
+    )
+    amount = fields.Float(
+        load_default=None,
+        validate=between(0, 1_000_000),
+        allow_nan=False,
+        metadata={"description": "litres of fuel or kWh the pump used"},
+    )
+    hours = fields.Float(load_default=None, validate=between(0, 10_000), allow_nan=False)
+
+    @validates_schema
+    def energy_of_the_pump(self, data: dict[str, Any], **_: Any) -> None:
+        if data["source"] != "none" and data["amount"] is None:
+            raise ValidationError(_l("Give the litres of fuel or the kWh the pump used."), "amount")
+        if data["source"] == "none" and data["amount"]:
+            raise ValidationError(_l("Without a pump, leave the amount empty."), "amount")
+
+
+class ResidueData(Strict):
+    """What was done with crop residues or prunings, in tonnes of dry matter."""
+
+    practice = fields.String(
+        required=True,
+        validate=one_of(["left", "incorporated", "removed", "composted", "burned"]),
+    )
+    tonnes = fields.Float(required=True, validate=between(0, 1000), allow_nan=False)
+
+
+class PruningData(Strict):
+    style = fields.String(
+        required=True, validate=one_of(["after_harvest", "shaping", "rejuvenation", "sanitation"])
+    )
+    trees = Integer(load_default=None, validate=between(1, 10_000_000))
+
+
+class TreesData(Strict):
+    """Trees cut and not replaced, or cut and replanted: by count, area, or both."""
+
+    change = fields.String(required=True, validate=one_of(["cut", "replanted"]))
+    trees = Integer(load_default=None, validate=between(1, 10_000_000))
+    area_ha = quantity(1000, M2_HA, load_default=None)
+
+    @validates_schema
+    def how_many(self, data: dict[str, Any], **_: Any) -> None:
+        if data["trees"] is None and data["area_ha"] is None:
+            raise ValidationError(_l("Give the number of trees or the area (ha)."), "trees")
 
 
 class NoteData(Strict):
@@ -226,6 +356,13 @@ DIARY_DATA: dict[DiaryKind, type[Schema]] = {
     DiaryKind.HARVEST: HarvestData,
     DiaryKind.ENERGY: EnergyData,
     DiaryKind.NOTE: NoteData,
+    DiaryKind.SOWING: SowingData,
+    DiaryKind.PLANTING: PlantingData,
+    DiaryKind.LIME: LimeData,
+    DiaryKind.IRRIGATION: IrrigationData,
+    DiaryKind.RESIDUE: ResidueData,
+    DiaryKind.PRUNING: PruningData,
+    DiaryKind.TREES: TreesData,
 }
 
 

@@ -6,24 +6,29 @@ digests only: never the member household. Callers commit."""
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO, cast
 
 import rfc8785
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from registry import crops
 from registry.accounts.models import Organisation, User
 from registry.db import Db
 from registry.errors import Conflict, DomainError, NotFound
+from registry.i18n import vn_date
 from registry.ledger import service as ledger
+from registry.numbers import number
 from registry.trace import geo
 from registry.trace.evidence import EvidenceNotFound, EvidenceStore
+from registry.trace.labels import KIND_LABELS
 from registry.trace.models import (
+    BASELINE_YEAR,
     Certification,
-    Crop,
     DiaryEntry,
     DiaryKind,
     EvidenceFile,
@@ -35,7 +40,6 @@ from registry.trace.models import (
 )
 
 VIETNAM = timedelta(hours=7)  # UTC+7 all year, no daylight saving
-PRESEASON_DAYS = 120  # flooding, straw incorporation may be recorded this long before sowing
 
 
 class FieldNotFound(NotFound):
@@ -158,44 +162,60 @@ def add_certification(
 
 # ---------------------------------------------------------------- seasons
 def open_season(session: Db, org: Organisation, values: dict[str, Any]) -> Season:
+    """Open a season from `SeasonIn` values: a rice season, the next crop cycle of an annual
+    crop on the field that year, or an orchard's growing year."""
     field = field_by_code(session, org.id, values["field"])
+    crop = crops.get(values["crop"])
     season_type = SeasonType(values["season_type"])
-    code = f"{field.code}-{values['year']}-{season_type.short}"
-    if session.scalar(
-        select(Season.id).where(
-            Season.field_id == field.id,
-            Season.year == values["year"],
-            Season.season_type == season_type,
-        )
-    ):
-        raise Conflict(
-            _l("This field already has this season."),
-            errors={"season_type": [str(_l("Already in use."))]},
-        )
+    cycle = _next_cycle(session, field, values["year"], season_type)
     season = Season(
         field=field,
-        code=code,
-        crop=Crop(values["crop"]),
+        code=season_type.code(field.code, values["year"], cycle),
+        crop=crop.code,
         season_type=season_type,
         year=values["year"],
+        cycle=cycle,
+        planting_year=values.get("planting_year"),
+        tree_count=values.get("tree_count"),
         sowing_date=values["sowing_date"],
     )
     session.add(season)
     session.flush()
+    facts = {
+        "field": field.code,
+        "crop": season.crop,
+        "season_type": season_type.value,
+        "year": season.year,
+        "sowing_date": season.sowing_date.isoformat(),
+        "cycle": cycle if season_type.numbered else None,
+        "planting_year": season.planting_year,
+        "tree_count": season.tree_count,
+    }
     ledger.append(
         session,
         "season.opened",
         org.code,
-        code,
-        {
-            "field": field.code,
-            "crop": season.crop.value,
-            "season_type": season_type.value,
-            "year": season.year,
-            "sowing_date": season.sowing_date.isoformat(),
-        },
+        season.code,
+        {k: v for k, v in facts.items() if v is not None},
     )
     return season
+
+
+def _next_cycle(session: Db, field: Field, year: int, season_type: SeasonType) -> int:
+    """1, or the next number of a numbered period; a second season of a kind is refused."""
+    taken = session.scalar(
+        select(func.max(Season.cycle)).where(
+            Season.field_id == field.id, Season.year == year, Season.season_type == season_type
+        )
+    )
+    if taken is None:
+        return 1
+    if season_type.numbered:
+        return int(taken) + 1
+    raise Conflict(
+        _l("This field already has this season."),
+        errors={"season_type": [str(_l("Already in use."))]},
+    )
 
 
 def season_by_code(session: Db, organisation_id: int, code: str) -> Season:
@@ -207,6 +227,27 @@ def season_by_code(session: Db, organisation_id: int, code: str) -> Season:
     if season is None:
         raise SeasonNotFound()
     return season
+
+
+def baseline_of(session: Db, season: Season) -> Season | None:
+    """The 2020 period of the same crop on the same field (the plans' reference year): the
+    same season type and cycle number first. None for a 2020 season itself."""
+    if season.is_baseline:
+        return None
+    candidates = session.scalars(
+        select(Season)
+        .where(
+            Season.field_id == season.field_id,
+            Season.year == BASELINE_YEAR,
+            Season.crop == season.crop,
+        )
+        .order_by(Season.id)
+    )
+    return min(
+        candidates,
+        key=lambda s: (s.season_type != season.season_type, s.cycle != season.cycle),
+        default=None,
+    )
 
 
 def seasons_of(session: Db, organisation_id: int) -> list[Season]:
@@ -221,11 +262,14 @@ def seasons_of(session: Db, organisation_id: int) -> list[Season]:
 
 # ---------------------------------------------------------------- diary
 def record_entry(session: Db, org: Organisation, user: User, values: dict[str, Any]) -> DiaryEntry:
-    """Append a diary entry from `DiaryEntryIn` values (a correction when it supersedes)."""
+    """Append a diary entry from `DiaryEntryIn` values (a correction when it supersedes).
+    The entry's kind must be one the season's crop keeps (crop catalogue)."""
     season = season_by_code(session, org.id, values["season"])
     kind = DiaryKind(values["kind"])
+    check_kind(season, kind)
     _check_date(season, kind, values["date"])
     previous = _superseded(session, season, kind, values.get("supersedes"))
+    _check_data(season, kind, values, previous)
     _require_evidence(session, org.id, values["evidence"], "evidence")
     content = {
         "season": season.code,
@@ -262,29 +306,94 @@ def record_entry(session: Db, org: Organisation, user: User, values: dict[str, A
         },
     )
     if kind is DiaryKind.HARVEST:
-        season.harvest_date, season.harvested_kg = entry.date, float(entry.data["kg"])
-        season.status = SeasonStatus.HARVESTED
+        _harvested(season, entry)
     return entry
+
+
+def check_kind(season: Season, kind: DiaryKind) -> None:
+    """Refuse a kind of entry the season's crop does not keep (a field message on `kind`)."""
+    crop = season.crop_info
+    if not crop.offers(kind.value):
+        message = _l(
+            "“%(kind)s” is not kept for %(crop)s: choose another kind of entry.",
+            kind=KIND_LABELS[kind],
+            crop=crop.name.lower(),
+        )
+        raise InvalidEntry(errors={"kind": [str(message)]})
+
+
+def _harvested(season: Season, entry: DiaryEntry) -> None:
+    """The season's harvest: the latest entry's for a crop harvested once, the sum of the
+    current harvests (pickings, cuttings) for one harvested several times."""
+    if season.crop_info.several_harvests:
+        harvests = [e for e in current_entries(season) if e.kind is DiaryKind.HARVEST]
+        season.harvest_date = max(e.date for e in harvests)
+        season.harvested_kg = sum(float(e.data["kg"]) for e in harvests)
+    else:
+        season.harvest_date, season.harvested_kg = entry.date, float(entry.data["kg"])
+    season.status = SeasonStatus.HARVESTED
+
+
+def period_end(season: Season) -> date | None:
+    """The first day after a fixed-length period (an orchard's growing year); None when the
+    period runs to its last harvest."""
+    months = season.crop_info.kind.period_months
+    if months is None:
+        return None
+    start = season.sowing_date
+    years, index = divmod(start.month - 1 + months, 12)
+    year, month = start.year + years, index + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _check_date(season: Season, kind: DiaryKind, on: date) -> None:
     if on > today_in_vietnam():
         raise InvalidEntry(errors={"date": [str(_l("The date is in the future."))]})
-    if on < season.sowing_date - timedelta(days=PRESEASON_DAYS):
-        raise InvalidEntry(
-            errors={
-                "date": [
-                    str(
-                        _l(
-                            "The date is more than %(days)d days before sowing.",
-                            days=PRESEASON_DAYS,
-                        )
-                    )
-                ]
-            }
+    days = season.crop_info.kind.preseason_days
+    if on < season.sowing_date - timedelta(days=days):
+        message = (
+            _l("The date is more than %(days)d days before sowing.", days=days)
+            if days
+            else _l(
+                "The date is before the season starts (%(date)s).", date=vn_date(season.sowing_date)
+            )
         )
+        raise InvalidEntry(errors={"date": [str(message)]})
+    end = period_end(season)
+    if end is not None and on >= end:
+        last_day = vn_date(end - timedelta(days=1))
+        message = _l("The date is after the season ends (%(date)s).", date=last_day)
+        raise InvalidEntry(errors={"date": [str(message)]})
     if kind is DiaryKind.HARVEST and on < season.sowing_date:
         raise InvalidEntry(errors={"date": [str(_l("The harvest cannot be before sowing."))]})
+
+
+def _check_data(
+    season: Season, kind: DiaryKind, values: dict[str, Any], previous: DiaryEntry | None
+) -> None:
+    """What an entry's data must agree with beyond its own schema."""
+    data = values["data"]
+    if kind is DiaryKind.PLANTING and data["planting_year"] > values["date"].year:
+        raise InvalidEntry(
+            errors=_in_data("planting_year", _l("The year is after the entry's date."))
+        )
+    if kind is DiaryKind.TREES and data.get("area_ha"):
+        earlier = sum(
+            float(e.data.get("area_ha") or 0)
+            for e in current_entries(season)
+            if e.kind is DiaryKind.TREES and e is not previous
+        )
+        if earlier + float(data["area_ha"]) > season.field.area_ha:
+            message = _l(
+                "Trees on more than the field's %(ha)s ha cannot be cut.",
+                ha=number(season.field.area_ha, "#,##0.####"),
+            )
+            raise InvalidEntry(errors=_in_data("area_ha", message))
+
+
+def _in_data(name: str, message: Any) -> dict[str, Any]:
+    """A message about an input of the entry's data, shaped as the schema's are."""
+    return {"data": {name: [str(message)]}}
 
 
 def _superseded(

@@ -43,6 +43,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from registry import crops
 from registry.errors import DomainError
 from registry.places import PROVINCES
 from registry.trace.models import DiaryKind
@@ -112,7 +113,8 @@ class Choices:
         found: dict[str, str] = {}
         for code, name in self.names.items():
             for text in (code, name, *self.aliases.get(code, ())):
-                found[fold(text)] = code
+                if found.setdefault(fold(text), code) != code:
+                    raise AssertionError(f"{text!r} names two choices")
         return found
 
     def listing(self) -> str:
@@ -120,14 +122,24 @@ class Choices:
 
 
 SEASON_TYPES = Choices(
-    {"dong_xuan": "Đông Xuân", "he_thu": "Hè Thu", "thu_dong": "Thu Đông", "vu_mua": "Vụ Mùa"},
+    {
+        "dong_xuan": "Đông Xuân",
+        "he_thu": "Hè Thu",
+        "thu_dong": "Thu Đông",
+        "vu_mua": "Vụ Mùa",
+        "crop_cycle": "Chu kỳ cây trồng",
+        "growing_year": "Năm sinh trưởng",
+    },
     {
         "dong_xuan": ("DX", "vụ Đông Xuân"),
         "he_thu": ("HT", "vụ Hè Thu"),
         "thu_dong": ("TD", "vụ Thu Đông"),
         "vu_mua": ("VM", "Mùa", "vụ mùa chính"),
+        "crop_cycle": ("chu kỳ", "lứa"),
+        "growing_year": ("năm", "cả năm"),
     },
 )
+CROPS = Choices({code: crop.names["vi"] for code, crop in crops.catalogue().items()})
 DIARY_KINDS = Choices(
     {
         "water": "Nước",
@@ -138,6 +150,13 @@ DIARY_KINDS = Choices(
         "harvest": "Thu hoạch",
         "energy": "Năng lượng",
         "note": "Ghi chú",
+        "sowing": "Gieo trồng",
+        "planting": "Trồng cây",
+        "lime": "Bón vôi",
+        "irrigation": "Tưới nước",
+        "residue": "Phụ phẩm",
+        "pruning": "Tỉa cành",
+        "trees": "Chặt hoặc trồng lại cây",
     },
     {
         "water": ("quản lý nước", "tưới tiêu", "tưới", "nước ruộng"),
@@ -148,6 +167,13 @@ DIARY_KINDS = Choices(
         "harvest": ("gặt", "thu hoạch lúa"),
         "energy": ("nhiên liệu", "điện và nhiên liệu", "dầu và điện"),
         "note": ("ghi nhận", "khác"),
+        "sowing": ("gieo hạt", "trồng rau", "trồng hoa", "gieo"),
+        "planting": ("trồng cây ăn quả", "trồng mới"),
+        "lime": ("vôi", "rải vôi"),
+        "irrigation": ("tưới cây", "bơm tưới", "tưới rau"),
+        "residue": ("xử lý phụ phẩm", "thân lá"),
+        "pruning": ("tỉa", "cắt tỉa"),
+        "trees": ("chặt cây", "trồng lại", "phá vườn"),
     },
 )
 WATER_EVENTS = Choices(
@@ -165,6 +191,7 @@ MATERIALS = Choices(
 )
 STRAW_PRACTICES = Choices(
     {
+        "left": "Để lại trên đồng",
         "incorporated": "Vùi vào đất",
         "removed": "Thu gom khỏi ruộng",
         "burned": "Đốt",
@@ -172,6 +199,7 @@ STRAW_PRACTICES = Choices(
         "composted": "Ủ làm phân",
     },
     {
+        "left": ("để lại", "để trên ruộng"),
         "incorporated": ("vùi", "cày vùi"),
         "removed": ("thu gom", "mang ra khỏi ruộng", "bán rơm"),
         "burned": ("đốt rơm", "đốt đồng"),
@@ -184,8 +212,13 @@ UNITS = Choices(
     {"l": ("lít", "litre", "liter"), "g": ("gam", "gram")},
 )
 ENERGY_SOURCES = Choices(
-    {"diesel": "Dầu diesel", "electricity": "Điện"},
-    {"diesel": ("dầu", "dầu DO"), "electricity": ("điện năng", "điện lưới")},
+    {"diesel": "Dầu diesel", "petrol": "Xăng", "electricity": "Điện", "none": "Không dùng bơm"},
+    {
+        "diesel": ("dầu", "dầu DO"),
+        "petrol": ("xăng A95", "xăng E5"),
+        "electricity": ("điện năng", "điện lưới"),
+        "none": ("không bơm", "tự chảy"),
+    },
 )
 PURPOSES = Choices(
     {
@@ -193,9 +226,35 @@ PURPOSES = Choices(
         "land_preparation": "Làm đất",
         "harvesting": "Thu hoạch",
         "transport": "Vận chuyển",
+        "cold_storage": "Kho lạnh",
         "other": "Khác",
     },
     {"pumping": ("bơm",), "land_preparation": ("cày bừa",), "harvesting": ("gặt",)},
+)
+SOWING_METHODS = Choices(
+    {"sown": "Gieo hạt", "transplanted": "Trồng cây con", "cuttings": "Giâm cành"},
+    {"sown": ("gieo thẳng",), "transplanted": ("cấy", "trồng cây giống"), "cuttings": ("hom",)},
+)
+LIME_TYPES = Choices(
+    {"limestone": "Đá vôi nghiền", "dolomite": "Dolomit"},
+    {"limestone": ("vôi bột", "CaCO3"), "dolomite": ("đôlômit",)},
+)
+IRRIGATION_SYSTEMS = Choices(
+    {"sprinkler": "Phun mưa", "drip": "Nhỏ giọt", "hose": "Vòi, ô doa", "furrow": "Tưới rãnh"},
+    {"sprinkler": ("tưới phun",), "hose": ("vòi", "ô doa"), "furrow": ("rãnh", "tưới tràn")},
+)
+PRUNING_STYLES = Choices(
+    {
+        "after_harvest": "Sau thu hoạch",
+        "shaping": "Tạo tán",
+        "rejuvenation": "Đốn trẻ hoá",
+        "sanitation": "Tỉa cành bệnh",
+    },
+    {"shaping": ("tạo hình",), "rejuvenation": ("đốn",), "sanitation": ("vệ sinh",)},
+)
+TREE_CHANGES = Choices(
+    {"cut": "Chặt bỏ", "replanted": "Chặt và trồng lại"},
+    {"cut": ("chặt", "phá bỏ"), "replanted": ("trồng lại", "trồng thay")},
 )
 YES = ("có", "x", "c", "yes", "y", "true", "đúng", "1")
 NO = ("không", "k", "no", "n", "false", "sai", "0")
@@ -360,7 +419,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "season_type",
             "Vụ",
             "choice",
-            "Tên vụ.",
+            "Tên vụ của lúa; rau, ngô, hoa: Chu kỳ cây trồng; cây ăn quả: Năm sinh trưởng.",
             "loai vu",
             "mua vu",
             choices=SEASON_TYPES,
@@ -380,7 +439,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "sowing_date",
             "Ngày gieo sạ",
             "date",
-            "Ngày gieo sạ hoặc cấy, trong năm của vụ hoặc năm trước đó.",
+            "Ngày gieo sạ, cấy hoặc trồng; cây ăn quả: ngày bắt đầu năm sinh trưởng. Trong năm "
+            "của vụ hoặc năm trước đó.",
             "ngay gieo",
             "ngay sa",
             "ngay cay",
@@ -391,12 +451,30 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "code",
             "Mã vụ",
             "code",
-            "Không bắt buộc: hệ thống tự đặt mã vụ = mã thửa-năm-vụ (ví dụ DS-01-2026-DX). "
-            "Nếu điền, phải đúng như vậy.",
+            "Không bắt buộc: hệ thống tự đặt mã vụ = mã thửa-năm-vụ (ví dụ DS-01-2026-DX; "
+            "chu kỳ cây trồng được đánh số theo thứ tự mở: HD-01-2026-C1, C2…; năm sinh trưởng: "
+            "DS-05-2026-N). Nếu điền, phải đúng như vậy.",
             "season",
             "season code",
             width=18,
         ),
+        _c(
+            "crop",
+            "Cây trồng",
+            "choice",
+            "Cây trồng của vụ (để trống là Lúa).",
+            "cay",
+            choices=CROPS,
+            width=14,
+        ),
+        _c(
+            "planting_year",
+            "Năm trồng",
+            "integer",
+            "Cây ăn quả (bắt buộc): năm trồng cây; tuổi cây tính từ năm này.",
+            width=10,
+        ),
+        _c("tree_count", "Số cây", "integer", "Cây ăn quả: số cây trong vườn.", width=10),
     ),
     "diary": (
         _c(
@@ -453,7 +531,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "data.kg",
             "Số lượng (kg)",
             "number",
-            "Phân bón: số kg sản phẩm. Thu hoạch: số kg lúa thu được.",
+            "Phân bón: số kg sản phẩm. Thu hoạch: số kg thu được (thóc, rau, ngô, hoa, quả).",
         ),
         _c(
             "data.n_pct",
@@ -481,11 +559,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "data.practice",
             "Xử lý rơm",
             "choice",
-            "Rơm rạ: cách xử lý rơm.",
+            "Rơm rạ, Phụ phẩm: cách xử lý.",
             choices=STRAW_PRACTICES,
             width=18,
         ),
-        _c("data.tonnes", "Tấn", "number", "Rơm rạ: số tấn rơm.", width=10),
+        _c(
+            "data.tonnes",
+            "Tấn",
+            "number",
+            "Rơm rạ, Phụ phẩm: số tấn (phụ phẩm tính khô). Bón vôi: số tấn vôi.",
+            width=10,
+        ),
         _c(
             "data.active_ingredient", "Hoạt chất", "text", "Thuốc BVTV: hoạt chất (không bắt buộc)."
         ),
@@ -493,7 +577,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "data.amount",
             "Lượng",
             "number",
-            "Thuốc BVTV: lượng dùng (theo Đơn vị). Năng lượng: số lít dầu hoặc số kWh điện.",
+            "Thuốc BVTV: lượng dùng (theo Đơn vị). Năng lượng, Tưới nước: số lít dầu, xăng "
+            "hoặc số kWh điện.",
             width=10,
         ),
         _c(
@@ -510,7 +595,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "data.source",
             "Nguồn năng lượng",
             "choice",
-            "Năng lượng: dầu diesel hay điện.",
+            "Năng lượng: dầu diesel, xăng hay điện. Tưới nước: máy bơm chạy bằng gì.",
             choices=ENERGY_SOURCES,
         ),
         _c(
@@ -519,6 +604,74 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "choice",
             "Năng lượng: dùng vào việc gì (mặc định Bơm nước).",
             choices=PURPOSES,
+        ),
+        _c(
+            "data.variety",
+            "Cây, giống",
+            "text",
+            "Gieo trồng: cây và giống, ví dụ cải ngọt, cúc CN93. Trồng cây: giống (không bắt "
+            "buộc).",
+            width=18,
+        ),
+        _c(
+            "data.method",
+            "Cách gieo trồng",
+            "choice",
+            "Gieo trồng: gieo hạt, trồng cây con hay giâm cành.",
+            choices=SOWING_METHODS,
+        ),
+        _c("data.seed_kg", "Hạt giống (kg)", "number", "Gieo trồng: số kg hạt (không bắt buộc)."),
+        _c("data.plants", "Số cây con", "integer", "Gieo trồng: số cây con (không bắt buộc)."),
+        _c(
+            "data.trees",
+            "Số cây",
+            "integer",
+            "Trồng cây: số cây (bắt buộc). Tỉa cành, Chặt hoặc trồng lại cây: số cây.",
+            width=10,
+        ),
+        _c(
+            "data.planting_year",
+            "Năm trồng",
+            "integer",
+            "Trồng cây: năm trồng (bắt buộc).",
+            width=10,
+        ),
+        _c(
+            "data.lime_type",
+            "Loại vôi",
+            "choice",
+            "Bón vôi: đá vôi nghiền hay dolomit.",
+            choices=LIME_TYPES,
+        ),
+        _c(
+            "data.system",
+            "Cách tưới",
+            "choice",
+            "Tưới nước: phun mưa, nhỏ giọt, vòi hay tưới rãnh.",
+            choices=IRRIGATION_SYSTEMS,
+        ),
+        _c(
+            "data.hours", "Số giờ bơm", "number", "Tưới nước: số giờ chạy máy bơm (không bắt buộc)."
+        ),
+        _c(
+            "data.style",
+            "Kiểu tỉa",
+            "choice",
+            "Tỉa cành: tỉa sau thu hoạch, tạo tán, đốn trẻ hoá hay tỉa cành bệnh.",
+            choices=PRUNING_STYLES,
+        ),
+        _c(
+            "data.change",
+            "Chặt hay trồng lại",
+            "choice",
+            "Chặt hoặc trồng lại cây: chặt bỏ hay chặt và trồng lại.",
+            choices=TREE_CHANGES,
+        ),
+        _c(
+            "data.area_ha",
+            "Diện tích cây (ha)",
+            "number",
+            "Chặt hoặc trồng lại cây: diện tích (ha); cho số cây, diện tích hoặc cả hai.",
         ),
         _c(
             "data.text",
@@ -1087,7 +1240,15 @@ class _RowReader:
             row.sources["location"] = missing
 
     def _seasons(self, row: Row, raw: dict[str, Any]) -> None:
-        for key in ("field", "season_type", "year", "sowing_date"):
+        for key in (
+            "field",
+            "crop",
+            "season_type",
+            "year",
+            "sowing_date",
+            "planting_year",
+            "tree_count",
+        ):
             self._put(row, raw, key)
         code = raw.get("code")
         if isinstance(code, str):
@@ -1462,6 +1623,7 @@ def _guide(workbook: Any) -> None:
     columns = [
         ("Tỉnh/thành phố", list(PROVINCES)),
         ("Vụ", list(SEASON_TYPES.names.values())),
+        ("Cây trồng", list(CROPS.names.values())),
         ("Loại", list(DIARY_KINDS.names.values())),
         ("Có/không", ["có", "không"]),
         *[

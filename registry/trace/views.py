@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -25,22 +26,25 @@ from flask_login import login_required
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
+from registry import crops
 from registry.accounts.access import acting_organisation, kinds_required, principal
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
 from registry.places import PROVINCES
-from registry.trace import geo, schemas, service
+from registry.trace import geo, questions, schemas, service
 from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import (
     DIARY_FIELDS,
     KIND_LABELS,
     OPTION_LABELS,
+    PERIOD_HINTS,
     SCHEME_LABELS,
     SEASON_LABELS,
     describe,
+    inputs_for,
 )
-from registry.trace.models import DiaryKind
+from registry.trace.models import DiaryKind, SeasonType
 from registry.validation import localise
 
 bp = Blueprint("trace", __name__)
@@ -142,18 +146,18 @@ def new_field() -> Page:
 
 
 def _field_page(code: str, errors: dict[str, Any], form: Any) -> str:
-    """The field page; `errors` holds the season form's ("season") or certificate's ("cert")."""
+    """The field page; `errors` holds the certificate form's ("cert")."""
     found = service.field_by_code(db.session, principal().organisation_id, code)
     feature = geo.MapFeature(found.code, found.name, "#", found.geometry)
     return render_template(
         "trace/field.html",
         field=found,
         map_svg=geo.svg_map([feature]),
+        crops=crops.catalogue(),
         season_types=SEASON_LABELS,
         scheme_labels=SCHEME_LABELS,
         errors=errors,
         form=form,
-        today=service.today_in_vietnam(),
     )
 
 
@@ -163,10 +167,35 @@ def field(code: str) -> str:
     return _field_page(code, {}, {})
 
 
+SEASON_KEYS = ["crop", "season_type", "year", "sowing_date", "planting_year", "tree_count"]
+
+
+def _season_form(code: str, crop_code: str, errors: dict[str, Any], form: Any) -> str:
+    """The form that opens a season of one crop: the inputs its kind of period needs."""
+    found = service.field_by_code(db.session, principal().organisation_id, code)
+    crop = crops.get(crop_code)
+    return render_template(
+        "trace/season_new.html",
+        field=found,
+        crop=crop,
+        season_types={t: SEASON_LABELS[SeasonType(t)] for t in crop.kind.season_types},
+        period_hints={t.value: hint for t, hint in PERIOD_HINTS.items()},
+        errors=errors,
+        form=form,
+        today=service.today_in_vietnam(),
+    )
+
+
+@bp.get("/fields/<code>/seasons/new")
+@producer_only
+def new_season(code: str) -> str:
+    return _season_form(code, request.args.get("crop", crops.DEFAULT), {}, {})
+
+
 @bp.post("/fields/<code>/seasons")
 @producer_only
 def open_season(code: str) -> Page:
-    data = {**_form(["season_type", "year", "sowing_date"]), "field": code}
+    data = {**_form(SEASON_KEYS), "field": code}
     values, errors = _load(schemas.SeasonIn(), data)
     if values is not None:
         try:
@@ -178,7 +207,9 @@ def open_season(code: str) -> Page:
             flash(_("Season %(code)s opened.", code=season.code), "success")
             return redirect(url_for("trace.season", code=season.code))
     db.session.rollback()
-    return _field_page(code, {"season": errors}, request.form), 422
+    crop = data.get("crop", crops.DEFAULT)
+    shown = crop if crop in crops.catalogue() else crops.DEFAULT
+    return _season_form(code, shown, errors, request.form), 422
 
 
 @bp.post("/fields/<code>/certifications")
@@ -217,31 +248,47 @@ def seasons() -> str:
 def season(code: str) -> str:
     found = service.season_by_code(db.session, principal().organisation_id, code)
     replaced = {e.supersedes_id for e in found.entries if e.supersedes_id}
+    end = service.period_end(found)
     return render_template(
         "trace/season.html",
         season=found,
+        crop=found.crop_info,
         replaced=replaced,
         kinds=KIND_LABELS,
         season_types=SEASON_LABELS,
         describe=describe,
+        questions=questions.of(found),
+        baseline=service.baseline_of(db.session, found),
+        last_day=end - timedelta(days=1) if end else None,
     )
 
 
 @bp.route("/seasons/<code>/diary", methods=["GET", "POST"])
 @producer_only
 def diary_entry(code: str) -> Page:
-    """The quick phone form: pick what happened, fill two or three boxes, save."""
+    """The quick phone form: pick what happened, fill two or three boxes, save. Only the
+    kinds of entry the season's crop keeps are offered; another one posted is refused."""
     acting = principal()
     found = service.season_by_code(db.session, acting.organisation_id, code)
+    crop = found.crop_info
     kind = request.values.get("kind", "")
     if kind not in DiaryKind.__members__.values():
-        return render_template("trace/diary_kinds.html", season=found, kinds=KIND_LABELS)
+        return _kinds_page(found, {})
+    if not crop.offers(kind):
+        if request.method == "GET":
+            return _kinds_page(found, {})
+        try:
+            service.check_kind(found, DiaryKind(kind))
+        except DomainError as exc:
+            return _kinds_page(found, localise(exc.errors)), 422
     corrects = request.values.get("supersedes", type=int)
     errors: dict[str, Any] = {}
     if request.method == "POST":
         entry, errors = _record_from_form(code, DiaryKind(kind))
         if entry is not None:
             flash(_("Saved in the diary."), "success")
+            for question in questions.of(entry.season):
+                flash(str(question), "warning")
             return redirect(url_for("trace.season", code=found.code))
     original = next((e for e in found.entries if e.id == corrects), None)
     form = request.form if request.method == "POST" else _prefill(original)
@@ -250,13 +297,19 @@ def diary_entry(code: str) -> Page:
         season=found,
         kind=DiaryKind(kind),
         label=KIND_LABELS[DiaryKind(kind)],
-        inputs=DIARY_FIELDS[kind],
+        inputs=inputs_for(crop, kind),
         form=form,
         errors=errors,
         corrects=original,
         option_labels=OPTION_LABELS,
         today=service.today_in_vietnam().isoformat(),
     ), (422 if errors else 200)
+
+
+def _kinds_page(season: Any, errors: dict[str, Any]) -> str:
+    """What happened today? The kinds of entry the season's crop keeps, in its order."""
+    kinds = {DiaryKind(k): KIND_LABELS[DiaryKind(k)] for k in season.crop_info.diary_kinds}
+    return render_template("trace/diary_kinds.html", season=season, kinds=kinds, errors=errors)
 
 
 def _prefill(original: Any) -> dict[str, Any]:
@@ -296,13 +349,19 @@ def _record_from_form(code: str, kind: DiaryKind) -> tuple[Any, dict[str, Any]]:
         values, errors = _load(schemas.DiaryEntryIn(), entry_data)
         if values is None:
             db.session.rollback()
-            return None, {**errors.pop("data", {}), **errors}
+            return None, _flat(errors)
         entry = service.record_entry(db.session, acting_organisation(), principal().user, values)
     except DomainError as exc:
         db.session.rollback()
-        return None, localise(exc.errors) or {"_": [str(exc.title)]}
+        return None, _flat(localise(exc.errors)) or {"_": [str(exc.title)]}
     db.session.commit()
     return entry, {}
+
+
+def _flat(errors: dict[str, Any]) -> dict[str, Any]:
+    """Messages about the entry's `data` beside the inputs they are about."""
+    inner = errors.pop("data", {})
+    return {**(inner if isinstance(inner, dict) else {"_": inner}), **errors}
 
 
 @bp.get("/evidence/<sha256>")

@@ -32,6 +32,7 @@ def test_a_field_and_a_diary_entry_from_a_phone(phone: Any, make: Factory) -> No
     phone.wait_for_url("**/fields/TL-09")
     assert no_horizontal_scroll(phone)
 
+    phone.get_by_role("link", name="Lúa", exact=True).click()  # the crop, then its season
     phone.get_by_label("Vụ", exact=True).select_option("thu_dong")
     phone.get_by_label("Ngày gieo sạ").fill("2026-08-25")
     phone.get_by_role("button", name="Mở vụ").click()

@@ -263,7 +263,8 @@ def test_cell_problems_name_their_column_in_vietnamese(ctx: None) -> None:
         (
             "Loại",
             "“Làm cỏ” không hợp lệ ở đây. Dùng một trong: Nước, Phân bón, Chất hữu cơ, "
-            "Rơm rạ, Thuốc BVTV, Thu hoạch, Năng lượng, Ghi chú.",
+            "Rơm rạ, Thuốc BVTV, Thu hoạch, Năng lượng, Ghi chú, Gieo trồng, Trồng cây, "
+            "Bón vôi, Tưới nước, Phụ phẩm, Tỉa cành, Chặt hoặc trồng lại cây.",
         ),
         ("Ngày", "Ngày không hợp lệ. Ghi theo dạng ngày/tháng/năm, ví dụ 25/01/2026."),
         ("Số lượng (kg)", "Không phải là số."),
