@@ -23,14 +23,23 @@ blp = Blueprint("verify_api", __name__, description="MRV: emissions and reports"
 
 
 class CalcOut(Schema):
-    """The calculator's result (DESIGN.md §10), numbers unrounded."""
+    """The calculator's result (DESIGN.md §10, §10b), numbers unrounded. The crop fields come
+    with a methodology that names crops (``ipcc2019-t1-crops``), not with §10's rice one."""
 
     ch4_kg = fields.Float()
     n2o_kg = fields.Float()
     co2_kg = fields.Float()
     total_kg_co2e = fields.Float()
     per_ha_kg_co2e = fields.Float()
-    per_kg_product_g_co2e = fields.Float()
+    per_kg_product_g_co2e = fields.Float(
+        allow_none=True, metadata={"description": "emissions only; null when nothing harvested"}
+    )
+    crop = fields.String()
+    crop_kind = fields.String(metadata={"description": "rice, annual or perennial"})
+    removals_kg_co2 = fields.Float(
+        metadata={"description": "CO2 taken up by growing trees, beside the total, never in it"}
+    )
+    net_kg_co2e = fields.Float(metadata={"description": "total_kg_co2e - removals_kg_co2"})
     baseline = fields.Dict(allow_none=True)
     reduction_pct = fields.Float(allow_none=True)
     reduction_per_ha_pct = fields.Float(allow_none=True)
@@ -72,7 +81,7 @@ class ReportOut(Schema):
 @blp.response(200, CalcOut)
 @blp.alt_response(422, schema=ProblemSchema)
 def calc(inputs: CalcInput) -> dict[str, Any]:
-    """Compute one field-season (DESIGN.md §10): public, nothing is stored."""
+    """Compute one field's period, any crop (DESIGN.md §10, §10b): public, nothing stored."""
     return calc_from_input(inputs)
 
 

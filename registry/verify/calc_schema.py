@@ -1,13 +1,16 @@
-"""The §10 calculator input as a marshmallow schema, and ``calc_from_json``, the one entry
-point that the ``registry mrv calc`` command, the API and the pages share.
+"""The calculator input of DESIGN §10 and §10b as a marshmallow schema, and
+``calc_from_json``, the one entry point that the ``registry mrv calc`` command, the API and
+the pages share.
 
 Numbers must be JSON numbers: text such as ``"1.5"`` is refused rather than guessed at, as
-are booleans. Fields not in §10 are refused. Messages are lazy, so they follow the person's
-language; render them with ``registry.validation.localise`` before they leave the app.
-``organic``, the N quantities, ``urea_kg`` and ``straw_burned_t`` may be left out and then
-count as none; everything else without a §10 default is required. A baseline takes the
-season's ``methodology``, ``gwp`` and ``region`` unless it gives its own, and must compare
-like with like: its methodology and GWP set, when given, must be the season's.
+are booleans. Fields not in §10 or §10b are refused. Messages are lazy, so they follow the
+person's language; render them with ``registry.validation.localise`` before they leave the
+app. Quantities may be left out and then count as none; ``area_ha`` and ``yield_kg`` are
+required, and what else a crop requires or refuses is in ``crop_rules`` (the rice fields for
+rice, the tree age for orchards). A document without ``methodology`` is computed with
+``DEFAULT_ID`` (§10b); without ``crop`` it is rice. A baseline takes the season's
+``methodology``, ``gwp``, ``region`` and ``crop`` unless it gives its own, and must compare
+like with like: its methodology, GWP set and crop, when given, must be the season's.
 
 ``quick_load`` builds the same ``CalcInput`` without marshmallow's machinery for documents
 that need no explaining (the registry's own, computed in bulk), checking each value with
@@ -33,9 +36,26 @@ from marshmallow import (
     validates_schema,
 )
 
-from registry.validation import Integer
-from registry.verify.calculator import CalcInput, CalcResult, OrganicAmendment, calculate
+from registry.verify import crop_rules
+from registry.verify.calc_fields import (
+    MAX_AMENDMENTS,
+    MAX_AREA_HA,
+    MAX_KG,
+    MAX_KWH,
+    MAX_LITRES,
+    MAX_STRAW_T,
+    MAX_T_HA,
+    MAX_TREE_AGE,
+    Number,
+    WholeNumber,
+    above,
+    between,
+    one_of,
+    quantity,
+)
+from registry.verify.calculator import CalcInput, CalcResult, Lime, OrganicAmendment, calculate
 from registry.verify.methodology import (
+    CLIMATES,
     DEFAULT_ID,
     GWP_SETS,
     ORGANIC_KINDS,
@@ -46,52 +66,19 @@ from registry.verify.methodology import (
     load_methodology,
 )
 
-# Upper bounds keep every product finite; they are far above any real field-season.
-MAX_AREA_HA = 100_000
-MAX_T_HA = 100
-MAX_KG = 100_000_000
-MAX_STRAW_T = 1_000_000
-MAX_AMENDMENTS = 50
-
-
-class Number(fields.Float):
-    """A JSON number: not text, not a boolean, not NaN or infinity."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, str | bool):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class WholeNumber(Integer):
-    """A JSON number with no fractional part (``90`` or ``90.0``), as an int."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.make_error("invalid")
-        if isinstance(value, float) and not value.is_integer():
-            raise self.make_error("invalid")
-        return int(value)
-
-
 TOO_SMALL = _l("Too small: the figure per unit would be larger than any number.")
+INHERITED = ("methodology", "gwp", "region", "crop")  # a baseline takes the season's
+LIKE_WITH_LIKE = ("methodology", "gwp", "crop")  # and may not state another
+# The methodology file names the crops (crop_rules checks the code against it).
+CROP_CODE = validate.Length(min=1, max=40, error=_l("Between {min} and {max} characters."))
 
 
-def one_of(choices: tuple[str, ...]) -> validate.OneOf:
-    return validate.OneOf(choices, error=_l("Must be one of: {choices}."))
-
-
-def between(low: float, high: float) -> validate.Range:
-    return validate.Range(min=low, max=high, error=_l("Must be between {min} and {max}."))
-
-
-def above(low: float, high: float) -> validate.Range:
-    return validate.Range(
-        min=low,
-        max=high,
-        min_inclusive=False,
-        error=_l("Must be more than {min} and at most {max}."),
-    )
+def absent(field: fields.Field) -> fields.Field:
+    """``field`` as None when left out, but never ``null`` in a document: for the fields
+    that only some crops take (crop_rules says which require them)."""
+    field.load_default = None
+    field.allow_none = False
+    return field
 
 
 class OrganicSchema(Schema):
@@ -105,8 +92,20 @@ class OrganicSchema(Schema):
         return OrganicAmendment(kind=data["kind"], t_ha=data["t_ha"])
 
 
+class LimeSchema(Schema):
+    """Agricultural lime applied in the period, in tonnes (§10b)."""
+
+    limestone_t = quantity(MAX_STRAW_T)
+    dolomite_t = quantity(MAX_STRAW_T)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Lime:
+        return Lime(**data)
+
+
 class SeasonSchema(Schema):
-    """The fields of one field-season; quantities are totals for the season."""
+    """The fields of one period (a rice season, a crop cycle, an orchard's growing year);
+    quantities are totals for the period."""
 
     methodology = fields.String(
         load_default=None,
@@ -114,20 +113,31 @@ class SeasonSchema(Schema):
     )
     gwp = fields.String(load_default=None, validate=one_of(GWP_SETS))
     region = fields.String(load_default=None, validate=one_of(REGIONS))
+    crop = fields.String(load_default=None, validate=CROP_CODE)
     area_ha = Number(required=True, validate=above(0, MAX_AREA_HA))
-    cultivation_days = WholeNumber(required=True, validate=between(1, 365))
-    water_regime = fields.String(required=True, validate=one_of(WATER_REGIMES))
-    preseason = fields.String(required=True, validate=one_of(PRESEASONS))
+    cultivation_days = absent(WholeNumber(validate=between(1, 365)))
+    water_regime = absent(fields.String(validate=one_of(WATER_REGIMES)))
+    preseason = absent(fields.String(validate=one_of(PRESEASONS)))
     organic = fields.List(
         fields.Nested(OrganicSchema),
         load_default=list,
         validate=validate.Length(max=MAX_AMENDMENTS, error=_l("At most {max} items.")),
     )
-    synthetic_n_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
-    organic_n_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
-    urea_kg = Number(load_default=0.0, validate=between(0, MAX_KG))
-    straw_burned_t = Number(load_default=0.0, validate=between(0, MAX_STRAW_T))
-    yield_kg = Number(required=True, validate=above(0, MAX_KG))
+    synthetic_n_kg = quantity(MAX_KG)
+    organic_n_kg = quantity(MAX_KG)
+    urea_kg = quantity(MAX_KG)
+    straw_burned_t = quantity(MAX_STRAW_T)
+    lime = fields.Nested(LimeSchema, load_default=Lime)
+    diesel_l = quantity(MAX_LITRES)
+    petrol_l = quantity(MAX_LITRES)
+    electricity_kwh = quantity(MAX_KWH)
+    residue_n_kg = quantity(MAX_KG)
+    residue_burned_t = quantity(MAX_STRAW_T)
+    tree_age_years = absent(WholeNumber(validate=between(0, MAX_TREE_AGE)))
+    removed_area_ha = quantity(MAX_AREA_HA)
+    climate = absent(fields.String(validate=one_of(CLIMATES)))
+    # > 0 for rice and annual crops (crop_rules), ≥ 0 for an orchard not bearing yet
+    yield_kg = Number(required=True, validate=between(0, MAX_KG))
 
 
 class BaselineSchema(SeasonSchema):
@@ -135,7 +145,7 @@ class BaselineSchema(SeasonSchema):
 
 
 class CalcInputSchema(SeasonSchema):
-    """The §10 input; loads as a ``CalcInput``."""
+    """The §10 and §10b input; loads as a ``CalcInput``."""
 
     methodology = fields.String(
         load_default=DEFAULT_ID,
@@ -143,6 +153,7 @@ class CalcInputSchema(SeasonSchema):
     )
     gwp = fields.String(load_default="AR5", validate=one_of(GWP_SETS))
     region = fields.String(load_default="south_east_asia", validate=one_of(REGIONS))
+    crop = fields.String(load_default="rice", validate=CROP_CODE)  # §10b: rice by default
     baseline = fields.Nested(BaselineSchema, load_default=None)
 
     @validates_schema
@@ -150,6 +161,13 @@ class CalcInputSchema(SeasonSchema):
         errors = {name: [_l("Must be the same as the season's.")] for name in _unlike(data)}
         if errors:
             raise ValidationError({"baseline": errors})
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def fits_the_crop(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        """The crop rules, reported with the other field errors."""
+        errors = crop_rules.problems(data, *_given(original))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> CalcInput:
@@ -161,7 +179,14 @@ def _unlike(data: dict[str, Any]) -> list[str]:
     baseline = data.get("baseline")
     if not baseline:
         return []
-    return [name for name in ("methodology", "gwp") if baseline[name] not in (None, data[name])]
+    return [name for name in LIKE_WITH_LIKE if baseline[name] not in (None, data[name])]
+
+
+def _given(document: Any) -> tuple[set[str], set[str]]:
+    """The names a document and its baseline gave."""
+    season = set(document) if isinstance(document, dict) else set()
+    baseline = document.get("baseline") if isinstance(document, dict) else None
+    return season, set(baseline) if isinstance(baseline, dict) else set()
 
 
 def _make(data: dict[str, Any]) -> CalcInput:
@@ -172,8 +197,7 @@ def _make(data: dict[str, Any]) -> CalcInput:
 
 def _season(data: dict[str, Any], parent: CalcInput | None) -> CalcInput:
     inherited = {
-        name: data[name] if data[name] is not None else getattr(parent, name)
-        for name in ("methodology", "gwp", "region")
+        name: data[name] if data[name] is not None else getattr(parent, name) for name in INHERITED
     }
     values = {k: v for k, v in data.items() if k not in inherited}
     values["organic"] = tuple(values["organic"])
@@ -189,10 +213,19 @@ class _Unsure(Exception):
     """``quick_load`` leaves the document to the schema."""
 
 
+Fields = dict[str, fields.Field]
+
+
 @functools.cache
-def _fields() -> tuple[dict[str, fields.Field], dict[str, fields.Field], dict[str, fields.Field]]:
-    """The declared fields of the season, its baseline and an amendment, with validators."""
-    return CalcInputSchema().fields, BaselineSchema().fields, OrganicSchema().fields
+def _fields() -> tuple[Fields, Fields, Fields, Fields]:
+    """The declared fields of the season, its baseline, an amendment and lime, with their
+    validators."""
+    return (
+        CalcInputSchema().fields,
+        BaselineSchema().fields,
+        OrganicSchema().fields,
+        LimeSchema().fields,
+    )
 
 
 def quick_load(document: object) -> CalcInput | None:
@@ -205,14 +238,16 @@ def quick_load(document: object) -> CalcInput | None:
     back to ``load_input``, which explains. Whenever it returns a ``CalcInput``, that
     equals ``load_input``'s (tests/verify/test_results.py checks this on generated
     documents)."""
-    season, baseline, _ = _fields()
+    season, baseline, _, _ = _fields()
     try:
         data = _plain(document, season)
         if data["baseline"] is not None:
             data["baseline"] = _plain(data["baseline"], baseline)
     except _Unsure:
         return None
-    return None if _unlike(data) else _make(data)
+    if _unlike(data) or crop_rules.problems(data, *_given(document)):
+        return None
+    return _make(data)
 
 
 def _plain(document: object, declared: dict[str, fields.Field]) -> dict[str, Any]:
@@ -231,15 +266,17 @@ def _plain(document: object, declared: dict[str, fields.Field]) -> dict[str, Any
 
 
 def _value(field: fields.Field, raw: Any) -> Any:
-    if isinstance(field, fields.Nested):  # the baseline, read by the caller
+    if isinstance(field, fields.Nested):
         if type(raw) is not dict:
             raise _Unsure
-        return raw
-    if isinstance(field, fields.List):  # organic amendments
+        if field.nested is not LimeSchema:
+            return raw  # the baseline, read by the caller
+        value: Any = Lime(**_plain(raw, _fields()[3]))
+    elif isinstance(field, fields.List):  # organic amendments
         if type(raw) is not list:
             raise _Unsure
         amendment = _fields()[2]
-        value: Any = [OrganicAmendment(**_plain(item, amendment)) for item in raw]
+        value = [OrganicAmendment(**_plain(item, amendment)) for item in raw]
     elif isinstance(field, WholeNumber):
         if type(raw) is float and raw.is_integer():
             raw = int(raw)
@@ -265,7 +302,7 @@ def _value(field: fields.Field, raw: Any) -> Any:
 def calc_from_json(
     document: object, *, version: int | None = None, folder: Path | None = None
 ) -> dict[str, Any]:
-    """Validate ``document``, compute it and return the §10 result JSON.
+    """Validate ``document``, compute it and return the result JSON (§10, §10b).
 
     ``version`` pins the methodology version (a report recomputed as it was approved); None
     takes the latest. Raises ValidationError with field-level messages for bad input,
@@ -300,7 +337,7 @@ def _check_finite(result: CalcResult) -> None:
                 ("area_ha", found.per_ha_kg_co2e),
                 ("yield_kg", found.per_kg_product_g_co2e),
             )
-            if not math.isfinite(figure)
+            if figure is not None and not math.isfinite(figure)
         }
         if wrong:
             errors.update({part: wrong} if part else wrong)

@@ -8,8 +8,13 @@ by name only, and checks when it reads a file that every parameter the calculato
 there, so a new version, or a country-specific methodology with its own factors (say
 ``vn-t2-rice-v1.json``), is a new file and no code change. Reports record the id and version
 they were computed with, so they can be recomputed exactly after newer versions appear.
-Files are read once per folder and cached; the folder is a parameter so tests can bring their
-own."""
+
+A file may also name crops (DESIGN §10b), each with its kind (``rice``, ``annual``,
+``perennial``): it then covers every crop, with the energy, lime and orchard parameters
+those need. A file that names none (``ipcc2019-t1-rice``) is rice only and stays as it was.
+A value whose primary table could not be read carries a ``secondary_source`` saying where
+it came from, and the explanation page flags it. Files are read once per folder and
+cached; the folder is a parameter so tests can bring their own."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -28,7 +33,8 @@ from flask_babel import lazy_gettext as _l
 from registry.errors import NotFound
 
 FOLDER = Path(__file__).with_name("methodologies")
-DEFAULT_ID = "ipcc2019-t1-rice"
+DEFAULT_ID = "ipcc2019-t1-crops"  # §10b: every crop; what a document gets when it names none
+RICE_ID = "ipcc2019-t1-rice"  # §10: rice only, frozen for the results made with it
 
 # The vocabularies of the §10 input. Every methodology file gives a value for each.
 REGIONS = ("south_east_asia", "global")
@@ -46,6 +52,14 @@ ORGANIC_KINDS = ("straw_short", "straw_long", "compost", "farmyard_manure", "gre
 N_SOURCES = ("synthetic", "organic")
 GWP_SETS = ("AR5", "AR6")
 GASES = ("ch4", "n2o")
+# §10b: what a crop is, the climate zones of Table 5.1 and the fuels of the farm.
+CROP_KINDS = ("rice", "annual", "perennial")
+CLIMATES = ("tropical_moist", "tropical_wet", "tropical_dry")
+DEFAULT_CLIMATE = "tropical_moist"
+FUELS = ("diesel", "petrol")
+FUEL_FACTORS = ("density", "ncv", "ef_co2", "ef_ch4", "ef_n2o")
+LIMES = ("limestone", "dolomite")
+PERENNIAL_FACTORS = ("g", "cycle", "l")
 
 SCALARS = (
     "sf_o_exponent",
@@ -69,6 +83,17 @@ REQUIRED = (
     *(f"gwp.{g}.{gas}" for g in GWP_SETS for gas in GASES),
     *SCALARS,
 )
+# A file that names crops (§10b) gives these too; a §10 file names none and is rice only.
+CROPS_REQUIRED = (
+    "ef1_nonrice.synthetic",
+    "ef1_nonrice.other",
+    "residue_burning_cf",
+    "grid_ef",
+    *(f"lime_ef.{lime}" for lime in LIMES),
+    *(f"fuel.{fuel}.{name}" for fuel in FUELS for name in FUEL_FACTORS),
+    *(f"perennial.{zone}.{name}" for zone in CLIMATES for name in PERENNIAL_FACTORS),
+)
+RICE_ONLY_CROPS = MappingProxyType({"rice": "rice"})
 FILE_NAME = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)-v(?P<version>[1-9][0-9]*)\.json$")
 
 
@@ -101,14 +126,18 @@ class Factor:
     value: float
     unit: str
     source: str
+    secondary_source: str | None = None  # set where the primary table could not be read
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "parameter": self.key,
             "value": self.value,
             "unit": self.unit,
             "source": self.source,
         }
+        if self.secondary_source:
+            found["secondary_source"] = self.secondary_source
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +150,12 @@ class Methodology:
     source: str
     notes: str
     parameters: Mapping[str, Factor]
+    crops: Mapping[str, str] = field(default_factory=lambda: RICE_ONLY_CROPS)  # code -> kind
+    covers_crops: bool = False  # a §10b methodology: crops, energy, lime, orchards
+
+    def kind(self, crop: str) -> str | None:
+        """The kind of ``crop`` (``rice``, ``annual``, ``perennial``), None if unknown."""
+        return self.crops.get(crop)
 
     def factor(self, *path: str) -> Factor:
         key = ".".join(path)
@@ -152,6 +187,31 @@ class Methodology:
     def gwp(self, gwp_set: str, gas: str) -> Factor:
         """GWP-100 of ``gas`` (``ch4`` or ``n2o``) in the set ``AR5`` or ``AR6``."""
         return self.factor("gwp", gwp_set, gas)
+
+    def ef1_nonrice(self, n_source: str) -> Factor:
+        """Direct N2O-N per kg N on a non-flooded soil in a wet climate (Table 11.1):
+        ``synthetic`` fertiliser or ``other`` N inputs."""
+        return self.factor("ef1_nonrice", n_source)
+
+    def lime_ef(self, lime: str) -> Factor:
+        """Carbon per tonne of limestone or dolomite (Eq. 11.12)."""
+        return self.factor("lime_ef", lime)
+
+    def fuel(self, fuel: str, name: str) -> Factor:
+        """A property of a farm fuel: density, NCV or an emission factor per TJ."""
+        return self.factor("fuel", fuel, name)
+
+    def perennial(self, climate: str, name: str) -> Factor:
+        """Table 5.1 for the climate zone: ``g`` (t C/ha/yr), ``cycle`` (yr), ``l`` (t C/ha)."""
+        return self.factor("perennial", climate, name)
+
+    @property
+    def grid_ef(self) -> Factor:
+        return self.factor("grid_ef")
+
+    @property
+    def residue_burning_cf(self) -> Factor:
+        return self.factor("residue_burning_cf")
 
     @property
     def sf_o_exponent(self) -> Factor:
@@ -258,7 +318,9 @@ def parse(document: Any, name: str) -> Methodology:
         raise MethodologyError(f"{name}: 'parameters' must be an object")
     parameters: dict[str, Factor] = {}
     _collect(document["parameters"], (), parameters, name)
-    missing = [key for key in REQUIRED if key not in parameters]
+    crops = _crops(document.get("crops"), name)
+    required = (*REQUIRED, *CROPS_REQUIRED) if crops is not None else REQUIRED
+    missing = [key for key in required if key not in parameters]
     if missing:
         raise MethodologyError(f"{name}: missing parameters {', '.join(missing)}")
     notes = document.get("notes", "")
@@ -269,7 +331,21 @@ def parse(document: Any, name: str) -> Methodology:
         source=document["source"],
         notes=notes if isinstance(notes, str) else "",
         parameters=MappingProxyType(parameters),
+        crops=crops if crops is not None else RICE_ONLY_CROPS,
+        covers_crops=crops is not None,
     )
+
+
+def _crops(node: Any, name: str) -> Mapping[str, str] | None:
+    """The file's crops (code -> kind), None for a §10 file that names none."""
+    if node is None:
+        return None
+    if not isinstance(node, dict) or not node:
+        raise MethodologyError(f"{name}: 'crops' must be a non-empty object")
+    for code, kind in node.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code) or kind not in CROP_KINDS:
+            raise MethodologyError(f"{name}: crop {code!r} needs a code and a kind of {CROP_KINDS}")
+    return MappingProxyType(dict(node))
 
 
 def _collect(node: Any, path: tuple[str, ...], into: dict[str, Factor], name: str) -> None:
@@ -281,6 +357,7 @@ def _collect(node: Any, path: tuple[str, ...], into: dict[str, Factor], name: st
             _collect(value, (*path, child), into, name)
         return
     value, unit, source = node.get("value"), node.get("unit"), node.get("source")
+    secondary = node.get("secondary_source")
     if (
         not isinstance(value, int | float)
         or isinstance(value, bool)
@@ -288,7 +365,11 @@ def _collect(node: Any, path: tuple[str, ...], into: dict[str, Factor], name: st
         or value < 0
     ):
         raise MethodologyError(f"{name}: {key} must have a finite, non-negative number")
-    for field, text in (("unit", unit), ("source", source)):
+    for part, text in (("unit", unit), ("source", source)):
         if not isinstance(text, str) or not text.strip():
-            raise MethodologyError(f"{name}: {key} must give its {field}")
-    into[key] = Factor(key=key, value=float(value), unit=str(unit), source=str(source))
+            raise MethodologyError(f"{name}: {key} must give its {part}")
+    if secondary is not None and (not isinstance(secondary, str) or not secondary.strip()):
+        raise MethodologyError(f"{name}: {key} secondary_source must be a non-empty string")
+    into[key] = Factor(
+        key=key, value=float(value), unit=str(unit), source=str(source), secondary_source=secondary
+    )

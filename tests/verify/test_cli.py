@@ -27,7 +27,7 @@ def test_calc_prints_the_result_json_from_stdin_or_a_file(
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     assert printed == json.loads(json.dumps(calc_from_json(AWD)))
-    assert printed["methodology"] == "ipcc2019-t1-rice" and printed["version"] == 1
+    assert printed["methodology"] == "ipcc2019-t1-crops" and printed["version"] == 1
     source = tmp_path / "input.json"
     source.write_text(json.dumps({**AWD, "baseline": {**AWD, "water_regime": "continuous"}}))
     with_baseline = json.loads(runner.invoke(args=["mrv", "calc", str(source)]).output)
