@@ -27,6 +27,18 @@ INPUTS: dict[str, tuple[Any, str]] = {
     "organic_n_kg": (_l("Nitrogen from organic fertiliser"), "kg N"),
     "urea_kg": (_l("Urea applied"), "kg"),
     "straw_burned_t": (_l("Straw burned"), "t"),
+    "crop": (_l("Crop"), ""),
+    "lime": (_l("Lime applied"), "t"),
+    "limestone_t": (_l("Limestone"), "t"),
+    "dolomite_t": (_l("Dolomite"), "t"),
+    "diesel_l": (_l("Diesel"), "L"),
+    "petrol_l": (_l("Petrol"), "L"),
+    "electricity_kwh": (_l("Electricity from the grid"), "kWh"),
+    "residue_n_kg": (_l("Nitrogen in crop residues left on the field"), "kg N"),
+    "residue_burned_t": (_l("Crop residues burned"), "t"),
+    "tree_age_years": (_l("Age of the trees at the start of the year"), _l("years")),
+    "removed_area_ha": (_l("Area of trees cut and not replaced"), "ha"),
+    "climate": (_l("Climate zone"), ""),
 }
 
 #: Coded input values (water regimes, pre-season water) in words.
@@ -44,6 +56,9 @@ VALUES: dict[str, Any] = {
     "nonflooded_over_year": _l("not flooded for over a year before"),
     "south_east_asia": _l("South-East Asia"),
     "global": _l("global default"),
+    "tropical_moist": _l("tropical, moist"),
+    "tropical_wet": _l("tropical, wet"),
+    "tropical_dry": _l("tropical, dry"),
 }
 
 #: Factor name as the calculator records it (the part before any dot) -> its meaning.
@@ -69,6 +84,23 @@ FACTORS: dict[str, Any] = {
     "burning_ef_n2o": _l("N₂O from burning straw"),
     "gwp_ch4": _l("Warming power of methane against CO₂ (100 years)"),
     "gwp_n2o": _l("Warming power of N₂O against CO₂ (100 years)"),
+    "ef1_other": _l("Share of organic and residue nitrogen lost as N₂O"),
+    "lime_ef_limestone": _l("Carbon in limestone"),
+    "lime_ef_dolomite": _l("Carbon in dolomite"),
+    "diesel_density": _l("Density of diesel"),
+    "diesel_ncv": _l("Energy in diesel"),
+    "diesel_ef_co2": _l("CO₂ from burning diesel"),
+    "diesel_ef_ch4": _l("Methane from burning diesel"),
+    "diesel_ef_n2o": _l("N₂O from burning diesel"),
+    "petrol_density": _l("Density of petrol"),
+    "petrol_ncv": _l("Energy in petrol"),
+    "petrol_ef_co2": _l("CO₂ from burning petrol"),
+    "petrol_ef_ch4": _l("Methane from burning petrol"),
+    "petrol_ef_n2o": _l("N₂O from burning petrol"),
+    "grid_ef": _l("CO₂ per kWh of Vietnam's grid"),
+    "perennial_g": _l("Carbon the trees take up each year"),
+    "perennial_cycle": _l("Years the trees grow before they are mature"),
+    "perennial_l": _l("Carbon in mature trees"),
 }
 
 
