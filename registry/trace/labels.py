@@ -193,7 +193,8 @@ DIARY_FIELDS: dict[str, list[dict[str, Any]]] = {
             _l("Amount (litres or kWh)"),
             required=False,
             hint=_l(
-                "With a pump: the fuel or electricity it used (not again under fuel and electricity)"
+                "With a pump: the fuel or electricity it used"
+                " (not again under fuel and electricity)"
             ),
         ),
         _number("hours", _l("Pump hours")),
