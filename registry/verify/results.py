@@ -110,13 +110,13 @@ def _computed(
     base = derive(baseline) if baseline is not None else None
     if base is not None and not base.ok:
         outcome.baseline_problems = base.problems
-    document = _document(outcome.derivation, base)
+    method = methodology_of(latest)
+    document = _document(outcome.derivation, base, method)
     digest = _digest(document)
     if latest is not None and latest.inputs_digest == digest:
         outcome.result = latest
         return outcome
-    methodology = load_methodology(DEFAULT_ID)
-    columns = _columns(document, digest, outcome.derivation, methodology)
+    columns = _columns(document, digest, outcome.derivation, load_methodology(method))
     outcome.result = EmissionResult(season=season, **columns)
     session.add(outcome.result)  # no flush here: callers commit
     return outcome
@@ -142,30 +142,37 @@ def _compute_batch(session: Db, season_ids: Sequence[int]) -> int:
 def _new_rows(session: Db, season_ids: Sequence[int]) -> list[dict[str, Any]]:
     batch = bulk.read(session, season_ids, BASELINE_YEAR)
     newest = session.execute(
-        select(EmissionResult.season_id, EmissionResult.inputs_digest).where(
-            bulk.among(session, EmissionResult.season_id, season_ids), _is_newest()
-        )
+        select(
+            EmissionResult.season_id, EmissionResult.inputs_digest, EmissionResult.methodology
+        ).where(bulk.among(session, EmissionResult.season_id, season_ids), _is_newest())
     )
-    known: dict[int, str] = {season_id: digest for season_id, digest in newest}
-    methodology = load_methodology(DEFAULT_ID)
+    known = {season_id: (digest, method) for season_id, digest, method in newest}
     rows = []
     for season in batch.seasons:
         own = batch.derivation(season)
         if not own.ok:
             continue
         base = _pick_baseline(season, batch.baselines.get(season.field_id, []))
-        document = _document(own, batch.derivation(base) if base is not None else None)
+        digest_then, method = known.get(season.id, (None, DEFAULT_ID))
+        document = _document(own, batch.derivation(base) if base is not None else None, method)
         digest = _digest(document)
-        if known.get(season.id) != digest:
-            columns = _columns(document, digest, own, methodology)
+        if digest_then != digest:
+            columns = _columns(document, digest, own, load_methodology(method))
             rows.append({"season_id": season.id, **columns})
     return rows
 
 
-def _document(own: Derivation, base: Derivation | None) -> dict[str, Any]:
+def methodology_of(latest: EmissionResult | None) -> str:
+    """A season keeps the methodology its results were first made with (a result made with
+    the frozen ipcc2019-t1-rice is never silently remade with another); a season without
+    results gets the default."""
+    return latest.methodology if latest is not None else DEFAULT_ID
+
+
+def _document(own: Derivation, base: Derivation | None, methodology: str) -> dict[str, Any]:
     """The calculator input of a season whose own inputs are complete; its baseline's
     inputs go in when they are complete too."""
-    document: dict[str, Any] = {**own.inputs, "methodology": DEFAULT_ID}
+    document: dict[str, Any] = {**own.inputs, "methodology": methodology}
     if base is not None and base.ok:
         document["baseline"] = base.inputs
     return document

@@ -404,3 +404,31 @@ def test_quick_load_takes_the_documents_seasons_give(farm: Farm) -> None:
     assert document["baseline"]["water_regime"] == "continuous"
     assert quick_load(document) == load_input(document)
     assert quick_load({**document, "yield_kg": 0}) is None  # the schema explains instead
+
+
+def test_a_season_keeps_the_methodology_its_results_were_made_with(farm: Farm) -> None:
+    """A season first computed with the frozen ipcc2019-t1-rice stays on it when its diary
+    changes, by compute and by compute_many; a season without results gets the default."""
+    _org, _user, base, awd = farm
+    new = results.compute(db.session, base).result
+    assert new is not None and new.methodology == "ipcc2019-t1-crops"
+    old = results.compute(db.session, awd).result
+    assert old is not None
+    db.session.flush()
+    rice = {**old.inputs, "methodology": "ipcc2019-t1-rice"}
+    db.session.execute(
+        update(EmissionResult)
+        .where(EmissionResult.id == old.id)
+        .values(methodology="ipcc2019-t1-rice", inputs=rice, inputs_digest="made-before-crops")
+    )
+    db.session.commit()
+    db.session.expire_all()
+    again = results.compute(db.session, awd).result
+    db.session.commit()
+    assert again is not None and again.id != old.id and again.methodology == "ipcc2019-t1-rice"
+    db.session.execute(delete(EmissionResult).where(EmissionResult.id == again.id))
+    db.session.commit()
+    assert results.compute_many(db.session, [awd.id, base.id]) == 1
+    db.session.commit()
+    newest = results.latest_result(db.session, awd.id)
+    assert newest is not None and newest.methodology == "ipcc2019-t1-rice"
