@@ -127,7 +127,6 @@ def test_a_thousand_rows_with_one_bad_row_write_nothing_and_name_the_row(htx: Ht
     assert error.message == "Phải lớn hơn 0 và không quá 100000."
     assert counts(org) == (0, 0, 0)
     assert ledger.size(db.session) == size
-    print(f"\n1,000 rows with one bad row: {report.seconds:.2f} s")
 
 
 def test_the_same_thousand_rows_fixed_are_all_written_and_logged(htx: Htx) -> None:
@@ -139,8 +138,6 @@ def test_the_same_thousand_rows_fixed_are_all_written_and_logged(htx: Htx) -> No
     assert report.counts == {"fields": 20, "seasons": 40, "diary": 940}
     assert counts(org) == (20, 40, 940)
     assert ledger.size(db.session) == size + 1000
-    assert report.seconds < 30  # measured: about 3 s on SQLite, 5 s on PostgreSQL
-    print(f"\n1,000 rows imported: {report.seconds:.2f} s")
 
 
 def test_a_dry_run_reports_what_it_would_do_and_writes_nothing(htx: Htx) -> None:
