@@ -33,7 +33,14 @@ from typing import Any
 from registry.verify import crops_calc
 from registry.verify.methodology import RICE_ID, Factor, Methodology
 from registry.verify.terms import CO2_PER_C as CO2_PER_C
-from registry.verify.terms import CO2_PER_C_FACTOR, N2O_PER_N2O_N_FACTOR, Sources, Used, needed
+from registry.verify.terms import (
+    CO2_PER_C_FACTOR,
+    N2O_PER_N2O_N_FACTOR,
+    Sources,
+    Used,
+    n2o_terms,
+    needed,
+)
 from registry.verify.terms import N2O_PER_N2O_N as N2O_PER_N2O_N
 
 
@@ -224,13 +231,7 @@ def _rice(inputs: CalcInput, m: Methodology, use: Used, s: Sources) -> None:
             "ef_i_kg_ch4_per_ha_day": ef_i,
             "ch4_rice_kg": ch4_rice,
             "ch4_burning_kg": ch4_burning,
-            "n2o_direct_n_kg": direct_n,
-            "n2o_volatilisation_n_kg": volatilised_n,
-            "n2o_leaching_n_kg": leached_n,
-            "n2o_direct_kg": n2o_per_n * direct_n,
-            "n2o_indirect_kg": n2o_per_n * (volatilised_n + leached_n),
-            "n2o_volatilisation_kg": n2o_per_n * volatilised_n,
-            "n2o_leaching_kg": n2o_per_n * leached_n,
+            **n2o_terms(n2o_per_n, direct_n, volatilised_n, leached_n),
             "n2o_soils_kg": n2o_soils,
             "n2o_burning_kg": n2o_burning,
             "co2_urea_kg": co2_urea,

@@ -20,7 +20,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from registry.verify.methodology import DEFAULT_CLIMATE, FUELS, Methodology
-from registry.verify.terms import CO2_PER_C_FACTOR, N2O_PER_N2O_N_FACTOR, Sources, Used, needed
+from registry.verify.terms import (
+    CO2_PER_C_FACTOR,
+    N2O_PER_N2O_N_FACTOR,
+    Sources,
+    Used,
+    n2o_terms,
+    needed,
+)
 
 if TYPE_CHECKING:
     from registry.verify.calculator import CalcInput
@@ -43,13 +50,7 @@ def soils(inputs: CalcInput, m: Methodology, use: Used, s: Sources) -> None:
     s.n2o += n2o_soils
     s.breakdown.update(
         {
-            "n2o_direct_n_kg": direct_n,
-            "n2o_volatilisation_n_kg": volatilised_n,
-            "n2o_leaching_n_kg": leached_n,
-            "n2o_direct_kg": n2o_per_n * direct_n,
-            "n2o_indirect_kg": n2o_per_n * (volatilised_n + leached_n),
-            "n2o_volatilisation_kg": n2o_per_n * volatilised_n,
-            "n2o_leaching_kg": n2o_per_n * leached_n,
+            **n2o_terms(n2o_per_n, direct_n, volatilised_n, leached_n),
             "n2o_soils_kg": n2o_soils,
         }
     )

@@ -56,3 +56,19 @@ def needed(value: T | None, name: str) -> T:
     if value is None:
         raise ValueError(f"this crop needs {name}")
     return value
+
+
+def n2o_terms(
+    n2o_per_n: float, direct_n: float, volatilised_n: float, leached_n: float
+) -> dict[str, float]:
+    """The N2O from soils split as the explanation shows it, in kg N2O-N and kg N2O (Eq.
+    11.1, 11.9, 11.10), in the order results have always listed them."""
+    return {
+        "n2o_direct_n_kg": direct_n,
+        "n2o_volatilisation_n_kg": volatilised_n,
+        "n2o_leaching_n_kg": leached_n,
+        "n2o_direct_kg": n2o_per_n * direct_n,
+        "n2o_indirect_kg": n2o_per_n * (volatilised_n + leached_n),
+        "n2o_volatilisation_kg": n2o_per_n * volatilised_n,
+        "n2o_leaching_kg": n2o_per_n * leached_n,
+    }
