@@ -28,7 +28,15 @@ def test_patterns_match_babel(n: int) -> None:
     eighth = n / 8  # exact in binary, ties included: both round half to even
     for locale in ("vi", "en"):
         for fmt in PATTERNS:
-            assert number(eighth, fmt, locale) == format_decimal(eighth, fmt, locale=locale)
+            assert number(eighth, fmt, locale) == unsigned_zero(
+                format_decimal(eighth, fmt, locale=locale)
+            )
+
+
+def unsigned_zero(text: str) -> str:
+    """Babel writes -0,1 rounded to no place as "-0"; people read a loss there, so the
+    registry writes "0"."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def test_the_reader_language_decides_the_separators() -> None:
