@@ -116,14 +116,17 @@ def _seasons(session: Db, *where: ColumnElement[bool]) -> list[SeasonRow]:
             Season.harvest_date,
             in_kg(Season.harvested_g),
             in_ha(Field.area_m2),
+            Season.crop,
+            Season.planting_year,
+            Season.tree_count,
         )
         .join(Field, Season.field_id == Field.id)
         .where(*where)
         .order_by(Season.id)
     )
     return [
-        SeasonRow(sid, fid, kind, year, SeasonFacts(code, sown, harvested, kg, area))
-        for sid, fid, kind, year, code, sown, harvested, kg, area in rows
+        SeasonRow(sid, fid, kind, year, SeasonFacts(*facts))
+        for sid, fid, kind, year, *facts in rows
     ]
 
 

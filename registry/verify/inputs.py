@@ -1,10 +1,16 @@
-"""From a season's farm diary to the calculator's input (DESIGN.md §10).
+"""From a season's farm diary to the calculator's input (DESIGN.md §10 and §10b).
 
 Pure: takes a season's facts and its diary as it stands and returns the input document,
 which diary entries fed each input (so people can see where a number came from), and the
 list of what to fix when the diary is incomplete or contradictory. A season with problems
 gets no number. `derive` reads an ORM season; `derive_from` reads plain data, so that
-`results.compute_many` can feed it rows read in bulk."""
+`results.compute_many` can feed it rows read in bulk.
+
+What a crop's period takes depends on its kind in the crop catalogue: rice derives water,
+amendments, days and straw burning; annual and perennial crops their residues burned; a
+perennial its trees' age and the area cut. Lime, diesel, petrol and electricity (fuel and
+power entries and pumps) are derived for every crop. A document for the frozen §10
+methodology leaves those out (results.document_for)."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
+from registry import crops
 from registry.trace.models import DiaryKind, Season
 from registry.trace.service import current_entries
 
@@ -47,6 +54,9 @@ class SeasonFacts:
     harvest_date: date | None
     harvested_kg: float | None
     area_ha: float  # the field's
+    crop: str = crops.DEFAULT  # a catalogue code
+    planting_year: int | None = None  # perennials: the year most trees were planted
+    tree_count: int | None = None  # perennials: trees standing at the start
 
     @classmethod
     def of(cls, season: Season) -> SeasonFacts:
@@ -56,7 +66,14 @@ class SeasonFacts:
             season.harvest_date,
             season.harvested_kg,
             season.field.area_ha,
+            season.crop,
+            season.planting_year,
+            season.tree_count,
         )
+
+    @property
+    def kind(self) -> str:
+        return crops.get(self.crop).kind.code
 
 
 class DiaryRecord(Protocol):
@@ -87,11 +104,20 @@ def derive_from(season: SeasonFacts, entries: Entries) -> Derivation:
     """The inputs of a season whose diary as it stands (corrections applied, in date and id
     order) is `entries`."""
     result = Derivation(season.code)
-    _days_and_yield(season, entries, result)
-    _water(season, entries, result)
-    _amendments(season, entries, result)
+    result.inputs["crop"] = season.crop
+    if season.kind == "rice":
+        _days_and_yield(season, entries, result)
+        _water(season, entries, result)
+        _amendments(season, entries, result)
+        _burning(entries, result)
+    else:
+        _harvest(season, entries, result)
+        _residues_burned(entries, result)
+    if season.kind == "perennial":
+        _trees(season, entries, result)
     _nitrogen(entries, result)
-    _burning(entries, result)
+    _lime(entries, result)
+    _energy(entries, result)
     result.inputs["area_ha"] = season.area_ha
     return result
 
@@ -183,3 +209,69 @@ def _burning(entries: Entries, out: Derivation) -> None:
     burned = [e for e in entries if e.kind is DiaryKind.STRAW and e.data["practice"] == "burned"]
     out.inputs["straw_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
     out.sources["straw_burned_t"].extend(e.id for e in burned)
+
+
+def _harvest(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
+    """An annual crop's cycle ends with its harvests (summed); an orchard's growing year
+    may have none (a young orchard), and then yields 0."""
+    harvests = [e for e in entries if e.kind is DiaryKind.HARVEST]
+    if season.kind != "perennial" and (not harvests or not season.harvested_kg):
+        out.problems.append(_l("Record the harvest (date and kg) to finish the season."))
+        return
+    out.inputs["yield_kg"] = season.harvested_kg or 0.0
+    out.sources["yield_kg"].extend(e.id for e in harvests)
+
+
+def _residues_burned(entries: Entries, out: Derivation) -> None:
+    burned = [e for e in entries if e.kind is DiaryKind.RESIDUE and e.data["practice"] == "burned"]
+    out.inputs["residue_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
+    out.sources["residue_burned_t"].extend(e.id for e in burned)
+
+
+def _trees(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
+    """The trees' age at the start of the growing year, and the area of trees cut and not
+    replaced (a count alone is turned into area by the trees standing)."""
+    planted = [e for e in entries if e.kind is DiaryKind.PLANTING]
+    year = season.planting_year or max((int(e.data["planting_year"]) for e in planted), default=0)
+    if not year:
+        out.problems.append(_l("Record when the trees were planted (a planting entry)."))
+        return
+    out.inputs["tree_age_years"] = max(0, season.sowing_date.year - year)
+    out.sources["tree_age_years"].extend(e.id for e in planted)
+    cut = [e for e in entries if e.kind is DiaryKind.TREES and e.data.get("change") == "cut"]
+    area = sum(_area_cut(season, e.data) for e in cut)
+    out.inputs["removed_area_ha"] = min(area, season.area_ha)
+    out.sources["removed_area_ha"].extend(e.id for e in cut)
+
+
+def _area_cut(season: SeasonFacts, data: dict[str, Any]) -> float:
+    if data.get("area_ha"):
+        return float(data["area_ha"])
+    if data.get("trees") and season.tree_count:
+        return season.area_ha * float(data["trees"]) / season.tree_count
+    return 0.0
+
+
+def _lime(entries: Entries, out: Derivation) -> None:
+    tonnes = {"limestone": 0.0, "dolomite": 0.0}
+    for e in entries:
+        if e.kind is DiaryKind.LIME:
+            tonnes[e.data["lime_type"]] += float(e.data["tonnes"])
+            out.sources["lime"].append(e.id)
+    out.inputs["lime"] = {f"{kind}_t": t for kind, t in tonnes.items()}
+
+
+#: Fuel and power entries, and pumps, by source: the calculator input they add to.
+ENERGY_INPUTS = {"diesel": "diesel_l", "petrol": "petrol_l", "electricity": "electricity_kwh"}
+
+
+def _energy(entries: Entries, out: Derivation) -> None:
+    totals = dict.fromkeys(ENERGY_INPUTS.values(), 0.0)
+    for e in entries:
+        if e.kind not in (DiaryKind.ENERGY, DiaryKind.IRRIGATION):
+            continue
+        name = ENERGY_INPUTS.get(e.data.get("source", ""))
+        if name is not None and e.data.get("amount"):
+            totals[name] += float(e.data["amount"])
+            out.sources[name].append(e.id)
+    out.inputs.update(totals)

@@ -6,7 +6,7 @@ over verified ones (in a report a verifier approved), as progress and the regist
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -20,6 +20,7 @@ from registry.trace.models import Field, Season, SeasonType
 from registry.verify import bulk
 from registry.verify.calc_schema import load_input, quick_load
 from registry.verify.calculator import calculate
+from registry.verify.crop_rules import CROPS_ONLY
 from registry.verify.inputs import Derivation, derive
 from registry.verify.methodology import DEFAULT_ID, Methodology, load_methodology
 from registry.verify.models import EmissionResult, MrvReport, ReportSeason, ReportStatus
@@ -171,11 +172,23 @@ def methodology_of(latest: EmissionResult | None) -> str:
 
 def _document(own: Derivation, base: Derivation | None, methodology: str) -> dict[str, Any]:
     """The calculator input of a season whose own inputs are complete; its baseline's
-    inputs go in when they are complete too."""
-    document: dict[str, Any] = {**own.inputs, "methodology": methodology}
+    inputs go in when they are complete too. For a §10 (rice only) methodology the §10b
+    inputs are left out, so its documents, and their digests, stay as they always were."""
+    keep = _fields_of(methodology)
+    document: dict[str, Any] = {**keep(own.inputs), "methodology": methodology}
     if base is not None and base.ok:
-        document["baseline"] = base.inputs
+        document["baseline"] = keep(base.inputs)
     return document
+
+
+#: What a document for a §10 (rice only) methodology never held.
+RICE_V1_OMITS = frozenset({"crop", *CROPS_ONLY})
+
+
+def _fields_of(methodology: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    if load_methodology(methodology).covers_crops:
+        return dict
+    return lambda inputs: {k: v for k, v in inputs.items() if k not in RICE_V1_OMITS}
 
 
 def _digest(document: dict[str, Any]) -> str:
