@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry import crops as crop_catalogue
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import Db, utcnow
 from registry.errors import Conflict, DomainError, Forbidden, NotFound
@@ -22,7 +23,6 @@ from registry.ledger import service as ledger
 from registry.ledger.service import rfc3339
 from registry.places import PROVINCES
 from registry.trace import batches
-from registry.trace.models import Crop
 from registry.trace.service import today_in_vietnam
 from registry.verify import signing, ties
 from registry.verify.models import (
@@ -68,7 +68,7 @@ def accredit(
         raise ApprovalRefused(errors={"organisation": [_l("Only verifiers are accredited.")]})
     if valid_until < valid_from:
         raise ApprovalRefused(errors={"valid_until": [_l("The period ends before it starts.")]})
-    if not crops or not set(crops) <= {c.value for c in Crop}:
+    if not crops or not set(crops) <= set(crop_catalogue.codes()):
         raise ApprovalRefused(errors={"crops": [_l("Choose the crops it may verify.")]})
     if not provinces or not set(provinces) <= set(PROVINCES):
         raise ApprovalRefused(errors={"provinces": [_l("Choose the provinces it may verify.")]})
@@ -230,7 +230,8 @@ def jwks(session: Db, verifier_code: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- statements and decisions
 def check_may_decide(session: Db, verifier: Organisation, report: MrvReport) -> None:
-    """Accredited for rice in the HTX's province, today, and no conflict of interest."""
+    """Accredited for every crop of the report and the HTX's province, today, and no
+    conflict of interest."""
     if report.status not in OPEN:
         raise ApprovalRefused(_l("This report is not waiting for a decision."))
     declared = ties.tied(session, verifier.id, report.organisation_id)
@@ -239,8 +240,9 @@ def check_may_decide(session: Db, verifier: Organisation, report: MrvReport) -> 
     accreditation = active_accreditation(session, verifier.id, today_in_vietnam())
     if accreditation is None:
         raise Forbidden(_l("Your accreditation is not active (expired or suspended)."))
+    crops = {rs.season.crop for rs in report.seasons}
     if (
-        "rice" not in accreditation.crops
+        not crops <= set(accreditation.crops)
         or report.organisation.province not in accreditation.provinces
     ):
         raise Forbidden(_l("Your accreditation does not cover this province or crop."))

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from registry import crops as crop_catalogue
 from registry.accounts.access import acting_organisation, kinds_required, principal, roles_required
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
@@ -66,7 +67,6 @@ bp.register_blueprint(ties_bp)
 
 Page = str | tuple[str, int] | Response
 DECIDERS = (Role.ADMIN, Role.STAFF)
-CROPS = {"rice": _l("Rice")}
 KEY_STATES = {"retired": _l("retired"), "compromised": _l("compromised")}
 KEY_STATUS_LABELS = {
     "active": _l("active"),
@@ -547,7 +547,7 @@ def _verifiers_page(errors: dict[str, Any], form: Any) -> str:
         status_labels=ACCREDITATION_LABELS,
         today=trace.today_in_vietnam(),
         provinces=PROVINCES,
-        crops=CROPS,
+        crops={code: crop.name for code, crop in crop_catalogue.catalogue().items()},
         errors=errors,
         accredit_errors={k: v for k, v in errors.items() if not k.startswith("reason-")},
         form=form,
@@ -558,7 +558,7 @@ def _accreditation_values(form: Any) -> tuple[dict[str, Any] | None, dict[str, A
     errors: dict[str, Any] = {}
     crops = form.getlist("crops")
     provinces = form.getlist("provinces")
-    if not crops or any(c not in CROPS for c in crops):
+    if not crops or any(c not in crop_catalogue.codes() for c in crops):
         errors["crops"] = [_("Choose the crops.")]
     if not provinces or any(p not in PROVINCES for p in provinces):
         errors["provinces"] = [_("Choose at least one province.")]

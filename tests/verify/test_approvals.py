@@ -235,3 +235,28 @@ def test_revoked_reports_free_their_seasons_and_withdrawn_ones_too(farm: Farm, v
     db.session.commit()
     assert again.status is ReportStatus.SUPERSEDED
     assert reports.create_report(db.session, htx, user, *PERIOD, [awd.code]).id > again.id
+
+
+def test_an_accreditation_covers_the_crops_it_names_from_the_catalogue(
+    farm: Farm, make: Factory
+) -> None:
+    """A verifier accredited for vegetables may not decide a rice report; one accredited
+    for rice and orchards may. Crops are the catalogue's (issue 19)."""
+    report = submitted(farm)
+    authority = db.session.get(Organisation, make.org(kind=OrgKind.AUTHORITY).id)
+    assert authority is not None
+
+    def accredited(code: str, crops: list[str]) -> Organisation:
+        org = db.session.get(Organisation, make.org(kind=OrgKind.VERIFIER, code=code).id)
+        assert org is not None
+        approvals.accredit(db.session, org, authority, crops=crops, provinces=["Cần Thơ"],
+                           valid_from=date(2025, 1, 1), valid_until=date(2027, 12, 31))  # fmt: skip
+        db.session.commit()
+        return org
+
+    with pytest.raises(Forbidden):
+        approvals.check_may_decide(db.session, accredited("VER-RAU", ["vegetable"]), report)
+    approvals.check_may_decide(db.session, accredited("VER-2", ["rice", "fruit_tree"]), report)
+    with pytest.raises(approvals.ApprovalRefused) as refused:
+        accredited("VER-3", ["durian"])
+    assert "crops" in refused.value.errors
