@@ -15,7 +15,7 @@ methodology leaves those out (results.document_for)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -105,19 +105,8 @@ def derive_from(season: SeasonFacts, entries: Entries) -> Derivation:
     order) is `entries`."""
     result = Derivation(season.code)
     result.inputs["crop"] = season.crop
-    if season.kind == "rice":
-        _days_and_yield(season, entries, result)
-        _water(season, entries, result)
-        _amendments(season, entries, result)
-        _burning(entries, result)
-    else:
-        _harvest(season, entries, result)
-        _residues_burned(entries, result)
-    if season.kind == "perennial":
-        _trees(season, entries, result)
-    _nitrogen(entries, result)
-    _lime(entries, result)
-    _energy(entries, result)
+    for step in (*BY_KIND[season.kind], _nitrogen, _lime, _energy):
+        step(season, entries, result)
     result.inputs["area_ha"] = season.area_ha
     return result
 
@@ -187,7 +176,7 @@ def _amendments(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     out.inputs["organic"] = [{"kind": k, "t_ha": v} for k, v in sorted(totals.items())]
 
 
-def _nitrogen(entries: Entries, out: Derivation) -> None:
+def _nitrogen(_season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     synthetic = organic = urea = 0.0
     for e in entries:
         if e.kind is not DiaryKind.FERTILISER:
@@ -205,7 +194,7 @@ def _nitrogen(entries: Entries, out: Derivation) -> None:
     out.inputs.update(synthetic_n_kg=synthetic, organic_n_kg=organic, urea_kg=urea)
 
 
-def _burning(entries: Entries, out: Derivation) -> None:
+def _burning(_season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     burned = [e for e in entries if e.kind is DiaryKind.STRAW and e.data["practice"] == "burned"]
     out.inputs["straw_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
     out.sources["straw_burned_t"].extend(e.id for e in burned)
@@ -222,7 +211,7 @@ def _harvest(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     out.sources["yield_kg"].extend(e.id for e in harvests)
 
 
-def _residues_burned(entries: Entries, out: Derivation) -> None:
+def _residues_burned(_season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     burned = [e for e in entries if e.kind is DiaryKind.RESIDUE and e.data["practice"] == "burned"]
     out.inputs["residue_burned_t"] = sum(float(e.data["tonnes"]) for e in burned)
     out.sources["residue_burned_t"].extend(e.id for e in burned)
@@ -252,7 +241,7 @@ def _area_cut(season: SeasonFacts, data: dict[str, Any]) -> float:
     return 0.0
 
 
-def _lime(entries: Entries, out: Derivation) -> None:
+def _lime(_season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     tonnes = {"limestone": 0.0, "dolomite": 0.0}
     for e in entries:
         if e.kind is DiaryKind.LIME:
@@ -265,7 +254,7 @@ def _lime(entries: Entries, out: Derivation) -> None:
 ENERGY_INPUTS = {"diesel": "diesel_l", "petrol": "petrol_l", "electricity": "electricity_kwh"}
 
 
-def _energy(entries: Entries, out: Derivation) -> None:
+def _energy(_season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     totals = dict.fromkeys(ENERGY_INPUTS.values(), 0.0)
     for e in entries:
         if e.kind not in (DiaryKind.ENERGY, DiaryKind.IRRIGATION):
@@ -275,3 +264,13 @@ def _energy(entries: Entries, out: Derivation) -> None:
             totals[name] += float(e.data["amount"])
             out.sources[name].append(e.id)
     out.inputs.update(totals)
+
+
+Step = Callable[[SeasonFacts, Entries, Derivation], None]
+#: What each kind of crop (§10b, the catalogue's kinds) derives besides N, lime and energy:
+#: their formulas differ by kind, so the kind, not the crop, picks them.
+BY_KIND: dict[str, tuple[Step, ...]] = {
+    "rice": (_days_and_yield, _water, _amendments, _burning),
+    "annual": (_harvest, _residues_burned),
+    "perennial": (_harvest, _residues_burned, _trees),
+}
