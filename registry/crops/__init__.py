@@ -6,7 +6,8 @@ period a result covers (season, crop cycle, growing year), the season types a pe
 opened as, how far before the start the diary reaches, and whether the period records its
 trees. ``catalogue/{code}.json`` describes one crop: its names, its harvested product, its
 kind, whether it is harvested once or several times, the diary kinds its growers keep, and
-the typical yield and N per ha that an entry is questioned outside of. A new crop is a new
+the typical yield and N per ha that an entry is questioned outside of, and (where a source
+gives one) the N content of its residues. A new crop is a new
 file, not a code change. Every value is an object with a ``source``; the loader refuses a
 file without one, so that nothing about a crop is unexplained.
 
@@ -83,6 +84,7 @@ class Crop:
     diary_kinds: tuple[str, ...]
     yield_kg_ha: Range
     n_kg_ha: Range
+    residue_n_pct: float | None  # N in the dry matter of residues; None: the grower says
     document: Mapping[str, Any]
 
     @property
@@ -145,6 +147,16 @@ def _range(where: str, document: Mapping[str, Any], key: str) -> Range:
     return Range(float(low), float(high), entry["unit"], entry["source"])
 
 
+def _optional_number(where: str, document: Mapping[str, Any], key: str) -> float | None:
+    """A sourced number a crop may lack (then None), such as a factor with no cited value."""
+    if key not in document:
+        return None
+    value = _sourced(where, document, key).get("value")
+    if not _is_number(value) or value < 0:
+        raise CatalogueError(f"{where}: {key} must be a number >= 0")
+    return float(value)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -190,6 +202,7 @@ def _crop(path: Path, kinds: Mapping[str, Kind]) -> Crop:
         diary_kinds=_strings(where, document, "diary_kinds"),
         yield_kg_ha=_range(where, document, "yield_kg_ha"),
         n_kg_ha=_range(where, document, "n_kg_ha"),
+        residue_n_pct=_optional_number(where, document, "residue_n_pct"),
         document=MappingProxyType(document),
     )
 

@@ -211,6 +211,11 @@ DIARY_FIELDS: dict[str, list[dict[str, Any]]] = {
             required=True,
             hint=_l("Stalks, leaves or prunings, dry weight"),
         ),
+        _number(
+            "n_pct",
+            _l("Nitrogen content (% N of dry weight)"),
+            hint=_l("If measured; empty: the crop's usual value"),
+        ),
     ],
     "pruning": [
         _select(

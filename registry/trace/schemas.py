@@ -321,6 +321,12 @@ class ResidueData(Strict):
         validate=one_of(["left", "incorporated", "removed", "composted", "burned"]),
     )
     tonnes = fields.Float(required=True, validate=between(0, 1000), allow_nan=False)
+    n_pct = fields.Float(
+        load_default=None,
+        validate=between(0, 10),
+        allow_nan=False,
+        metadata={"description": "N in the dry matter, %; empty: the crop's usual value"},
+    )
 
 
 class PruningData(Strict):

@@ -45,6 +45,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry import crops
 from registry.errors import DomainError
+from registry.numbers import whole
 from registry.places import PROVINCES
 from registry.trace.models import DiaryKind
 from registry.trace.schemas import DIARY_DATA
@@ -537,7 +538,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "data.n_pct",
             "Hàm lượng N (%)",
             "percent",
-            "Phân bón: hàm lượng đạm (% N). Để trống nếu là urê (46 %).",
+            "Phân bón: hàm lượng đạm (% N). Để trống nếu là urê (46 %). Phụ phẩm: % N trong"
+            " chất khô nếu đã đo; để trống thì dùng giá trị thường gặp của cây trồng.",
         ),
         _c("data.urea", "Là urê", "bool", "Phân bón: có hoặc không.", width=10),
         _c("data.organic", "Phân hữu cơ", "bool", "Phân bón: có hoặc không.", width=10),
@@ -952,7 +954,7 @@ class _Budget:
                 UnreadableFile,
                 _l(
                     "The file has more than %(max)s rows; import it in parts.",
-                    max=f"{MAX_ROWS:,}".replace(",", "."),
+                    max=whole(MAX_ROWS),
                 ),
             )
 

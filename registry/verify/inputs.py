@@ -7,8 +7,8 @@ gets no number. `derive` reads an ORM season; `derive_from` reads plain data, so
 `results.compute_many` can feed it rows read in bulk.
 
 What a crop's period takes depends on its kind in the crop catalogue: rice derives water,
-amendments, days and straw burning; annual and perennial crops their residues burned; a
-perennial its trees' age and the area cut. Lime, diesel, petrol and electricity (fuel and
+amendments, days and straw burning; annual and perennial crops the N of residues left and
+the residues burned; a perennial its trees' age and the area cut. Lime, diesel, petrol and electricity (fuel and
 power entries and pumps) are derived for every crop. A document for the frozen §10
 methodology leaves those out (results.document_for)."""
 
@@ -217,6 +217,35 @@ def _residues_burned(_season: SeasonFacts, entries: Entries, out: Derivation) ->
     out.sources["residue_burned_t"].extend(e.id for e in burned)
 
 
+#: What a grower did with residues that leaves their N in the field's soil (§10b residue_n).
+#: Composted residues are not counted here: their N counts when the compost is spread, as
+#: an organic fertiliser entry with its N content.
+RESIDUES_RETURNED = ("left", "incorporated")
+
+
+def _residue_n(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
+    """N in residues left or worked in: dry tonnes x the N content the entry gives, else
+    the crop's usual content from the catalogue (cited there)."""
+    usual = crops.get(season.crop).residue_n_pct
+    total = 0.0
+    for e in entries:
+        if e.kind is not DiaryKind.RESIDUE or e.data["practice"] not in RESIDUES_RETURNED:
+            continue
+        pct = e.data.get("n_pct")
+        pct = usual if pct is None else float(pct)
+        if pct is None:
+            out.problems.append(
+                _l(
+                    "Give the nitrogen content (%% N) of the residues left on %(d)s.",
+                    d=e.date.strftime("%d/%m/%Y"),
+                )
+            )
+            continue
+        total += float(e.data["tonnes"]) * 1000 * pct / 100
+        out.sources["residue_n_kg"].append(e.id)
+    out.inputs["residue_n_kg"] = total
+
+
 def _trees(season: SeasonFacts, entries: Entries, out: Derivation) -> None:
     """The trees' age at the start of the growing year, and the area of trees cut and not
     replaced (a count alone is turned into area by the trees standing)."""
@@ -271,6 +300,6 @@ Step = Callable[[SeasonFacts, Entries, Derivation], None]
 #: their formulas differ by kind, so the kind, not the crop, picks them.
 BY_KIND: dict[str, tuple[Step, ...]] = {
     "rice": (_days_and_yield, _water, _amendments, _burning),
-    "annual": (_harvest, _residues_burned),
-    "perennial": (_harvest, _residues_burned, _trees),
+    "annual": (_harvest, _residue_n, _residues_burned),
+    "perennial": (_harvest, _residue_n, _residues_burned, _trees),
 }

@@ -112,6 +112,8 @@ def _rewrite(path: Path, change: Any) -> None:
         (lambda d: d["n_kg_ha"].update(low=300, high=200), "low <= high"),
         (lambda d: d["diary_kinds"].update(value=["note", "note"]), "distinct"),
         (lambda d: d.update(code="maize"), "file's name"),
+        (lambda d: d["residue_n_pct"].update(value=-1), "residue_n_pct must be a number"),
+        (lambda d: d["residue_n_pct"].pop("source"), "residue_n_pct has no source"),
     ],
 )
 def test_the_loader_refuses_a_value_without_source_or_out_of_shape(

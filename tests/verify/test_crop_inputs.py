@@ -4,9 +4,13 @@ ipcc2019-t1-crops (issue 19)."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from registry import crops
 from registry.db import db
 from registry.trace.models import Season
 from registry.verify import results
@@ -41,6 +45,7 @@ def test_a_vegetable_cycle_gives_lime_fuel_power_and_its_harvests(grower: FlaskC
         "crop": "vegetable",
         "yield_kg": 7300.0,  # two pickings summed
         "residue_burned_t": 0.3,
+        "residue_n_kg": 0.0,  # burned: none left in the soil
         "synthetic_n_kg": 40 * 46 / 100,  # urea: 46 % N
         "organic_n_kg": 5.0,
         "urea_kg": 40.0,
@@ -87,3 +92,52 @@ def test_an_annual_cycle_without_a_harvest_is_not_finished(grower: FlaskClient) 
     open_season(grower, "maize", year="2026", sowing_date="2026-03-01")
     found = derive(season("HD-01-2026-C1"))
     assert not found.ok and "Hãy ghi thu hoạch" in str(found.problems[0])
+
+
+def test_residues_left_or_worked_in_give_their_nitrogen(grower: FlaskClient) -> None:
+    """N = dry tonnes x the N content the grower measured, else the catalogue's usual value
+    for the crop; composted residues count later, as the compost spread (fertiliser)."""
+    open_season(grower, "maize", year="2026", sowing_date="2026-03-01")
+    code = "HD-01-2026-C1"
+    usual = crops.get("maize").residue_n_pct
+    assert usual is not None  # maize stover has a cited N content
+    for data in [
+        {"practice": "incorporated", "tonnes": "2", "n_pct": "0.9"},  # measured: 18 kg N
+        {"practice": "left", "tonnes": "1.5"},  # the usual content
+        {"practice": "composted", "tonnes": "4"},  # not yet in the soil
+        {"practice": "burned", "tonnes": "0.5"},
+        {"practice": "removed", "tonnes": "3"},
+    ]:
+        assert record(grower, code, "residue", date="2026-06-20", **data).status_code == 302
+    assert record(grower, code, "harvest", date="2026-06-15", kg="2400").status_code == 302
+    found = derive(season(code))
+    assert found.ok, found.problems
+    assert found.inputs["residue_n_kg"] == pytest.approx(2000 * 0.009 + 1500 * usual / 100)
+    assert found.inputs["residue_burned_t"] == 0.5
+    assert len(found.sources["residue_n_kg"]) == 2
+
+
+def test_a_crop_without_a_usual_residue_n_asks_the_grower(
+    grower: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_season(grower, "vegetable", year="2026", sowing_date="2026-09-01")
+    code = "HD-01-2026-C1"
+    real = crops.get
+    without = dataclasses.replace(real("vegetable"), residue_n_pct=None)  # a crop never cited
+    monkeypatch.setattr(crops, "get", lambda c: without if c == "vegetable" else real(c))
+    assert (
+        record(grower, code, "residue", date="2026-09-20", practice="left", tonnes="1").status_code
+        == 302
+    )
+    assert record(grower, code, "harvest", date="2026-10-15", kg="9000").status_code == 302
+    found = derive(season(code))
+    assert not found.ok
+    assert "hàm lượng đạm" in str(found.problems[0]) and "20/09/2026" in str(found.problems[0])
+
+
+def test_a_residue_n_content_out_of_range_is_refused_on_the_field(grower: FlaskClient) -> None:
+    open_season(grower, "maize", year="2026", sowing_date="2026-03-01")
+    page = record(grower, "HD-01-2026-C1", "residue", date="2026-06-20", practice="left",
+                  tonnes="1", n_pct="46")  # fmt: skip
+    assert page.status_code == 422
+    assert "n_pct" in page.get_data(as_text=True)
