@@ -60,8 +60,8 @@ def test_rice_factors_are_those_of_the_frozen_rice_methodology() -> None:
         ("fuel.petrol.ef_co2", 69_300, "kg CO2/TJ", "4-stroke"),
         ("fuel.petrol.ef_ch4", 80, "kg CH4/TJ", "4-stroke"),
         ("fuel.petrol.ef_n2o", 2, "kg N2O/TJ", "4-stroke"),
-        ("grid_ef", 0.6592, "kg CO2/kWh", "2023"),
-        ("perennial.tropical_moist.g", 2.6, "t C/ha/yr", "Table 5.1"),
+        ("grid_ef", 0.6592, "kg CO2/kWh", "2023, 0.6592 t CO2/MWh, Công văn số 1726/BĐKH-PTCBT"),
+        ("perennial.tropical_moist.g", 2.6, "t C/ha/yr", "2006 Guidelines Vol 4 ch 5 Table 5.1"),
         ("perennial.tropical_moist.cycle", 8, "yr", "Table 5.1"),
         ("perennial.tropical_moist.l", 21, "t C/ha", "Table 5.1"),
         ("perennial.tropical_wet.g", 10.0, "t C/ha/yr", "tropical, wet"),
@@ -90,6 +90,7 @@ def test_values_not_read_in_their_primary_table_are_flagged() -> None:
     assert "grid_ef" in flagged
     assert {f"perennial.tropical_moist.{n}" for n in ("g", "cycle", "l")} <= flagged
     assert {"fuel.diesel.density", "fuel.petrol.density"} <= flagged
+    assert {f"fuel.{f}.{g}" for f in ("diesel", "petrol") for g in ("ef_ch4", "ef_n2o")} <= flagged
     assert not any(f.secondary_source for f in RICE.parameters.values())
     assert "secondary_source" in CROPS.grid_ef.to_json()
     assert "secondary_source" not in RICE.urea_ef.to_json()
