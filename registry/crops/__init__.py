@@ -151,7 +151,7 @@ def _optional_number(where: str, document: Mapping[str, Any], key: str) -> float
     """A sourced number a crop may lack (then None), such as a factor with no cited value."""
     if key not in document:
         return None
-    value = _sourced(where, document, key).get("value")
+    value: Any = _sourced(where, document, key).get("value")
     if not _is_number(value) or value < 0:
         raise CatalogueError(f"{where}: {key} must be a number >= 0")
     return float(value)
