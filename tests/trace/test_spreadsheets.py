@@ -11,8 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from registry.errors import DomainError
 from registry.trace import spreadsheets as sheets
 from registry.trace.spreadsheets import CellProblem, parse_date, parse_number
+from registry.trace.spreadsheets.columns import _lookup
+from registry.trace.spreadsheets.writing import _csv_text
 
 
 def xlsx(*sheet_rows: tuple[str, list[list[Any]]], formats: dict[str, str] | None = None) -> bytes:
@@ -79,7 +82,7 @@ def test_a_lone_thousands_looking_separator_in_a_workbook_is_a_question_not_a_gu
 
 @given(st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False))
 def test_numbers_written_to_csv_read_back_exactly(value: float) -> None:
-    assert parse_number(sheets._csv_text(value), "point") == value
+    assert parse_number(_csv_text(value), "point") == value
 
 
 @pytest.mark.parametrize(
@@ -160,7 +163,7 @@ def test_no_two_columns_of_a_kind_share_a_header_or_alias() -> None:
     for kind in sheets.KINDS:
         headers = [sheets.fold(c.header) for c in sheets.COLUMNS[kind]]
         assert len(headers) == len(set(headers))
-        assert sheets._lookup(kind) == sheets.HEADERS[kind]  # raises on a clash
+        assert _lookup(kind) == sheets.HEADERS[kind]  # raises on a clash
 
 
 # ---------------------------------------------------------------- CSV
@@ -441,7 +444,7 @@ def test_refusals_name_the_way_out(ctx: None) -> None:
         b"": "",
     }
     for data, hint in cases.items():
-        with pytest.raises(sheets.DomainError) as caught:
+        with pytest.raises(DomainError) as caught:
             sheets.detect(data)
         assert hint in caught.value.errors["file"][0]
 
