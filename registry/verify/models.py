@@ -34,7 +34,7 @@ class EmissionResult(Base):
     yield_kg: Mapped[float] = mapped_column(Float)
     total_kg_co2e: Mapped[float] = mapped_column(Float)
     per_ha_kg_co2e: Mapped[float] = mapped_column(Float)
-    per_kg_product_g_co2e: Mapped[float] = mapped_column(Float)
+    per_kg_product_g_co2e: Mapped[float | None] = mapped_column(Float)  # None: no harvest
     baseline_total_kg_co2e: Mapped[float | None] = mapped_column(Float)
     baseline_yield_kg: Mapped[float | None] = mapped_column(Float)
     reduction_pct: Mapped[float | None] = mapped_column(Float)
