@@ -26,7 +26,12 @@ class SeasonRow(NamedTuple):
     field_id: int
     season_type: SeasonType
     year: int
+    cycle: int
     facts: SeasonFacts
+
+    @property
+    def crop(self) -> str:
+        return self.facts.crop
 
 
 class EntryRow(NamedTuple):
@@ -111,6 +116,7 @@ def _seasons(session: Db, *where: ColumnElement[bool]) -> list[SeasonRow]:
             Season.field_id,
             Season.season_type,
             Season.year,
+            Season.cycle,
             Season.code,
             Season.sowing_date,
             Season.harvest_date,
@@ -125,8 +131,8 @@ def _seasons(session: Db, *where: ColumnElement[bool]) -> list[SeasonRow]:
         .order_by(Season.id)
     )
     return [
-        SeasonRow(sid, fid, kind, year, SeasonFacts(*facts))
-        for sid, fid, kind, year, *facts in rows
+        SeasonRow(sid, fid, kind, year, cycle, SeasonFacts(*facts))
+        for sid, fid, kind, year, cycle, *facts in rows
     ]
 
 

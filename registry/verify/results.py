@@ -47,20 +47,30 @@ class _Seasonal(Protocol):
     @property
     def year(self) -> int: ...
 
+    @property
+    def crop(self) -> str: ...
+
+    @property
+    def cycle(self) -> int: ...
+
 
 S = TypeVar("S", bound=_Seasonal)
 
 
 def _pick_baseline(season: S, candidates: Sequence[S]) -> S | None:
-    """Of the field's 2020 seasons (in id order), the same season type first."""
+    """Of the field's 2020 seasons (in id order), one of the same crop (§10b), the same
+    season type and cycle number first: the season `trace.service.baseline_of` shows."""
     if season.year == BASELINE_YEAR:
         return None
-    ranked = sorted(candidates, key=lambda s: s.season_type != season.season_type)
-    return ranked[0] if ranked else None
+    return min(
+        (s for s in candidates if s.crop == season.crop),
+        key=lambda s: (s.season_type != season.season_type, s.cycle != season.cycle),
+        default=None,
+    )
 
 
 def baseline_of(session: Db, season: Season) -> Season | None:
-    """The field's 2020 season, the same season type first."""
+    """The field's 2020 season of the same crop, the same season type and cycle first."""
     candidates = session.scalars(
         select(Season)
         .where(Season.field_id == season.field_id, Season.year == BASELINE_YEAR)

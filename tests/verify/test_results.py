@@ -432,3 +432,48 @@ def test_a_season_keeps_the_methodology_its_results_were_made_with(farm: Farm) -
     db.session.commit()
     newest = results.latest_result(db.session, awd.id)
     assert newest is not None and newest.methodology == "ipcc2019-t1-rice"
+
+
+# ------------------------------------------------------------ baseline of the same crop
+def _cycle(org: Organisation, user: User, code: str, crop: str, sowing: str, kg: float) -> Season:
+    season = service.open_season(
+        db.session,
+        org,
+        SeasonIn().load(
+            {"field": code, "crop": crop, "year": int(sowing[:4]), "sowing_date": sowing}
+        ),
+    )
+    on = date.fromisoformat(sowing)
+    for kind, days, data in (
+        ("fertiliser", 1, {"product": "Urê", "urea": True, "kg": kg / 100}),
+        ("harvest", 40, {"kg": kg}),
+    ):
+        when = date.fromordinal(on.toordinal() + days)
+        values = {"season": season.code, "kind": kind, "date": when, "data": data}
+        service.record_entry(db.session, org, user, DiaryEntryIn().load(values))
+    return season
+
+
+def test_the_baseline_is_the_same_crops_2020_period_of_the_same_cycle(farm: Farm) -> None:
+    """§10b: a baseline is the same crop on the same field in 2020; of several 2020 crop
+    cycles, the one of the same number, as the season's page shows it
+    (trace.service.baseline_of). Both ways of computing pick it."""
+    org, user, *_ = farm
+    service.register_field(db.session, org, field_values(code="VG-01"))
+    first = _cycle(org, user, "VG-01", "vegetable", "2020-03-02", 9000)
+    second = _cycle(org, user, "VG-01", "vegetable", "2020-09-01", 8000)
+    _cycle(org, user, "VG-01", "maize", "2020-11-05", 5000)  # cycle 3, as the flowers below
+    later = _cycle(org, user, "VG-01", "vegetable", "2026-03-02", 9500)
+    again = _cycle(org, user, "VG-01", "vegetable", "2026-09-01", 8500)
+    flower = _cycle(org, user, "VG-01", "flower", "2026-06-01", 7000)  # no 2020 flowers
+    db.session.commit()
+    picked = {s.code: results.baseline_of(db.session, s) for s in (later, again, flower)}
+    assert picked == {later.code: first, again.code: second, flower.code: None}
+    assert picked == {s.code: service.baseline_of(db.session, s) for s in (later, again, flower)}
+    results.compute_many(db.session, [later.id, again.id, flower.id])
+    for season, base in ((later, first), (again, second)):
+        stored = results.latest_result(db.session, season.id)
+        assert stored is not None and stored.baseline_yield_kg == base.harvested_kg
+        assert results.compute(db.session, season).baseline is base
+    stored = results.latest_result(db.session, flower.id)
+    assert stored is not None and stored.baseline_total_kg_co2e is None
