@@ -298,13 +298,26 @@ class _Run:
                     ),
                 )
             values = self.load(schema, sheet, row)
-            made = values and ok and self.call(sheet, row, self._record, values)
+            made = values and ok and self.call(sheet, row, self._record, values, row.crop)
             if made:
                 self.report.counts["diary"] += 1
             if number is not None and number not in numbers:
                 numbers[number] = (made.id if made else None, (sheet.name, row.number))
 
-    def _record(self, session: Db, org: Organisation, values: dict[str, Any]) -> DiaryEntry:
+    def _record(
+        self, session: Db, org: Organisation, values: dict[str, Any], crop: str | None
+    ) -> DiaryEntry:
+        """Record the entry; a crop named on its row must be its season's (an export names
+        it, so a row moved to another season's code is caught rather than misread)."""
+        if crop is not None:
+            season = service.season_by_code(session, org.id, values["season"])
+            if season.crop != crop:
+                message = _l(
+                    "Season %(season)s is of %(crop)s, not of the crop named here.",
+                    season=season.code,
+                    crop=season.crop_info.name.lower(),
+                )
+                raise service.InvalidEntry(errors={"crop": [str(message)]})
         return service.record_entry(session, org, self.user, values)
 
     def _check_number(
@@ -442,7 +455,7 @@ def export_tables(
         ]
     if "diary" in wanted:
         entries = (
-            select(DiaryEntry, Season.code)
+            select(DiaryEntry, Season.code, Season.crop)
             .join(Season, DiaryEntry.season_id == Season.id)
             .join(Field)
             .where(Field.organisation_id == org.id)
@@ -451,6 +464,7 @@ def export_tables(
         tables["diary"] = [
             {
                 "season": season_code,
+                "crop": crop,
                 "kind": e.kind.value,
                 "date": e.date,
                 "data": e.data,
@@ -459,7 +473,7 @@ def export_tables(
                 "reason": e.reason,
                 "evidence": e.evidence,
             }
-            for e, season_code in session.execute(entries)
+            for e, season_code, crop in session.execute(entries)
         ]
     return tables
 

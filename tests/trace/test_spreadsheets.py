@@ -351,7 +351,7 @@ def test_a_damaged_workbook_is_refused(ctx: None) -> None:
         sheets.read(broken, "x.xlsx")
 
 
-def test_the_template_has_three_sheets_an_example_each_a_guide_and_lists(ctx: None) -> None:
+def test_the_template_has_three_sheets_with_examples_a_guide_and_lists(ctx: None) -> None:
     data = sheets.template()
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["Hướng dẫn", "Thửa ruộng", "Vụ", "Nhật ký", "Danh mục"]
@@ -368,7 +368,7 @@ def test_the_template_has_three_sheets_an_example_each_a_guide_and_lists(ctx: No
     }
     assert rules["B2"].startswith("'Danh mục'!$B$2")
     book = sheets.read(data, "mau.xlsx")
-    assert [len(s.rows) for s in book.sheets] == [1, 1, 1] and book.ignored == []
+    assert [len(s.rows) for s in book.sheets] == [3, 3, 4] and book.ignored == []
     assert not [e for s in book.sheets for r in s.rows for e in r.errors]
 
 

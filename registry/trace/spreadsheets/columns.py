@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from registry.trace.models import DiaryKind
 from registry.trace.schemas import DIARY_DATA
 from registry.trace.spreadsheets.choices import (
     CROPS,
@@ -282,6 +283,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             width=12,
         ),
         _c(
+            "crop",
+            "Cây trồng",
+            "choice",
+            "Không bắt buộc: cây trồng của vụ (bản xuất luôn ghi). Nếu điền, phải đúng cây "
+            "trồng của vụ; mỗi cây trồng dùng các loại nhật ký của nó (bảng Cây trồng ở trang "
+            "Hướng dẫn).",
+            "cay",
+            choices=CROPS,
+            width=14,
+        ),
+        _c(
             "data.event",
             "Sự kiện nước",
             "choice",
@@ -332,9 +344,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         _c(
             "data.practice",
-            "Xử lý rơm",
+            "Cách xử lý",
             "choice",
-            "Rơm rạ, Phụ phẩm: cách xử lý.",
+            "Rơm rạ, Phụ phẩm: cách xử lý (Để lại trên đồng chỉ dùng cho Phụ phẩm).",
+            "xu ly rom",
+            "xu ly phu pham",
             choices=STRAW_PRACTICES,
             width=18,
         ),
@@ -492,35 +506,98 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 # What the template shows in its one example row per sheet (the same values a person types).
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "fields": {
-        "code": "VD-01",
-        "name": "Ruộng mẫu (xoá dòng này)",
-        "area_ha": 1.0,
-        "province": "Hải Phòng",
-        "commune": "phường Đồ Sơn",
-        "household": "Hộ ông Nguyễn Văn A",
-        "location": {"type": "Point", "coordinates": [106.7805, 20.7104]},
-    },
-    "seasons": {
-        "field": "VD-01",
-        "season_type": "dong_xuan",
-        "year": 2026,
-        "sowing_date": date(2026, 1, 10),
-        "code": "VD-01-2026-DX",
-    },
-    "diary": {
-        "season": "VD-01-2026-DX",
-        "kind": "fertiliser",
-        "date": date(2026, 1, 25),
-        "data": {
-            "product": "Urê Phú Mỹ",
-            "kg": 50.0,
-            "n_pct": 46.0,
-            "urea": True,
-            "organic": False,
+EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "fields": [
+        {
+            "code": "VD-01",
+            "name": "Ruộng lúa mẫu (xoá dòng này)",
+            "area_ha": 1.0,
+            "province": "Hải Phòng",
+            "commune": "phường Đồ Sơn",
+            "household": "Hộ ông Nguyễn Văn A",
+            "location": {"type": "Point", "coordinates": [106.7805, 20.7104]},
         },
-    },
+        {
+            "code": "VD-02",
+            "name": "Ruộng rau mẫu (xoá dòng này)",
+            "area_ha": 0.3,
+            "province": "Hà Nội",
+            "commune": "phường Hà Đông",
+            "location": {"type": "Point", "coordinates": [105.7758, 20.9636]},
+        },
+        {
+            "code": "VD-03",
+            "name": "Vườn nhãn mẫu (xoá dòng này)",
+            "area_ha": 0.8,
+            "province": "Hải Phòng",
+            "commune": "phường Đồ Sơn",
+            "location": {"type": "Point", "coordinates": [106.7712, 20.7188]},
+        },
+    ],
+    "seasons": [
+        {
+            "field": "VD-01",
+            "crop": "rice",
+            "season_type": "dong_xuan",
+            "year": 2026,
+            "sowing_date": date(2026, 1, 10),
+            "code": "VD-01-2026-DX",
+        },
+        {
+            "field": "VD-02",
+            "crop": "vegetable",
+            "season_type": "crop_cycle",
+            "year": 2026,
+            "sowing_date": date(2026, 9, 1),
+            "code": "VD-02-2026-C1",
+        },
+        {
+            "field": "VD-03",
+            "crop": "longan",
+            "season_type": "growing_year",
+            "year": 2026,
+            "sowing_date": date(2026, 1, 1),
+            "planting_year": 2015,
+            "tree_count": 200,
+            "code": "VD-03-2026-N",
+        },
+    ],
+    "diary": [
+        {
+            "season": "VD-01-2026-DX",
+            "crop": "rice",
+            "kind": "fertiliser",
+            "date": date(2026, 1, 25),
+            "data": {
+                "product": "Urê Phú Mỹ",
+                "kg": 50.0,
+                "n_pct": 46.0,
+                "urea": True,
+                "organic": False,
+            },
+        },
+        {
+            "season": "VD-02-2026-C1",
+            "crop": "vegetable",
+            "kind": "sowing",
+            "date": date(2026, 9, 1),
+            "data": {"variety": "Cải ngọt", "method": "sown", "seed_kg": 1.5},
+        },
+        {
+            "season": "VD-02-2026-C1",
+            "crop": "vegetable",
+            "kind": "irrigation",
+            "date": date(2026, 9, 3),
+            "data": {"system": "sprinkler", "source": "electricity", "amount": 12.5, "hours": 5.0},
+        },
+        {
+            "season": "VD-03-2026-N",
+            "crop": "longan",
+            "kind": "pruning",
+            "date": date(2026, 8, 20),
+            "data": {"style": "after_harvest", "trees": 200},
+        },
+    ],
 }
 
 
@@ -538,3 +615,14 @@ def _lookup(kind: str) -> dict[str, Column]:
 HEADERS = {kind: _lookup(kind) for kind in KINDS}
 SHEETS = {fold(text): kind for kind in KINDS for text in (SHEET_NAMES[kind], *SHEET_ALIASES[kind])}
 KIND_FIELDS = {kind: set(schema().fields) for kind, schema in DIARY_DATA.items()}
+
+
+def data_columns(diary_kind: DiaryKind) -> list[tuple[Column, bool]]:
+    """The diary sheet's columns a kind of entry fills, in sheet order, each with whether
+    its schema requires it (registry.trace.schemas.DIARY_DATA)."""
+    fields = DIARY_DATA[diary_kind]().fields
+    return [
+        (column, fields[column.name].required)
+        for column in COLUMNS["diary"]
+        if column.key.startswith("data.") and column.name in fields
+    ]

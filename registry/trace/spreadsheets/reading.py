@@ -82,6 +82,7 @@ class Row:
     errors: list[CellError] = field(default_factory=list)
     entry_number: int | None = None  # diary: "Số nhật ký"
     season_code: str | None = None  # seasons: "Mã vụ", checked against the code made
+    crop: str | None = None  # diary: "Cây trồng", checked against the season's crop
 
     def fail(self, column: str, message: Any) -> None:
         self.errors.append(CellError(self.number, column, message))
@@ -550,6 +551,10 @@ class _RowReader:
         number = raw.get("number")
         if isinstance(number, int):
             row.entry_number = number
+        crop = raw.get("crop")
+        if isinstance(crop, str):
+            row.crop = crop
+            row.sources["crop"] = self.sheet.headers["crop"]
         kind = row.values.get("kind")
         allowed = KIND_FIELDS.get(DiaryKind(kind)) if kind else None
         data: dict[str, Any] = {}

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from registry import crops
 from registry.places import PROVINCES
+from registry.trace.models import DiaryKind
 from registry.trace.spreadsheets.choices import CROPS, DIARY_KINDS, SEASON_TYPES
 from registry.trace.spreadsheets.columns import (
     CELL_LIMIT,
@@ -22,6 +24,7 @@ from registry.trace.spreadsheets.columns import (
     MAX_ROWS,
     SHEET_NAMES,
     Column,
+    data_columns,
 )
 
 
@@ -229,6 +232,52 @@ def _guide(workbook: Any) -> None:
             )
             for cell in guide[guide.max_row]:
                 cell.alignment = wrap
+    for heading, rows in (
+        (
+            ["Cây trồng", "Tên", "Mã", "Vụ hoặc kỳ; cột riêng của vụ", "Loại nhật ký dùng được"],
+            _crop_rows(),
+        ),
+        (["Loại nhật ký", "Tên", "Mã", "Cột bắt buộc", "Cột không bắt buộc"], _kind_rows()),
+    ):
+        guide.append([])
+        guide.append(heading)
+        for cell in guide[guide.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            guide.append(row)
+            for cell in guide[guide.max_row]:
+                cell.alignment = wrap
+
+
+def _crop_rows() -> list[list[str]]:
+    """One guide row per crop of the catalogue: its periods, its own season columns and the
+    kinds of diary entry its growers keep (others are refused on their row)."""
+    trees = [c.header for c in COLUMNS["seasons"] if c.key in ("planting_year", "tree_count")]
+    rows = []
+    for code, crop in crops.catalogue().items():
+        periods = ", ".join(SEASON_TYPES.names[s] for s in crop.kind.season_types)
+        if crop.kind.tree_stand:
+            periods += f"; {trees[0]} (bắt buộc), {trees[1]}"
+        kinds = ", ".join(DIARY_KINDS.names[k] for k in crop.diary_kinds)
+        rows.append(["Cây trồng", crop.names["vi"], code, periods, kinds])
+    return rows
+
+
+def _kind_rows() -> list[list[str]]:
+    """One guide row per kind of diary entry: the columns it fills, required and not."""
+    rows = []
+    for kind in DiaryKind:
+        columns = data_columns(kind)
+        rows.append(
+            [
+                "Loại nhật ký",
+                DIARY_KINDS.names[kind.value],
+                kind.value,
+                ", ".join(c.header for c, required in columns if required),
+                ", ".join(c.header for c, required in columns if not required),
+            ]
+        )
+    return rows
 
 
 ACCEPTED = {
@@ -243,5 +292,7 @@ ACCEPTED = {
 
 
 def template() -> bytes:
-    """The blank workbook: three sheets with one example row each, the guide and the lists."""
-    return write_xlsx({kind: [EXAMPLES[kind]] for kind in KINDS}, guide=True)
+    """The blank workbook: three sheets with example rows of a rice season, a vegetable crop
+    cycle and an orchard's growing year, the guide (every crop with its diary kinds, every
+    kind with its columns) and the lists."""
+    return write_xlsx({kind: EXAMPLES[kind] for kind in KINDS}, guide=True)
