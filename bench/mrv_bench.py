@@ -1342,10 +1342,7 @@ def build_farms(app: Flask, args: argparse.Namespace, geo: Geography) -> tuple[F
                 open_share=0.02,
                 correction_share=0.02,
             )
-            baselines: dict[SeasonType, Plan] = {}
-            for p in plans:  # results.compute picks the first of a season type (id order)
-                if p.year == BASELINE_YEAR:
-                    baselines.setdefault(p.season_type, p)
+            baselines = [p for p in plans if p.year == BASELINE_YEAR]  # in id order
             for plan in plans:
                 if len(farm.seasons) >= args.seasons:
                     break
@@ -1366,7 +1363,11 @@ def build_farms(app: Flask, args: argparse.Namespace, geo: Geography) -> tuple[F
                     continue
                 base = None
                 if plan.year != BASELINE_YEAR and baselines:
-                    chosen = baselines.get(plan.season_type) or next(iter(baselines.values()))
+                    # the field's 2020 period of the same season type and cycle, else the first
+                    chosen = min(
+                        baselines,
+                        key=lambda b: (b.season_type != plan.season_type, b.cycle != plan.cycle),
+                    )
                     base = chosen.inputs
                 farm.expected[sid] = document(plan.inputs, base)
             if len(entry_rows) >= 20_000 or len(farm.seasons) >= args.seasons:
