@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -25,9 +27,18 @@ from registry.public.verdict import trust_list
 from registry.reports import figures, rollup
 from registry.reports.periods import Period
 from registry.trace import batches, capture
-from registry.trace.models import Batch, Certification, EvidenceFile, Product, Scheme
-from registry.trace.service import today_in_vietnam
-from registry.verify.models import MrvReport, ReportStatus
+from registry.trace.models import (
+    Batch,
+    Certification,
+    EvidenceFile,
+    Field,
+    Scheme,
+    Season,
+)
+from registry.trace.service import baseline_of, today_in_vietnam
+from registry.verify import signing
+from registry.verify.models import Approval, MrvReport, ReportStatus, VerifierKey
+from registry.verify.results import latest_result
 from tests.conftest import csrf_token
 
 VERDICTS = ("valid", "revoked", "suspended", "expired")
@@ -67,7 +78,7 @@ def test_each_demo_role_signs_in_and_sees_only_its_organisation(
 
 def test_the_demo_chain_ends_with_packaged_rice_at_the_retailer(app: Flask, demo: None) -> None:
     with app.app_context():
-        packed = db.session.scalar(select(Batch).where(Batch.product == Product.PACKAGED_RICE))
+        packed = db.session.scalar(select(Batch).where(Batch.product == "packaged_rice"))
         assert packed is not None and packed.organisation.code == "RET-XANH"
         assert packed.gtin and packed.reduction_pct and packed.reduction_pct > 0
         document = batches.upstream_document(db.session, packed)
@@ -162,3 +173,143 @@ def test_the_demo_has_valid_and_expired_certificates_that_the_reports_count(
         parts = urlsplit(label.url)
     html = client.get(f"{parts.path}?{parts.query}").get_data(as_text=True)
     assert "VietGAP-TT-21-03-92-0047" in html and "OCOP-CT-2024-0152" in html
+
+
+# ---------------------------------------------------------------- crops besides rice (issue 19)
+def _seasons_of(org_code: str, crop: str) -> list[Season]:
+    return list(
+        db.session.scalars(
+            select(Season)
+            .join(Field)
+            .join(Organisation)
+            .where(Organisation.code == org_code, Season.crop == crop)
+            .order_by(Season.code)
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("org_code", "province", "commune", "crop"),
+    [
+        ("HTX-HADONG", "Hà Nội", "phường Hà Đông", "vegetable"),
+        ("HTX-HADONG", "Hà Nội", "phường Hà Đông", "flower"),
+        ("HTX-DOSON", "Hải Phòng", "phường Đồ Sơn", "longan"),
+    ],
+)
+def test_each_2026_season_of_vegetables_flowers_and_longan_is_compared_with_2020(
+    app: Flask, demo: None, org_code: str, province: str, commune: str, crop: str
+) -> None:
+    with app.app_context():
+        seasons = _seasons_of(org_code, crop)
+        assert {s.year for s in seasons} == {2020, 2026}
+        for season in seasons:
+            assert (season.field.province, season.field.commune) == (province, commune)
+            assert season.crop_info.offers("harvest")
+            result = latest_result(db.session, season.id)
+            assert result is not None, season.code
+            if season.year == 2020:
+                assert result.baseline_total_kg_co2e is None
+                continue
+            baseline = baseline_of(db.session, season)
+            assert baseline is not None and baseline.year == 2020 and baseline.crop == crop
+            # the baseline the result was computed against is that 2020 season's own result
+            base = latest_result(db.session, baseline.id)
+            assert base is not None and result.baseline_total_kg_co2e == base.total_kg_co2e
+            assert result.reduction_per_ha_pct == pytest.approx(
+                100 * (1 - result.per_ha_kg_co2e / base.per_ha_kg_co2e)
+            )
+            if result.yield_kg:
+                assert result.reduction_pct == pytest.approx(
+                    100 * (1 - result.per_kg_product_g_co2e / base.per_kg_product_g_co2e)
+                )
+                assert result.reduction_pct > 0, season.code
+
+
+def test_the_young_longan_block_bears_nothing_yet_and_takes_up_carbon(
+    app: Flask, demo: None
+) -> None:
+    """§10b: trees younger than Table 5.1's cycle (8 years, tropical moist) take up
+    G = 2.6 t C/ha/yr on the area still standing; the mature block (planted 2008) no more."""
+    with app.app_context():
+        young, mature = (
+            next(s for s in _seasons_of("HTX-DOSON", "longan") if s.code == f"{code}-2026-N")
+            for code in ("DS-04", "DS-03")
+        )
+        result = latest_result(db.session, young.id)
+        assert result is not None and young.tree_age_years is not None
+        assert young.tree_age_years < 8 and young.harvest_date is None
+        assert result.yield_kg == 0 and result.per_kg_product_g_co2e is None
+        removals = result.result["removals_kg_co2"]
+        assert removals > 0
+        assert removals == pytest.approx(young.field.area_ha * 2.6 * 1000 * 44 / 12)
+        grown = latest_result(db.session, mature.id)
+        assert grown is not None and grown.yield_kg > 0
+        assert grown.result["removals_kg_co2"] == 0
+
+
+@pytest.mark.parametrize(
+    ("org_code", "crops"), [("HTX-HADONG", {"vegetable"}), ("HTX-DOSON", {"longan"})]
+)
+def test_the_new_crops_have_an_approval_signed_with_the_verifiers_registered_key(
+    app: Flask, demo: None, org_code: str, crops: set[str]
+) -> None:
+    with app.app_context():
+        approved = [
+            r
+            for r in db.session.scalars(
+                select(MrvReport)
+                .join(Organisation)
+                .where(Organisation.code == org_code, MrvReport.status == ReportStatus.APPROVED)
+            )
+            if {rs.season.crop for rs in r.seasons} == crops
+        ]
+        assert len(approved) == 1
+        report = approved[0]
+        assert all(rs.season.year == 2026 for rs in report.seasons)
+        approval = db.session.scalar(select(Approval).where(Approval.report_id == report.id))
+        assert approval is not None and approval.verifier.code == "VER-VNMRV"
+        key = db.session.scalar(
+            select(VerifierKey).where(
+                VerifierKey.kid == approval.kid, VerifierKey.organisation_id == approval.verifier_id
+            )
+        )
+        assert key is not None
+        public = Ed25519PublicKey.from_public_bytes(signing.from_b64url(key.public_key))
+        statement = approval.statement
+        assert statement["report"] == report.id and statement["verifier"] == "VER-VNMRV"
+        assert statement["type"] == "mrv.approval"
+        assert signing.verify(statement, approval.signature, public)
+        # the statement's bytes are RFC 8785 (JCS), as an outside auditor re-encodes them
+        public.verify(signing.from_b64url(approval.signature), rfc8785.dumps(statement))
+        # the demo verifier's own machine holds the matching private key
+        pem = (Path(app.instance_path) / "demo-verifier.pem").read_bytes()
+        assert signing.kid(signing.load_private_key(pem).public_key()) == approval.kid
+
+
+def test_vegetable_and_flower_cycles_still_wait_in_the_verifiers_queue(
+    app: Flask, demo: None
+) -> None:
+    with app.app_context():
+        waiting = db.session.scalars(
+            select(MrvReport).where(MrvReport.status == ReportStatus.SUBMITTED)
+        ).all()
+        crops = {rs.season.crop for r in waiting for rs in r.seasons}
+        assert {"rice", "vegetable", "flower"} <= crops
+
+
+def test_the_explanation_pages_show_the_new_crops_results(
+    app: Flask, demo: None, client: FlaskClient
+) -> None:
+    for email, code in (
+        ("htx.hadong@demo.ptt.vn", "HD-03-2026-C1"),
+        ("htx.doson@demo.ptt.vn", "DS-04-2026-N"),
+    ):
+        sign_in(client, email)
+        page = client.get(f"/mrv/seasons/{code}")
+        assert page.status_code == 200, code
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+
+
+def test_loading_the_demo_again_adds_nothing(app: Flask, demo: None) -> None:
+    with app.app_context():
+        assert load_demo(db.session, Path(app.instance_path), issuer()) == 0

@@ -11,9 +11,10 @@ from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_acc
 from registry.demo.batches import load_batches
 from registry.demo.certificates import load_certificates
 from registry.demo.farms import load_farms
+from registry.demo.horticulture import FIELDS as HORTICULTURE
 from registry.demo.labels import load_labels
 from registry.demo.labels import summary as labels_summary
-from registry.demo.mrv import VERIFIER_LOGIN, load_mrv, with_photos
+from registry.demo.mrv import VERIFIER_LOGIN, load_mrv, reports_by_state, with_photos
 from registry.labels.issuance import Issuer
 from registry.trace.evidence import EvidenceStore
 
@@ -26,16 +27,25 @@ def load_demo(session: Db, instance: Path, issuer: Issuer) -> int:
     signs the demo labels, and its base URL names the batches in their EPCIS events.
     Diary photos go where the app keeps evidence (EVIDENCE_DIR)."""
     photos = EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
-    created = load_accounts(session) + load_farms(session, photos) + load_certificates(session)
+    created = load_accounts(session) + load_farms(session, photos)
+    created += load_farms(session, photos, HORTICULTURE) + load_certificates(session)
     created += load_mrv(session, instance / "demo-verifier.pem")
     created += load_batches(session, issuer.base_url)
     return created + load_labels(session, issuer)
 
 
 def summary(session: Db, base_url: str) -> list[str]:
-    """What a tester looks for, as `registry demo` prints it: each label's serial with the
-    verdict its page shows, and the queued report whose diary has photos."""
-    lines = ["demo labels (verdict, serial, lot, page):"]
+    """What a tester looks for, as `registry demo` prints it: the logins, each label's serial
+    with the verdict its page shows, each report with its state and crops, and the queued
+    reports whose diaries have photos."""
+    names = {code: (name, commune, province) for code, name, _, province, commune in ORGANISATIONS}
+    lines = [f"demo logins (password {DEMO_PASSWORD}):"]
+    for code, email, _, _ in USERS:
+        name, commune, province = names[code]
+        lines.append(f"  {email:<28} {code:<12} {name}, {commune}, {province}")
+    lines.append("demo reports (state, HTX, crops, seasons, page):")
+    lines += [f"  {line} {base_url}/mrv/reports/{rid}" for rid, line in reports_by_state(session)]
+    lines.append("demo labels (verdict, serial, lot, page):")
     lines += [f"  {line}" for line in labels_summary(session)]
     for report_id, htx in with_photos(session):
         lines.append(

@@ -1,6 +1,6 @@
-"""Demo organisations and logins: Hải Phòng's authority, an HTX in Đồ Sơn ward and one in a
-Cần Thơ commune, a verifier, a mill, a retailer and a commune office. Every demo login
-shares DEMO_PASSWORD (README lists them)."""
+"""Demo organisations and logins: Hải Phòng's authority, an HTX in Đồ Sơn ward, one in a
+Cần Thơ commune and a vegetable HTX in Hà Đông ward (Hà Nội), a verifier, a mill, a
+retailer and a commune office. Every demo login shares DEMO_PASSWORD (README lists them)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ ORGANISATIONS = (
     ),
     ("HTX-DOSON", "HTX Dịch vụ Nông nghiệp Đồ Sơn", OrgKind.PRODUCER, "Hải Phòng", "phường Đồ Sơn"),
     ("HTX-THOILAI", "HTX Nông nghiệp Thới Lai", OrgKind.PRODUCER, "Cần Thơ", "xã Thới Lai"),
+    ("HTX-HADONG", "HTX Rau an toàn Hà Đông", OrgKind.PRODUCER, "Hà Nội", "phường Hà Đông"),
     (
         "VER-VNMRV",
         "Trung tâm Thẩm định Phát thải Nông nghiệp",
@@ -45,6 +46,7 @@ USERS = (
     ("HTX-DOSON", "htx.doson@demo.ptt.vn", "Trần Văn Bình", (Role.ADMIN,)),
     ("HTX-DOSON", "nhatky.doson@demo.ptt.vn", "Phạm Thị Lụa", (Role.STAFF,)),
     ("HTX-THOILAI", "htx.thoilai@demo.ptt.vn", "Lê Thị Cúc", (Role.ADMIN,)),
+    ("HTX-HADONG", "htx.hadong@demo.ptt.vn", "Đỗ Thị Mai", (Role.ADMIN,)),
     ("VER-VNMRV", "thamdinh@demo.ptt.vn", "Phạm Minh Đức", (Role.ADMIN,)),
     ("MILL-CODO", "nhamay@demo.ptt.vn", "Võ Thanh Hải", (Role.ADMIN,)),
     ("RET-XANH", "sieuthi@demo.ptt.vn", "Đặng Thu Trang", (Role.ADMIN,)),

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -43,13 +43,46 @@ LOW_EMISSION = Practice(AWD, 0.0, 165, 120, "mushroom", 6600, 12)
 ORGANIC = Practice(AWD, 0.0, 0, 0, "mushroom", 5400, 12, organic_kg_ha=2000)
 
 
+Entry = tuple[date, str, dict[str, Any]]  # a diary entry: date, kind, data
+
+
+class Plan(Protocol):
+    """A season to open on a demo field and the diary its growers keep."""
+
+    @property
+    def season_type(self) -> str: ...
+
+    @property
+    def year(self) -> int: ...
+
+    def opening(self) -> dict[str, Any]:
+        """`SeasonIn` values besides the field."""
+        ...
+
+    def diary(self, area_ha: float) -> list[Entry]:
+        """The entries in date order, amounts for the whole field."""
+        ...
+
+
 @dataclass(frozen=True)
 class DemoSeason:
+    """A rice season."""
+
     season_type: str
     year: int
     sowing: date
     days: int
     practice: Practice
+
+    def opening(self) -> dict[str, Any]:
+        return {
+            "season_type": self.season_type,
+            "year": self.year,
+            "sowing_date": self.sowing.isoformat(),
+        }
+
+    def diary(self, area_ha: float) -> list[Entry]:
+        return _diary(self, area_ha)
 
 
 @dataclass(frozen=True)
@@ -60,7 +93,7 @@ class DemoField:
     lon: float
     lat: float
     household: str
-    seasons: tuple[DemoSeason, ...]
+    seasons: tuple[Plan, ...]
     polygon: bool = True
 
 
@@ -108,12 +141,14 @@ FARMS: dict[str, tuple[DemoField, ...]] = {
 }
 
 
-def load_farms(session: Db, store: EvidenceStore) -> int:
+def load_farms(
+    session: Db, store: EvidenceStore, farms: dict[str, tuple[DemoField, ...]] = FARMS
+) -> int:
     """Create the demo fields that are missing, with their seasons and diaries; `store`
     keeps the diaries' photos."""
     created = 0
     staff = {code: email for code, email, _, _ in USERS}
-    for org_code, farm in FARMS.items():
+    for org_code, farm in farms.items():
         org = session.scalar(select(Organisation).where(Organisation.code == org_code))
         user = session.scalar(select(User).where(User.email == staff[org_code]))
         assert org is not None and user is not None, "load the demo accounts first"
@@ -159,24 +194,17 @@ def _load_field(session: Db, author: Author, demo: DemoField) -> int:
         season = service.open_season(
             session,
             org,
-            SeasonIn().load(
-                {
-                    "field": demo.code,
-                    "season_type": plan.season_type,
-                    "year": plan.year,
-                    "sowing_date": plan.sowing.isoformat(),
-                }
-            ),
+            SeasonIn().load({"field": demo.code, **plan.opening()}),
         )
         created += 1 + _keep_diary(session, author, demo, plan, season.code)
     return created
 
 
-def _keep_diary(session: Db, author: Author, demo: DemoField, plan: DemoSeason, season: str) -> int:
+def _keep_diary(session: Db, author: Author, demo: DemoField, plan: Plan, season: str) -> int:
     """Record the season's diary up to today, with its photos; returns the records added."""
     created = 0
     waiting = photos.of_season(demo.code, plan.season_type, plan.year)
-    for on, kind, data in _diary(plan, demo.area_ha):
+    for on, kind, data in plan.diary(demo.area_ha):
         if on > service.today_in_vietnam():
             break
         evidence = []
@@ -210,7 +238,7 @@ def _square(demo: DemoField) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
-def _diary(plan: DemoSeason, area: float) -> list[tuple[date, str, dict[str, Any]]]:
+def _diary(plan: DemoSeason, area: float) -> list[Entry]:
     """The season's diary in date order, as an HTX would keep it."""
     p, sow = plan.practice, plan.sowing
 

@@ -1,8 +1,11 @@
-"""Demo MRV: every season's result is computed; the verifier is accredited for Hải Phòng
-and Cần Thơ and has a key; the Cần Thơ HTX's Hè Thu 2026 report is approved (signed with
-that key, as `registry verifier sign` would on the verifier's machine), and both HTXs'
-Đông Xuân 2026 reports wait in the verifier's queue for a person to approve, with the
-photos on their diaries (registry/demo/photos.py) to review.
+"""Demo MRV: every season's result is computed; the verifier is accredited for the demo's
+crops (rice, vegetables, flowers, longan) in Hải Phòng, Cần Thơ and Hà Nội and has a key.
+Approved, signed with that key as `registry verifier sign` would on the verifier's
+machine: the Cần Thơ HTX's Hè Thu 2026 report, the Hà Đông HTX's crop cycles harvested
+in January–July 2026 and the Đồ Sơn longan's 2026 growing year. Waiting in the verifier's
+queue for a person to decide: both rice HTXs' Đông Xuân 2026 reports, with the photos on
+their diaries (registry/demo/photos.py) to review, and the Hà Đông HTX's vegetable and
+flower cycles harvested in August–November 2026.
 
 The demo verifier's private key is written to the instance folder (`demo-verifier.pem`)
 to stand in for the verifier's own machine; a real verifier's key never reaches the
@@ -23,48 +26,51 @@ from registry.demo.accounts import USERS
 from registry.trace import service as trace
 from registry.trace.models import Season
 from registry.verify import approvals, reports, results, signing
-from registry.verify.models import Decision, MrvReport, ReportStatus
+from registry.verify.models import Decision, MrvReport, ReportStatus, VerifierKey
 
 VERIFIER = "VER-VNMRV"
 VERIFIER_LOGIN = next(email for code, email, _, _ in USERS if code == VERIFIER)
 AUTHORITY = "HP-CCTT"
-REPORTS = (  # (HTX, season type, period, approve now?)
+# What the verifier is accredited for: every crop and province of the demo's reports.
+CROPS = ["rice", "vegetable", "flower", "longan"]
+PROVINCES = ["Hải Phòng", "Cần Thơ", "Hà Nội"]
+REPORTS = (  # (HTX, period type, period: seasons harvested within it, approve now?)
     ("HTX-THOILAI", "he_thu", (date(2026, 4, 1), date(2026, 8, 31)), True),
     ("HTX-THOILAI", "dong_xuan", (date(2025, 12, 1), date(2026, 4, 30)), False),
     ("HTX-DOSON", "dong_xuan", (date(2026, 2, 1), date(2026, 6, 30)), False),
+    ("HTX-HADONG", "crop_cycle", (date(2026, 1, 1), date(2026, 7, 31)), True),
+    ("HTX-HADONG", "crop_cycle", (date(2026, 8, 1), date(2026, 11, 30)), False),
+    ("HTX-DOSON", "growing_year", (date(2025, 9, 1), date(2026, 8, 31)), True),
 )
 
 
 def load_mrv(session: Db, key_file: Path) -> int:
+    """Compute every season, then add whatever is missing: the accreditation, the key,
+    each report (one whose seasons are already reported is left as it is)."""
     results.compute_many(session, list(session.scalars(select(Season.id))))
-    if session.scalar(select(MrvReport.id)):
-        return 0
-    verifier, authority = _org(session, VERIFIER), _org(session, AUTHORITY)
-    approvals.accredit(
-        session,
-        verifier,
-        authority,
-        crops=["rice"],
-        provinces=["Hải Phòng", "Cần Thơ"],
-        valid_from=date(2025, 1, 1),
-        valid_until=date(2027, 12, 31),
-    )
+    verifier = _org(session, VERIFIER)
+    created = _accredit(session, verifier)
     key = _verifier_key(key_file)
-    kid = approvals.register_key(
-        session,
-        verifier,
-        signing.b64url(signing.raw(key.public_key())),
-        "Máy ký của phòng thẩm định",
-    ).kid
-    created = 2
-    for htx, season_type, period, approve in REPORTS:
+    kid = signing.kid(key.public_key())
+    if session.scalar(select(VerifierKey.id).where(VerifierKey.kid == kid)) is None:
+        public = signing.b64url(signing.raw(key.public_key()))
+        approvals.register_key(session, verifier, public, "Máy ký của phòng thẩm định")
+        created += 1
+    reported = {s.id for r in session.scalars(select(MrvReport)) for s in _seasons(r)}
+    for htx, season_type, (start, end), approve in REPORTS:
         org = _org(session, htx)
-        codes = [
-            s.code
+        seasons = [
+            s
             for s in trace.seasons_of(session, org.id)
-            if s.year == 2026 and s.season_type.value == season_type
+            if s.year == 2026
+            and s.season_type.value == season_type
+            and s.harvest_date is not None
+            and start <= s.harvest_date <= end
         ]
-        report = reports.create_report(session, org, _user(session, htx), *period, codes)
+        if not seasons or any(s.id in reported for s in seasons):
+            continue
+        codes = sorted(s.code for s in seasons)
+        report = reports.create_report(session, org, _user(session, htx), start, end, codes)
         reports.submit(session, org, report.id)
         created += 1
         if approve:
@@ -77,6 +83,27 @@ def load_mrv(session: Db, key_file: Path) -> int:
     return created
 
 
+def _accredit(session: Db, verifier: Organisation) -> int:
+    """Accredit the verifier anew unless its active accreditation covers the demo."""
+    active = approvals.active_accreditation(session, verifier.id, trace.today_in_vietnam())
+    if active and set(CROPS) <= set(active.crops) and set(PROVINCES) <= set(active.provinces):
+        return 0
+    approvals.accredit(
+        session,
+        verifier,
+        _org(session, AUTHORITY),
+        crops=CROPS,
+        provinces=PROVINCES,
+        valid_from=date(2025, 1, 1),
+        valid_until=date(2027, 12, 31),
+    )
+    return 1
+
+
+def _seasons(report: MrvReport) -> list[Season]:
+    return [rs.season for rs in report.seasons]
+
+
 def with_photos(session: Db) -> list[tuple[int, str]]:
     """The reports waiting for a verifier whose frozen diary cites photos: id, HTX code."""
     waiting = session.scalars(
@@ -86,6 +113,20 @@ def with_photos(session: Db) -> list[tuple[int, str]]:
         (r.id, r.organisation.code)
         for r in waiting
         if any(s.get("evidence") for s in (r.content or {}).get("seasons", []))
+    ]
+
+
+def reports_by_state(session: Db) -> list[tuple[int, str]]:
+    """Every report: its id, and its state, HTX, crops and seasons in one line."""
+    found = session.scalars(select(MrvReport).order_by(MrvReport.id))
+    return [
+        (
+            r.id,
+            f"{r.status.value:<10} {r.organisation.code:<12} "
+            f"{','.join(sorted({s.crop for s in _seasons(r)}))} "
+            f"{' '.join(sorted(s.code for s in _seasons(r)))}",
+        )
+        for r in found
     ]
 
 
