@@ -1,12 +1,31 @@
 """The public chain behind a batch: who grew it and where, how each season was farmed,
 its verified emissions, who verified them and when, and every step and hand-over since.
 
-`chain_of` reads it in four indexed queries, whatever the number of labels (the label
-page's budget is 25 ms at 1 M labels): the batches upstream, every season drawn on with
-its field, HTX, approved result, approval and diary facts (drainages and straw counted
-in SQL), the fields' certifications, and the hand-overs. Core column selects, not ORM
-entities: the rows are few but the page is hot. Only public columns are named, so the
-household, people, phones and e-mails are never even read."""
+`chain_of` reads it in four indexed queries, whatever the number of labels: the batches
+upstream, every season drawn on with its field, HTX, approved result, approval and diary
+facts (drainages and straw counted in SQL), the fields' certifications, and the
+hand-overs. Core column selects, not ORM entities: the rows are few but the page is hot.
+Only public columns are named, so the household, people, phones and e-mails are never
+even read.
+
+`stamp` says in one small query whether a chain can have changed: the label page keeps a
+chain it rendered under the stamp it had (DESIGN §9: the chain changes rarely) and renders
+it again when the stamp differs. What a chain shows is fixed when its batch is made
+(`Shape`: the batches upstream and the seasons, fields and approvals they drew on; the
+organisations, fields, seasons' public facts and approved results, none of which the
+registry edits) except for these, which the stamp counts:
+
+- a batch upstream put on hold (`at_risk_since`, set once when an approval is revoked);
+- an approval drawn on revoked (`revoked_at`);
+- a hand-over accepted (a pending one turns accepted; accepted ones stay);
+- a certification added to a field (they are never edited);
+- a diary entry added to a season (never edited: a correction is a new entry, and a
+  harvest entry moves the season's harvest date);
+- the batch inputs themselves (written with each batch: counted so that a shape read
+  before a change is read again rather than trusted).
+
+The day is not in the stamp but in the page's key: a certificate past its date turns
+"expired" at midnight in Vietnam."""
 
 from __future__ import annotations
 
@@ -29,9 +48,7 @@ from registry.trace.models import (
     Field,
     Handover,
     HandoverStatus,
-    Product,
     Season,
-    Step,
 )
 from registry.verify.models import Approval, EmissionResult
 
@@ -40,8 +57,8 @@ from registry.verify.models import Approval, EmissionResult
 class BatchFacts:
     id: int
     lot_code: str
-    product: Product
-    step: Step
+    product: str  # a product code of the crop catalogue
+    step: str  # harvest, split, merge or a catalogue step code
     quantity_kg: float
     production_date: date
     maker: str  # the maker's name
@@ -352,3 +369,96 @@ def _steps(session: Db, ids: list[int], batches: dict[int, BatchFacts]) -> list[
     for h in session.execute(HANDOVERS, {"ids": ids}):
         steps.append(ChainStep((h.decided_at or h.created_at).date(), batches[h.batch_id], h))
     return sorted(steps, key=lambda s: (s.on, s.batch.id, s.handover is not None))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The rows a batch's chain is drawn from, fixed when the batch is made."""
+
+    batches: tuple[int, ...]  # the batch and every batch upstream
+    seasons: tuple[int, ...]
+    fields: tuple[int, ...]
+    approvals: tuple[int, ...]
+    inputs: int  # batch_inputs rows of those batches, compared with the stamp's count
+
+
+SHAPE = (
+    select(
+        BatchInput.batch_id,
+        BatchInput.parent_id,
+        BatchInput.season_id,
+        Season.field_id,
+        BatchInput.approval_id,
+    )
+    .outerjoin(Season, Season.id == BatchInput.season_id)
+    .where(BatchInput.batch_id.in_(_upstream()))
+)
+
+
+def shape_of(session: Db, batch_id: int) -> Shape:
+    rows = session.execute(SHAPE, {"batch_id": batch_id}).all()
+
+    def ids(values: Any) -> tuple[int, ...]:
+        return tuple(sorted({v for v in values if v is not None}))
+
+    return Shape(
+        ids([batch_id, *(r.batch_id for r in rows), *(r.parent_id for r in rows)]),
+        ids(r.season_id for r in rows),
+        ids(r.field_id for r in rows),
+        ids(r.approval_id for r in rows),
+        len(rows),
+    )
+
+
+def _stamp() -> Any:
+    batches: Any = bindparam("batches", expanding=True)
+    seasons: Any = bindparam("seasons", expanding=True)
+    fields: Any = bindparam("fields", expanding=True)
+    approvals: Any = bindparam("approvals", expanding=True)
+    accepted = Handover.status == HandoverStatus.ACCEPTED
+
+    def of(*columns: Any, where: Any) -> list[Any]:
+        return [select(c).where(where).scalar_subquery() for c in columns]
+
+    return select(
+        *of(func.count(BatchInput.id), where=BatchInput.batch_id.in_(batches)),
+        *of(
+            func.count(Batch.at_risk_since),
+            func.max(Batch.at_risk_since),
+            where=Batch.id.in_(batches),
+        ),
+        *of(func.count(Approval.revoked_at), where=Approval.id.in_(approvals)),
+        *of(
+            func.count(Handover.id),
+            func.max(Handover.id),
+            where=Handover.batch_id.in_(batches) & accepted,
+        ),
+        *of(
+            func.count(Certification.id),
+            func.max(Certification.id),
+            where=Certification.field_id.in_(fields),
+        ),
+        *of(
+            func.count(DiaryEntry.id),
+            func.max(DiaryEntry.id),
+            where=DiaryEntry.season_id.in_(seasons),
+        ),
+    )
+
+
+STAMP = _stamp()
+
+
+def stamp(session: Db, shape: Shape) -> tuple[Any, ...]:
+    """What can change in the chain of `shape` (see the module's docstring), in one query;
+    its first figure is the count of batch inputs, which `Shape.inputs` must equal."""
+    row = session.execute(
+        STAMP,
+        {
+            "batches": list(shape.batches),
+            "seasons": list(shape.seasons),
+            "fields": list(shape.fields),
+            "approvals": list(shape.approvals),
+        },
+    ).one()
+    return tuple(row)

@@ -35,3 +35,8 @@ class Fragments(Generic[T]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
+
+    def drop(self, key: Hashable) -> None:
+        """Forget `key`'s entry, if any."""
+        with self._lock:
+            self._items.pop(key, None)

@@ -236,7 +236,7 @@ def test_the_page_takes_a_few_queries_whatever_the_chain(
     assert len(statements) <= 11, statements
 
 
-def test_the_chain_is_rendered_once_per_issuance_the_verdict_every_time(
+def test_the_chain_is_rendered_once_per_batch_the_verdict_every_time(
     app: Flask,
     client: FlaskClient,
     label: Label,
@@ -245,12 +245,13 @@ def test_the_chain_is_rendered_once_per_issuance_the_verdict_every_time(
 ) -> None:
     monkeypatch.setitem(app.config, "LABEL_PAGE_CACHE_SECONDS", 60)
     monkeypatch.setattr(label_page, "CHAIN_PARTS", Fragments(8))
+    monkeypatch.setattr(label_page, "SHAPES", Fragments(8))
     made: list[int] = []
     render = label_page._render_chain
 
-    def counted(lb: Label) -> label_page.ChainPart:
-        made.append(lb.id)
-        return render(lb)
+    def counted(batch_id: int) -> label_page.ChainPart:
+        made.append(batch_id)
+        return render(batch_id)
 
     monkeypatch.setattr(label_page, "_render_chain", counted)
     units = issuance.units_of(db.session, label.id)
