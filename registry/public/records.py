@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry import crops
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import M2_PER_HA, Db
 from registry.errors import NotFound
@@ -69,9 +70,44 @@ def organisation(session: Db, code: str, kind: OrgKind) -> Organisation:
     return found
 
 
-def organisations(session: Db, kind: OrgKind) -> list[Organisation]:
+def organisations(session: Db, kind: OrgKind, crop: str | None = None) -> list[Organisation]:
+    """Organisations of a kind; with `crop`, only those with a season of that crop."""
     query = select(Organisation).where(Organisation.kind == kind)
+    if crop is not None:
+        query = query.where(Organisation.id.in_(_growers(crop)))
     return list(session.scalars(query.order_by(Organisation.province, Organisation.name)))
+
+
+def _growers(crop: str) -> Select[int]:
+    """Ids of organisations with a season of `crop`."""
+    return select(Field.organisation_id).join(Season).where(Season.crop == crop)
+
+
+def _in_catalogue_order(codes: set[str]) -> list[str]:
+    return [code for code in crops.codes() if code in codes]
+
+
+def crops_by_organisation(session: Db) -> dict[int, list[str]]:
+    """The crops (catalogue codes, in catalogue order) each organisation has seasons of."""
+    found: dict[int, set[str]] = {}
+    query = select(Field.organisation_id, Season.crop).join(Season).distinct()
+    for organisation_id, crop in session.execute(query):
+        found.setdefault(organisation_id, set()).add(crop)
+    return {key: _in_catalogue_order(codes) for key, codes in found.items()}
+
+
+def crops_of(session: Db, organisation_id: int) -> list[str]:
+    query = select(Season.crop).join(Field).where(Field.organisation_id == organisation_id)
+    return _in_catalogue_order(set(session.scalars(query.distinct())))
+
+
+def crops_by_commune(session: Db) -> dict[tuple[str, str], list[str]]:
+    """The crops grown in each (province, commune), in catalogue order."""
+    found: dict[tuple[str, str], set[str]] = {}
+    query = select(Field.province, Field.commune, Season.crop).join(Season).distinct()
+    for province, commune, crop in session.execute(query):
+        found.setdefault((province, commune), set()).add(crop)
+    return {key: _in_catalogue_order(codes) for key, codes in found.items()}
 
 
 @dataclass(frozen=True)
@@ -89,18 +125,26 @@ def farmland(session: Db, organisation_id: int) -> Farmland:
     return Farmland(int(count), int(area) / M2_PER_HA)
 
 
-def communes(session: Db) -> list[tuple[str, str]]:
-    """(province, commune) pairs with registered fields."""
+def communes(session: Db, crop: str | None = None) -> list[tuple[str, str]]:
+    """(province, commune) pairs with registered fields; with `crop`, fields that have had a
+    season of it."""
     query = select(Field.province, Field.commune).distinct()
+    if crop is not None:
+        query = query.join(Season).where(Season.crop == crop)
     return [(p, c) for p, c in session.execute(query.order_by(Field.province, Field.commune))]
 
 
 def reductions(
-    session: Db, by: str, year: int | None = None, organisation_id: int | None = None
+    session: Db,
+    by: str,
+    year: int | None = None,
+    organisation_id: int | None = None,
+    crop: str | None = None,
 ) -> list[results.Aggregate]:
     """Verified reductions grouped by organisation, commune or province (MRV aggregates of
-    the seasons a verifier approved: nothing an HTX has not had verified is published)."""
-    return results.aggregate(session, by, year, organisation_id, verified_only=True)
+    the seasons a verifier approved: nothing an HTX has not had verified is published), of
+    one crop or of all."""
+    return results.aggregate(session, by, year, organisation_id, crop=crop, verified_only=True)
 
 
 def producers_in(session: Db, province: str, commune: str) -> list[Organisation]:
@@ -119,8 +163,10 @@ def producers_in(session: Db, province: str, commune: str) -> list[Organisation]
     return list(session.scalars(query))
 
 
-def commune_reduction(session: Db, province: str, commune: str) -> results.Aggregate | None:
-    found = results.aggregate(session, "commune", province=province, commune=commune)
+def commune_reduction(
+    session: Db, province: str, commune: str, crop: str | None = None
+) -> results.Aggregate | None:
+    found = results.aggregate(session, "commune", province=province, commune=commune, crop=crop)
     return found[0] if found else None
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry import crops
 from registry.accounts.models import OrgKind
 from registry.db import db, utcnow
 from registry.labels.gs1 import normalise_gtin
@@ -39,6 +40,7 @@ def search() -> BaseResponse:
         "public/register/search.html",
         q=words,
         found=records.search(db.session, words) if words.strip() else None,
+        crops=crops.catalogue(),
         now=utcnow(),
         state=state,
     )
@@ -116,29 +118,48 @@ def _batch_page(found: Batch) -> BaseResponse:
 
 
 # ---------------------------------------------------------------- organisations, places
+def _crop() -> str | None:
+    """The crop the listing is filtered by (`?crop=`, a catalogue code), None for every
+    crop; an unknown code is refused with the field's message (UnknownCrop, 422)."""
+    code = request.args.get("crop", "").strip()
+    if not code:
+        return None
+    return crops.get(code).code
+
+
 @bp.get("/htx")
 def producers() -> BaseResponse:
+    crop = _crop()
     return _page(
         "public/register/producers.html",
-        producers=records.organisations(db.session, OrgKind.PRODUCER),
-        reductions={a.key: a for a in records.reductions(db.session, "organisation")},
+        producers=records.organisations(db.session, OrgKind.PRODUCER, crop),
+        reductions={a.key: a for a in records.reductions(db.session, "organisation", crop=crop)},
+        grown=records.crops_by_organisation(db.session),
+        crops=crops.catalogue(),
+        crop=crop,
     )
 
 
 @bp.get("/htx/<code>")
 def producer(code: str) -> BaseResponse:
     org = records.organisation(db.session, code, OrgKind.PRODUCER)
-    by_year = [
-        (year, records.reductions(db.session, "organisation", year, org.id))
-        for year in records.years(db.session)
+    grown = records.crops_of(db.session, org.id)
+    years = records.years(db.session)
+    rows = [
+        (crop, year, found[0])
+        for crop in grown
+        for year in years
+        if (found := records.reductions(db.session, "organisation", year, org.id, crop))
     ]
     return _page(
         "public/register/producer.html",
         org=org,
         land=records.farmland(db.session, org.id),
+        grown=grown,
         overall=records.reductions(db.session, "organisation", None, org.id),
-        by_year=[(year, found[0]) for year, found in by_year if found],
+        by_year=rows,
         labels=records.labels_of_holder(db.session, org.code),
+        crops=crops.catalogue(),
         now=utcnow(),
         state=state,
         products=PRODUCT_LABELS,
@@ -147,10 +168,16 @@ def producer(code: str) -> BaseResponse:
 
 @bp.get("/communes")
 def communes() -> BaseResponse:
+    crop = _crop()
     return _page(
         "public/register/communes.html",
-        communes=records.communes(db.session),
-        reductions={(a.province, a.key): a for a in records.reductions(db.session, "commune")},
+        communes=records.communes(db.session, crop),
+        reductions={
+            (a.province, a.key): a for a in records.reductions(db.session, "commune", crop=crop)
+        },
+        grown=records.crops_by_commune(db.session),
+        crops=crops.catalogue(),
+        crop=crop,
     )
 
 
@@ -158,12 +185,18 @@ def communes() -> BaseResponse:
 def commune(province: str, commune: str) -> BaseResponse:
     if (province, commune) not in records.communes(db.session):
         abort(404)
+    grown = records.crops_by_commune(db.session).get((province, commune), [])
+    by_crop = [(c, records.commune_reduction(db.session, province, commune, c)) for c in grown]
     return _page(
         "public/register/commune.html",
         province=province,
         commune=commune,
         total=records.commune_reduction(db.session, province, commune),
+        by_crop=[(c, a) for c, a in by_crop if a is not None],
+        grown=grown,
         producers=records.producers_in(db.session, province, commune),
+        producer_crops=records.crops_by_organisation(db.session),
+        crops=crops.catalogue(),
     )
 
 
