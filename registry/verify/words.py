@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from registry import crops
 from registry.trace.labels import OPTION_LABELS
 
 #: Input name -> (what it is, its unit or "").
@@ -79,9 +80,9 @@ FACTORS: dict[str, Any] = {
     "n2o_per_n2o_n": _l("N₂O per N₂O-nitrogen (44/28)"),
     "urea_ef": _l("Carbon in urea"),
     "co2_per_c": _l("CO₂ per carbon (44/12)"),
-    "burning_cf": _l("Share of straw that burns"),
-    "burning_ef_ch4": _l("Methane from burning straw"),
-    "burning_ef_n2o": _l("N₂O from burning straw"),
+    "burning_cf": _l("Share of straw or crop residues that burns"),
+    "burning_ef_ch4": _l("Methane from burning straw or crop residues"),
+    "burning_ef_n2o": _l("N₂O from burning straw or crop residues"),
     "gwp_ch4": _l("Warming power of methane against CO₂ (100 years)"),
     "gwp_n2o": _l("Warming power of N₂O against CO₂ (100 years)"),
     "ef1_other": _l("Share of organic and residue nitrogen lost as N₂O"),
@@ -104,8 +105,11 @@ FACTORS: dict[str, Any] = {
 }
 
 
-def input_name(name: str) -> str:
-    """The input's name in words, the code itself when it has none yet."""
+def input_name(name: str, crop: str | None = None) -> str:
+    """The input's name in words, the code itself when it has none yet; the harvest is
+    named by the crop's harvested product (paddy, fresh vegetables, fresh longan…)."""
+    if name == "yield_kg" and crop in crops.codes():
+        return str(_l("Harvested %(product)s", product=crops.get(crop).product))
     return str(INPUTS.get(name, (name, ""))[0])
 
 
@@ -114,6 +118,9 @@ def input_unit(name: str) -> str:
 
 
 def value_words(value: str) -> str:
+    """A coded value in words: a water regime, a diary option, or a crop by its name."""
+    if value not in VALUES and value not in OPTION_LABELS and value in crops.codes():
+        return crops.get(value).name
     return str(VALUES.get(value, OPTION_LABELS.get(value, value)))
 
 
