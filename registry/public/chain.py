@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, exists, func, select
+from sqlalchemy import CompoundSelect, Connection, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import Organisation
@@ -51,6 +51,8 @@ from registry.trace.models import (
     Season,
 )
 from registry.verify.models import Approval, EmissionResult
+
+Reads = Db | Connection  # a session, or the label page's autocommit connection
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ HANDOVERS = (
 )
 
 
-def chain_of(session: Db, batch_id: int) -> Chain | None:
+def chain_of(session: Reads, batch_id: int) -> Chain | None:
     batches = {row[0]: BatchFacts(*row) for row in session.execute(BATCHES, {"batch_id": batch_id})}
     if batch_id not in batches:
         return None
@@ -336,7 +338,7 @@ def _season_facts(row: Any, kg: float) -> SeasonFacts:
     )
 
 
-def _places(session: Db, rows: list[Any]) -> tuple[list[FieldFacts], list[Producer]]:
+def _places(session: Reads, rows: list[Any]) -> tuple[list[FieldFacts], list[Producer]]:
     fields = {row.field_id: row for row in rows}
     certifications: dict[int, list[Any]] = defaultdict(list)
     if fields:
@@ -364,7 +366,7 @@ def _places(session: Db, rows: list[Any]) -> tuple[list[FieldFacts], list[Produc
     return facts, producers
 
 
-def _steps(session: Db, ids: list[int], batches: dict[int, BatchFacts]) -> list[ChainStep]:
+def _steps(session: Reads, ids: list[int], batches: dict[int, BatchFacts]) -> list[ChainStep]:
     steps = [ChainStep(b.production_date, b) for b in batches.values()]
     for h in session.execute(HANDOVERS, {"ids": ids}):
         steps.append(ChainStep((h.decided_at or h.created_at).date(), batches[h.batch_id], h))
@@ -395,7 +397,7 @@ SHAPE = (
 )
 
 
-def shape_of(session: Db, batch_id: int) -> Shape:
+def shape_of(session: Reads, batch_id: int) -> Shape:
     rows = session.execute(SHAPE, {"batch_id": batch_id}).all()
 
     def ids(values: Any) -> tuple[int, ...]:
@@ -449,7 +451,7 @@ def _stamp() -> Any:
 STAMP = _stamp()
 
 
-def stamp(session: Db, shape: Shape) -> tuple[Any, ...]:
+def stamp(session: Reads, shape: Shape) -> tuple[Any, ...]:
     """What can change in the chain of `shape` (see the module's docstring), in one query;
     its first figure is the count of batch inputs, which `Shape.inputs` must equal."""
     row = session.execute(

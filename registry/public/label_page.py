@@ -31,8 +31,11 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
+from registry.accounts.models import Organisation
 from registry.db import db, utcnow
 from registry.keys import keystore
 from registry.labels.models import Label
@@ -42,7 +45,7 @@ from registry.numbers import whole
 from registry.public import records, scans
 from registry.public.chain import Chain, Shape, chain_of, shape_of, stamp
 from registry.public.fragments import Fragments
-from registry.public.verdict import Judgement, Verdict, judge, trust_list
+from registry.public.verdict import Judgement, Recorded, Verdict, judge, trust_list
 from registry.trace.geo import MapFeature, svg_map
 from registry.trace.labels import (
     OPTION_LABELS,
@@ -79,31 +82,63 @@ def _label_url() -> str:
     return f"{request.host_url.rstrip('/')}{request.path.rstrip('/')}?{tokens}"
 
 
-def show(link_header: str | None = None) -> Response:
-    """The label page for the current request's URL (either form)."""
-    now = utcnow()
-    found = judge(
-        _label_url(),
-        trust_list(keystore().published("label")),
-        partial(records.label_by_serial, db.session),
-        now,
+_parent = aliased(Label)
+LABEL = (  # what the page shows of a label and decides its verdict on, built once
+    select(
+        Label.id,
+        Label.serial,
+        Label.batch_id,
+        Label.parent_id,
+        Label.lot,
+        Label.gtin,
+        Label.product,
+        Label.g_co2e_per_kg,
+        Label.reduction_permille,
+        Label.kid,
+        Label.token,
+        Label.issued_at,
+        Label.expires_at,
+        Label.status,
+        Label.reason_code,
+        Label.log_index,
+        Label.organisation,
+        Organisation.name.label("holder_name"),
+        _parent.serial.label("parent_serial"),
     )
-    return _page(found, link_header)
+    .outerjoin(Organisation, Organisation.code == Label.organisation)
+    .outerjoin(_parent, _parent.id == Label.parent_id)
+    .where(Label.serial == bindparam("serial"))
+)
+
+
+def show(link_header: str | None = None) -> Response:
+    """The label page for the current request's URL (either form). Its reads go one
+    statement at a time on an autocommit connection: no BEGIN and COMMIT around them, and
+    each sees what is committed when it runs, so the verdict is the record's now."""
+    with db.engine.connect() as connection:
+        reads = connection.execution_options(isolation_level="AUTOCOMMIT")
+        found = judge(
+            _label_url(),
+            trust_list(keystore().published("label")),
+            lambda serial: reads.execute(LABEL, {"serial": serial.upper()}).first(),
+            utcnow(),
+        )
+        return _page(found, link_header, reads)
 
 
 def unknown() -> Response:
     """The page for a serial asked without a token that the registry does not hold: the
     `unknown` verdict of a scanned label it lacks, without a signature to speak of."""
-    return _page(Judgement(Verdict.UNKNOWN), None)
+    return _page(Judgement(Verdict.UNKNOWN), None, None)
 
 
-def _page(found: Judgement, link_header: str | None) -> Response:
+def _page(found: Judgement, link_header: str | None, reads: Connection | None) -> Response:
     label = found.label
     page = render_template(
         "public/label.html",
         found=found,
         label=label,
-        part=_chain_part(label) if label is not None else None,
+        part=_chain_part(reads, label) if label is not None and reads is not None else None,
         log_size=_log_size(label.log_index) if label is not None else None,
         reason=_reason(found),
         products=PRODUCT_LABELS,
@@ -111,7 +146,7 @@ def _page(found: Judgement, link_header: str | None) -> Response:
     )
     if label is not None:
         _count_scan(label.id)
-    db.session.commit()
+        db.session.commit()  # when the tally was written
     response = make_response(page, STATUS.get(found.verdict, 200))
     response.headers["Cache-Control"] = "no-cache"  # a revocation shows at once
     response.vary.add("Cookie")  # the language
@@ -152,23 +187,23 @@ def _ttl() -> float:
     )
 
 
-def _chain_part(label: Label) -> ChainPart:
+def _chain_part(reads: Connection, label: Recorded) -> ChainPart:
     """The chain of the label's batch in the reader's language, rendered again only when
     its stamp changes (chain.stamp: a batch on hold, an approval revoked, a hand-over
     accepted, a certificate or diary entry added) or the day does (certificates expire).
     The verdict and the claim are never cached: a suspension or revocation shows at once."""
     ttl = _ttl()
     if ttl <= 0:
-        return _render_chain(label.batch_id)
+        return _render_chain(reads, label.batch_id)
     now, batch_id = time.monotonic(), label.batch_id
-    shape = SHAPES.get(batch_id, ttl, partial(shape_of, db.session, batch_id), now)
-    found = stamp(db.session, shape)
+    shape = SHAPES.get(batch_id, ttl, partial(shape_of, reads, batch_id), now)
+    found = stamp(reads, shape)
     if found[0] != shape.inputs:  # inputs written since the shape was read: read it again
         SHAPES.drop(batch_id)
-        shape = SHAPES.get(batch_id, ttl, partial(shape_of, db.session, batch_id), now)
-        found = stamp(db.session, shape)
+        shape = SHAPES.get(batch_id, ttl, partial(shape_of, reads, batch_id), now)
+        found = stamp(reads, shape)
     key = (batch_id, str(get_locale()), today_in_vietnam(), found)
-    return CHAIN_PARTS.get(key, ttl, partial(_render_chain, batch_id), now)
+    return CHAIN_PARTS.get(key, ttl, partial(_render_chain, reads, batch_id), now)
 
 
 def _log_size(index: int) -> int:
@@ -179,8 +214,8 @@ def _log_size(index: int) -> int:
     return size if size > index else ledger.size(db.session)
 
 
-def _render_chain(batch_id: int) -> ChainPart:
-    chain = chain_of(db.session, batch_id)
+def _render_chain(reads: Connection, batch_id: int) -> ChainPart:
+    chain = chain_of(reads, batch_id)
     html = render_template("public/_chain.html", **chain_context(chain)) if chain else ""
     return ChainPart(
         Markup(html),  # a rendered template: already escaped

@@ -2,8 +2,8 @@
 proves, checked against the registry's own trust list, then what the registry's record
 of the label says now.
 
-Pure: the caller gives the URL, the trust list, the label row found for the token's serial
-(or None) and the time, so every case is a plain function call in the tests."""
+Pure: the caller gives the URL, the trust list, the label record found for the token's
+serial (or None) and the time, so every case is a plain function call in the tests."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from registry.keys import PublicKeyInfo
 from registry.labels import token as ptt1
-from registry.labels.models import Label
-from registry.labels.status import state
+from registry.labels.status import Stated, state
 
 
 class Verdict(StrEnum):
@@ -29,12 +29,26 @@ class Verdict(StrEnum):
     INVALID = "invalid"  # the token does not verify or does not match the URL
 
 
+class Recorded(Stated, Protocol):
+    """The registry's record of a label as the verdict reads it: a `Label`, or a Core row
+    of its columns (the label page's)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def batch_id(self) -> int: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def log_index(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Judgement:
     verdict: Verdict
     reason: str | None = None  # a token.Reason, or the label's reason code
     claims: ptt1.LabelClaims | None = None
-    label: Label | None = None
+    label: Recorded | None = None
 
 
 def trust_list(keys: Sequence[PublicKeyInfo]) -> dict[bytes, Ed25519PublicKey]:
@@ -48,7 +62,7 @@ NOT_AS_ISSUED = "not_as_issued"  # a genuine signature, but not the token the la
 def judge(
     url: str,
     trust: Mapping[bytes, Ed25519PublicKey],
-    find: Callable[[str], Label | None],
+    find: Callable[[str], Recorded | None],
     now: datetime,
 ) -> Judgement:
     """Invalid beats everything (a forged label says nothing true); then unknown; then the

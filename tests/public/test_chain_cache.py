@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
+from sqlalchemy import Connection
 
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
@@ -42,9 +43,9 @@ def rendered(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]
     made: list[int] = []
     render = label_page._render_chain
 
-    def counted(batch_id: int) -> label_page.ChainPart:
+    def counted(reads: Connection, batch_id: int) -> label_page.ChainPart:
         made.append(batch_id)
-        return render(batch_id)
+        return render(reads, batch_id)
 
     monkeypatch.setattr(label_page, "_render_chain", counted)
     yield made

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db, utcnow
@@ -249,9 +249,9 @@ def test_the_chain_is_rendered_once_per_batch_the_verdict_every_time(
     made: list[int] = []
     render = label_page._render_chain
 
-    def counted(batch_id: int) -> label_page.ChainPart:
+    def counted(reads: Connection, batch_id: int) -> label_page.ChainPart:
         made.append(batch_id)
-        return render(batch_id)
+        return render(reads, batch_id)
 
     monkeypatch.setattr(label_page, "_render_chain", counted)
     units = issuance.units_of(db.session, label.id)
