@@ -25,6 +25,7 @@ from registry.reports.schemas import (
     ExchangeQuery,
     LabelExchangePage,
 )
+from registry.reports.views import schema_url
 from registry.trace.service import today_in_vietnam
 
 blp = Blueprint("reports_api", __name__, description="Reports, open data and national exchange")
@@ -80,6 +81,7 @@ def dashboard_figures(query: dict[str, Any]) -> dict[str, Any]:
             {"key": p.key, "name": p.label, "province": p.province, **p.emissions.as_dict()}
             for p in board.parts
         ],
+        "crops": [p.emissions.as_dict() for p in board.crops],
         "trajectory": [
             {
                 "year": year,
@@ -93,12 +95,12 @@ def dashboard_figures(query: dict[str, Any]) -> dict[str, Any]:
 
 def _page(name: str, query: dict[str, Any]) -> dict[str, Any]:
     revision = rollup.snapshot(db.session, _max_age()).revision
-    page = opendata.changed(
-        db.session, opendata.DATASETS[name], query["since"], query["cursor"], query["limit"]
-    )
+    dataset = opendata.DATASETS[name]
+    page = opendata.changed(db.session, dataset, query["since"], query["cursor"], query["limit"])
     return {
         "dataset": name,
-        "version": opendata.VERSION,
+        "version": dataset.version,
+        "schema": schema_url(dataset),
         "revision": revision,
         "items": page.items,
         "next": page.next,

@@ -23,6 +23,7 @@ class Dashboard:
     labels: Labels
     parts_by: str  # "province", "commune" or "organisation": the level below the area
     parts: list[Part]
+    crops: list[Part]  # one a crop (Part.key its catalogue code), in the catalogue's order
     years: dict[int, Emissions]
 
     @property
@@ -40,16 +41,18 @@ def read(
     session: Db, area: Area, period: Period, final_pct: float, revision: int, built_at: datetime
 ) -> Dashboard:
     """Every figure of the page; `revision` and `built_at` say how fresh the cells are."""
+    by_crop = figures.emissions_by_crop(session, area, period)
     return Dashboard(
         area=area,
         period=period,
         final_pct=final_pct,
         revision=revision,
         built_at=built_at,
-        emissions=figures.emissions(session, area, period),
+        emissions=figures.mixed(p.emissions for p in by_crop),
         registered=figures.registered(session, area, period),
         labels=figures.labels(session, area, period),
         parts_by=figures.next_level(area),
         parts=figures.emissions_by(session, area, period, figures.next_level(area)),
+        crops=by_crop,
         years=figures.emissions_by_year(session, area),
     )

@@ -9,10 +9,18 @@ from flask_babel import format_date, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from registry import crops
 from registry.i18n import DAY  # the day as every page writes it: a four-digit year
 from registry.reports.periods import Deadline
 
-CROPS = {"rice": _l("Rice")}
+RICE_KIND = "rice"  # the kind of kinds.json whose fields are flooded (DESIGN.md §10b)
+
+# What a crop's periods are called, by the period of its kind in the catalogue (kinds.json)
+PERIODS = {
+    "season": _l("Seasons"),
+    "crop_cycle": _l("Crop cycles"),
+    "growing_year": _l("Growing years"),
+}
 
 
 def day(iso: str) -> str:
@@ -63,4 +71,26 @@ def deadline_title(deadline: Deadline) -> str:
 
 
 def crop_label(crop: str) -> str:
-    return str(CROPS.get(crop, crop))
+    """The crop's name in the reader's language, from the catalogue (the code itself for a
+    crop the catalogue no longer holds, as an old report may name)."""
+    found = crops.catalogue().get(crop)
+    return found.name if found is not None else crop
+
+
+def crop_product(crop: str) -> str:
+    """What the crop's harvest is (its figures per kg are per kg of it), from the catalogue."""
+    found = crops.catalogue().get(crop)
+    return found.product if found is not None else crop
+
+
+def crop_periods(crop: str) -> str:
+    """What the crop's periods are called: seasons, crop cycles or growing years."""
+    found = crops.catalogue().get(crop)
+    return str(PERIODS.get(found.kind.period if found else "season", PERIODS["season"]))
+
+
+def flooded(crop: str) -> bool:
+    """Whether the crop is grown in flooded fields (the catalogue's rice kind), where
+    alternate wetting and drying is the practice the reports count."""
+    found = crops.catalogue().get(crop)
+    return found is not None and found.kind.code == RICE_KIND

@@ -73,8 +73,11 @@ class _Place:
 
 class EmissionCell(_Place, Base):
     """Non-baseline seasons by the month of their harvest, each counted with its newest
-    emission result. `compared_*` are the seasons that have a 2020 baseline, `baseline_*`
-    those baselines, so reductions compare like with like."""
+    emission result, by crop (a code of the crop catalogue, `registry.crops`): a crop's
+    seasons, crop cycles or growing years (DESIGN.md §10b) are the "seasons" here.
+    `compared_*` are the seasons that have a 2020 baseline, `baseline_*` those baselines,
+    so reductions compare like with like. `removals_kg_co2` is the CO₂ the orchards' trees
+    took up (§10b), kept beside the emissions and never subtracted from them."""
 
     __tablename__ = "report_emission_cells"
     __table_args__ = (
@@ -86,7 +89,8 @@ class EmissionCell(_Place, Base):
     seasons: Mapped[int] = mapped_column(Integer)
     area_ha: Mapped[float] = mapped_column(Float)
     total_kg_co2e: Mapped[float] = mapped_column(Float)
-    yield_kg: Mapped[float] = mapped_column(Float)
+    yield_kg: Mapped[float] = mapped_column(Float)  # harvested product (the crop's own)
+    removals_kg_co2: Mapped[float] = mapped_column(Float, server_default="0")
     compared_seasons: Mapped[int] = mapped_column(Integer)
     compared_area_ha: Mapped[float] = mapped_column(Float)
     compared_kg_co2e: Mapped[float] = mapped_column(Float)

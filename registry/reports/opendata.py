@@ -2,7 +2,10 @@
 page by page. Rows name provinces, communes and organisations, never a household or a
 person (DESIGN.md §4): the cells never hold one.
 
-Version 1 of the formats (schema/*.json, docs/open-data.md). Incremental pulls follow the
+Each dataset has a format version; a version adds a schema file (schema/<name>-v<major>.json)
+and the older files stay served as they were, for the readers built on them
+(docs/open-data.md): emissions are version 2 (any crop of the catalogue, the orchards'
+removals beside the emissions), labels version 1. Incremental pulls follow the
 `revision` of each row: a pull asks for the rows changed after the `revision` its last
 complete pull ended at, in (revision, id) order, a page at a time; a row that lost all its
 records comes back with zeros."""
@@ -25,7 +28,6 @@ from registry.db import Db
 from registry.reports.models import EmissionCell, LabelCell
 from registry.reports.schemas import EmissionRow, LabelRow
 
-VERSION = "1.0"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -39,19 +41,32 @@ class Dataset:
     name: str
     model: Any
     row: Schema
+    version: str  # "major.minor": the documents say it; the schema file is the major's
 
     @property
     def columns(self) -> list[str]:
         return list(self.row.fields)
 
     @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    @property
     def schema_file(self) -> Path:
-        return SCHEMA_DIR / f"{self.name}-v1.json"
+        return schema_file(self.name, self.major)
+
+    def schema_majors(self) -> list[int]:
+        """Every version whose schema is served, oldest first (the current one last)."""
+        return [m for m in range(1, self.major + 1) if schema_file(self.name, m).is_file()]
+
+
+def schema_file(name: str, major: int) -> Path:
+    return SCHEMA_DIR / f"{name}-v{major}.json"
 
 
 DATASETS = {
-    "emissions": Dataset("emissions", EmissionCell, EmissionRow()),
-    "labels": Dataset("labels", LabelCell, LabelRow()),
+    "emissions": Dataset("emissions", EmissionCell, EmissionRow(), "2.0"),
+    "labels": Dataset("labels", LabelCell, LabelRow(), "1.0"),
 }
 
 
@@ -110,7 +125,7 @@ def document(
     route), so that the link a reader follows resolves."""
     return {
         "dataset": dataset.name,
-        "version": VERSION,
+        "version": dataset.version,
         "schema": schema_url,
         "revision": revision,
         "items": items,

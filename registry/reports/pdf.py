@@ -34,7 +34,16 @@ from registry.labels.layout import FONT_FILES
 from registry.numbers import number
 from registry.numbers import percent as pct
 from registry.reports import charts
-from registry.reports.labels_text import area_name, day, local_time, report_title
+from registry.reports.labels_text import (
+    area_name,
+    crop_label,
+    crop_periods,
+    crop_product,
+    day,
+    flooded,
+    local_time,
+    report_title,
+)
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 GREEN = colors.HexColor(charts.GREEN)
@@ -169,7 +178,11 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
     story: list[Flowable] = [
         Paragraph(report_title(data["kind"], data["period"]["key"]), styles["title"]),
         Paragraph(
-            _("Greenhouse-gas emissions of rice under the low-emission programme"), styles["body"]
+            _("Greenhouse-gas emissions of crops under the low-emission programme: %(crops)s")
+            % {"crops": escape(", ".join(crop_label(c["crop"]) for c in _crops(data)))}
+            if _crops(data)
+            else _("Greenhouse-gas emissions of crops under the low-emission programme"),
+            styles["body"],
         ),
         Spacer(1, 4 * mm),
         Paragraph(
@@ -193,9 +206,10 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
                 Paragraph(_("Progress to 2035"), styles["h2"]),
                 Paragraph(
                     _(
-                        "Reduction of emission intensity (per kg of paddy) below the 2020 "
-                        "baseline, by year, against the target trajectory: %(final)s below "
-                        "2020 by 2035, %(now)s in this period's year."
+                        "Reduction of emission intensity (per kg of each crop's product, "
+                        "against the same crop's 2020 baseline) by year, against the target "
+                        "trajectory: %(final)s below 2020 by 2035, %(now)s in this period's "
+                        "year."
                     )
                     % {"final": pct(target["final_pct"]), "now": pct(target["year_pct"])},
                     styles["body"],
@@ -213,6 +227,19 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
             ]
         ),
     ]
+    if _crops(data):
+        story += [
+            Paragraph(_("By crop"), styles["h2"]),
+            Paragraph(
+                _(
+                    "Each crop's figures per kg are per kg of its own product; the carbon "
+                    "taken up by orchards' trees is given beside their emissions, never "
+                    "subtracted from them."
+                ),
+                styles["small"],
+            ),
+            _by_crop(_crops(data), styles),
+        ]
     if data["communes"]:
         story += [
             KeepTogether(
@@ -263,8 +290,9 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
         Paragraph(_("Method and verification"), styles["h2"]),
         Paragraph(
             _(
-                "Emissions by the IPCC 2019 Tier 1 method from each season's farm diary; each "
-                "season counts with its newest result, against its field's 2020 season. "
+                "Emissions by the IPCC 2019 Tier 1 method from each field's farm diary, for "
+                "each season, crop cycle or orchard's growing year; each counts with its "
+                "newest result, against its field's 2020 period of the same crop. "
                 "Verified seasons are in an MRV report a verifier approved and signed. "
                 "SHA-256 of this report's data (JCS): %(digest)s, in the transparency log at "
                 "entry %(index)s."
@@ -297,31 +325,95 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
     return out.getvalue()
 
 
+def _crops(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each crop's figures; a report of format 1 (rice only) has none apart."""
+    return list(data.get("crops", []))
+
+
 def _key_figures(data: dict[str, Any]) -> list[list[str]]:
     e, registered = data["emissions"], data["registered"]
-    return [
+    rows = [
         [_("Indicator"), _("Value")],
         [_("Fields registered (by the end of the period)"), number(registered["fields"])],
         [_("Area registered, ha"), number(registered["area_ha"], "#,##0.##")],
-        [_("Seasons harvested"), number(e["seasons"])],
-        [_("Seasons with verified results"), number(e["verified_seasons"])],
-        [_("Area of the seasons, ha"), number(e["area_ha"], "#,##0.##")],
+        [_("Seasons, crop cycles and growing years harvested"), number(e["seasons"])],
+        [_("Of those, with verified results"), number(e["verified_seasons"])],
+        [_("Their area, ha"), number(e["area_ha"], "#,##0.##")],
         [_("Total emissions, t CO₂e"), number(e["total_kg_co2e"] / 1000, "#,##0.#")],
         [_("Emissions per ha, kg CO₂e"), number(e["per_ha_kg_co2e"])],
         [_("2020 baseline per ha, kg CO₂e"), number(e["baseline_per_ha_kg_co2e"])],
-        [_("Emissions per kg of paddy, g CO₂e"), number(e["per_kg_g_co2e"])],
-        [_("2020 baseline per kg of paddy, g CO₂e"), number(e["baseline_per_kg_g_co2e"])],
-        [_("Reduction below 2020 (per kg of paddy)"), pct(e["reduction_pct"])],
+    ]
+    crops = _crops(data)
+    if len(crops) == 1 or not crops:  # one product: its figure per kg (format 1: paddy)
+        product = crop_product(crops[0]["crop"] if crops else "rice")
+        rows += [
+            [
+                _("Emissions per kg of %(product)s, g CO₂e", product=product),
+                number(e["per_kg_g_co2e"]),
+            ],
+            [
+                _("2020 baseline per kg of %(product)s, g CO₂e", product=product),
+                number(e["baseline_per_kg_g_co2e"]),
+            ],
+        ]
+    rows += [
+        [_("Reduction below 2020 (per kg of product)"), pct(e["reduction_pct"])],
         [_("Reduction below 2020 (per ha)"), pct(e["reduction_per_ha_pct"])],
         [_("Target for the year"), pct(data["target"]["year_pct"])],
-        [_("Share of area under AWD"), pct(_share(e, "awd_area_ha"))],
+    ]
+    if e.get("removals_kg_co2"):
+        rows.append(
+            [_("Carbon taken up by trees, t CO₂ (not netted)"), _tonnes(e["removals_kg_co2"])]
+        )
+    flooded_area = sum(c["area_ha"] for c in crops if flooded(c["crop"])) if crops else None
+    if flooded_area is None or flooded_area:
+        rows.append(
+            [_("Share of rice area under AWD"), pct(_share(e, "awd_area_ha", flooded_area))]
+        )
+    rows += [
         [_("Share of area with VietGAP"), pct(_share(e, "vietgap_area_ha"))],
         [_("Share of area organic"), pct(_share(e, "organic_area_ha"))],
     ]
+    return rows
 
 
-def _share(emissions: dict[str, Any], key: str) -> float | None:
-    return 100 * emissions[key] / emissions["area_ha"] if emissions["area_ha"] else None
+def _tonnes(kg: float | None) -> str:
+    return number(None if kg is None else kg / 1000, "#,##0.#")
+
+
+def _share(emissions: dict[str, Any], key: str, of: float | None = None) -> float | None:
+    whole = emissions["area_ha"] if of is None else of
+    return 100 * emissions[key] / whole if whole else None
+
+
+def _by_crop(items: list[dict[str, Any]], styles: dict[str, ParagraphStyle]) -> Table:
+    """One row a crop: its periods, area, emissions, intensity per kg of its own product
+    against 2020, reduction, and the carbon its trees took up."""
+    head = [
+        _("Crop (product)"),
+        _("Periods"),
+        _("Area (ha)"),
+        _("t CO₂e"),
+        _("g CO₂e/kg of product"),
+        _("2020, g CO₂e/kg"),
+        _("Reduction"),
+        _("Taken up, t CO₂"),
+    ]
+    rows = [head] + [
+        [
+            f"{crop_label(item['crop'])} ({crop_product(item['crop'])})",
+            f"{number(item['seasons'])} {crop_periods(item['crop']).lower()}",
+            number(item["area_ha"], "#,##0.##"),
+            _tonnes(item["total_kg_co2e"]),
+            number(item["per_kg_g_co2e"]),
+            number(item["baseline_per_kg_g_co2e"]),
+            pct(item["reduction_pct"]),
+            _tonnes(item.get("removals_kg_co2", 0.0)),
+        ]
+        for item in items
+    ]
+    widths = [40 * mm, 24 * mm, 17 * mm, 17 * mm, 20 * mm, 20 * mm, 17 * mm, 19 * mm]
+    return _table(rows, widths, styles)
 
 
 def _label_rows(labels: dict[str, Any]) -> list[list[str]]:

@@ -24,7 +24,10 @@ from registry.reports.figures import Area
 from registry.reports.models import CommuneConfirmation, GeneratedReport, ReportKind
 from registry.reports.periods import Period, target_pct
 
-FORMAT = "ptt-report/1"
+# Version 2 adds the crops: `crops` (each crop's figures), each commune's and cooperative's
+# `crops`, and `crop` and `removals_kg_co2` in every set of figures. Reports generated as
+# version 1 keep their data (the log holds its digest) and still render.
+FORMAT = "ptt-report/2"
 
 
 class ReportRefused(DomainError):
@@ -100,6 +103,7 @@ def report_data(
 ) -> dict[str, Any]:
     """What a report says, as plain JSON values (no NaN: missing figures are null)."""
     years = figures.emissions_by_year(session, area)
+    by_crop = figures.emissions_by_crop(session, area, period)
     registered = figures.registered(session, area, period)
     labels = figures.labels(session, area, period)
     return {
@@ -115,17 +119,24 @@ def report_data(
         "cells_revision": revision,
         "target": {"final_pct": final_pct, "year_pct": target_pct(period.year, final_pct)},
         "registered": {"fields": registered.fields, "area_ha": registered.area_ha},
-        "emissions": figures.emissions(session, area, period).as_dict(),
+        "emissions": figures.mixed(p.emissions for p in by_crop).as_dict(),
+        "crops": [p.emissions.as_dict() for p in by_crop],
         "communes": [
             {
                 "province": p.province,
                 "commune": p.key,
                 **p.emissions.as_dict(),
+                "crops": [e.as_dict() for e in p.crops],
             }
             for p in figures.emissions_by(session, area, period, "commune")
         ],
         "cooperatives": [
-            {"code": p.key, "name": p.label, **p.emissions.as_dict()}
+            {
+                "code": p.key,
+                "name": p.label,
+                **p.emissions.as_dict(),
+                "crops": [e.as_dict() for e in p.crops],
+            }
             for p in figures.emissions_by(session, area, period, "organisation")
         ],
         "trajectory": [

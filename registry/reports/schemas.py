@@ -9,10 +9,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from registry import crops
 from registry.places import PROVINCES
 from registry.reports.models import ReportKind
 from registry.reports.periods import FIRST_YEAR, LAST_YEAR, Period
-from registry.trace.models import Crop
 from registry.validation import Integer
 
 CODE = validate.Regexp(r"^[A-Za-z0-9-]{2,20}$", error=_l("Letters, digits and '-' only."))
@@ -44,6 +44,12 @@ class Form(Schema):
         return {k: v for k, v in tidied.items() if v != ""}
 
 
+def _crop(code: str) -> None:
+    """A crop of the catalogue (registry.crops), whatever its kind."""
+    if code not in crops.catalogue():
+        raise ValidationError(str(_l("There is no crop %(code)s in the catalogue.", code=code)))
+
+
 def period_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=_period, **kwargs)
 
@@ -56,7 +62,11 @@ class AreaQuery(Form):
     province = optional(fields.String, validate=validate.OneOf(PROVINCES))
     commune = optional(fields.String, validate=validate.Length(min=1, max=100))
     htx = optional(fields.String, validate=CODE)
-    crop = optional(fields.String, validate=validate.OneOf([c.value for c in Crop]))
+    crop = optional(
+        fields.String,
+        validate=_crop,
+        metadata={"description": "a crop code of the crop catalogue (rice, vegetable, …)"},
+    )
 
 
 class DashboardQuery(AreaQuery):
@@ -116,7 +126,10 @@ class ExchangeQuery(Form):
     limit = Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
-# ---------------------------------------------------------------- open data rows (v1)
+# ---------------------------------------------------------------- open data rows
+# Emission rows are version 2 (schema/emissions-v2.json): any crop of the catalogue and
+# the orchards' removals; version 1 (rice only, without removals) stays served as it was.
+# Label rows are version 1.
 class _PlaceRow(Schema):
     province = fields.String()
     commune = fields.String()
@@ -125,13 +138,18 @@ class _PlaceRow(Schema):
 
 
 class EmissionRow(_PlaceRow):
-    crop = fields.String()
+    crop = fields.String(metadata={"description": "a crop code of the crop catalogue"})
     year = fields.Integer()
     month = fields.Integer()
-    seasons = fields.Integer()
+    seasons = fields.Integer(
+        metadata={"description": "seasons, crop cycles or growing years, as the crop has"}
+    )
     area_ha = fields.Float()
     total_kg_co2e = fields.Float()
-    yield_kg = fields.Float()
+    yield_kg = fields.Float(metadata={"description": "harvested product of the crop, kg"})
+    removals_kg_co2 = fields.Float(
+        metadata={"description": "CO2 taken up by orchards' trees, beside the emissions"}
+    )
     compared_seasons = fields.Integer()
     compared_area_ha = fields.Float()
     compared_kg_co2e = fields.Float()
@@ -162,7 +180,10 @@ class LabelRow(_PlaceRow):
 
 class EmissionExchangePage(Schema):
     dataset = fields.String()
-    version = fields.String()
+    version = fields.String(metadata={"description": "format version of the rows"})
+    schema = fields.String(
+        metadata={"description": "address of the JSON Schema of this version (its $defs.row)"}
+    )
     revision = fields.Integer(metadata={"description": "pass it as `since` next time"})
     items = fields.List(fields.Nested(EmissionRow))
     next = fields.String(allow_none=True, metadata={"description": "cursor of the next page"})
@@ -195,4 +216,11 @@ class DashboardOut(Schema):
         metadata={"description": "province, commune or organisation: the level below the area"}
     )
     parts = fields.List(fields.Dict())
+    crops = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "the figures of each crop (`crop` its catalogue code); per kg "
+            "figures are per kg of that crop's product, and over several crops null"
+        },
+    )
     trajectory = fields.List(fields.Dict())

@@ -108,6 +108,8 @@ def emission_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
             EmissionResult.area_ha.label("area"),
             EmissionResult.total_kg_co2e.label("total"),
             EmissionResult.yield_kg.label("kg"),
+            # §10b: CO2 taken up by an orchard's trees; absent from rice and annual results
+            func.coalesce(EmissionResult.result["removals_kg_co2"].as_float(), 0).label("removals"),
             EmissionResult.baseline_total_kg_co2e.is_not(None).label("compared"),
             EmissionResult.baseline_total_kg_co2e.label("base_total"),
             EmissionResult.baseline_yield_kg.label("base_kg"),
@@ -141,6 +143,7 @@ def emission_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
         _rounded(func.sum(r.area)).label("area_ha"),
         _rounded(func.sum(r.total)).label("total_kg_co2e"),
         _rounded(func.sum(r.kg)).label("yield_kg"),
+        _rounded(func.sum(r.removals)).label("removals_kg_co2"),
         func.sum(_if(r.compared)).label("compared_seasons"),
         _rounded(func.sum(_if(r.compared, r.area))).label("compared_area_ha"),
         _rounded(func.sum(_if(r.compared, r.total))).label("compared_kg_co2e"),

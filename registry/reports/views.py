@@ -24,6 +24,7 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry import crops
 from registry.accounts.access import acting_organisation, kinds_required, principal
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
@@ -50,6 +51,8 @@ from registry.reports import (
 from registry.reports.labels_text import (
     area_name,
     crop_label,
+    crop_periods,
+    crop_product,
     deadline_title,
     period_name,
     report_title,
@@ -61,7 +64,6 @@ from registry.reports.schemas import (
     ProgressQuery,
     ReportIn,
 )
-from registry.trace.models import Crop
 from registry.trace.service import today_in_vietnam
 from registry.validation import localise
 
@@ -79,6 +81,8 @@ def helpers() -> dict[str, Any]:
         "area_name": area_name,
         "deadline_title": deadline_title,
         "crop_label": crop_label,
+        "crop_product": crop_product,
+        "crop_periods": crop_periods,
         "period_name": period_name,
         "may_act": _may_act,
         "part_url": _part_url,
@@ -150,8 +154,16 @@ def overview() -> str:
         provinces=_with(figures.provinces(db.session), area.province),
         communes=figures.communes(db.session, area.province) if area.province else [],
         cooperatives=figures.cooperatives(db.session, area) if area.commune else [],
-        crops=[c.value for c in Crop],
+        crops=list(crops.catalogue()),
+        htx_code=_htx_code(board.area),
     )
+
+
+def _htx_code(area: figures.Area) -> str | None:
+    if area.organisation_id is None:
+        return None
+    found = db.session.get(Organisation, area.organisation_id)
+    return found.code if found is not None else None
 
 
 def _chosen_view(viewer: Organisation, today: date) -> defaults.View:
@@ -394,10 +406,7 @@ def download(dataset: str, fmt: str) -> Response:
     query = DownloadQuery().load(request.args)
     fresh = rollup.snapshot(db.session, _max_age())
     items = opendata.rows(db.session, found, query["year"], query["province"])
-    schema_url = current_app.config["PUBLIC_BASE_URL"] + url_for(
-        "reports.json_schema", dataset=dataset
-    )
-    doc = opendata.document(found, items, fresh.revision, schema_url)
+    doc = opendata.document(found, items, fresh.revision, schema_url(found))
     body = {
         "json": lambda: opendata.to_json(doc),
         "csv": lambda: opendata.to_csv(found, items),
@@ -405,14 +414,25 @@ def download(dataset: str, fmt: str) -> Response:
     }[fmt]()
     # content_type, not mimetype: FORMATS names the charset already, mimetype would add it again
     response = current_app.response_class(body, content_type=opendata.FORMATS[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{dataset}-v1.{fmt}"'
+    name = f"{dataset}-v{found.major}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
-@bp.get("/open-data/schema/<dataset>-v1.json")
-def json_schema(dataset: str) -> Response:
+def schema_url(dataset: opendata.Dataset, major: int | None = None) -> str:
+    """Where the JSON Schema of a version of the dataset (the current one by default) is
+    served, on the registry's public address."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(
+        "reports.json_schema", dataset=dataset.name, major=major or dataset.major
+    )
+
+
+@bp.get("/open-data/schema/<dataset>-v<int:major>.json")
+def json_schema(dataset: str, major: int) -> Response:
+    """The schema of any version of a dataset: older ones stay served for their readers."""
     found = opendata.DATASETS.get(dataset)
-    if found is None:
+    if found is None or major not in found.schema_majors():
         abort(404)
-    return send_file(found.schema_file, mimetype="application/schema+json", max_age=3600)
+    path = opendata.schema_file(dataset, major)
+    return send_file(path, mimetype="application/schema+json", max_age=3600)

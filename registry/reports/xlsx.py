@@ -18,9 +18,18 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from registry.reports.labels_text import area_name, local_clock, report_title
+from registry.reports.labels_text import (
+    area_name,
+    crop_label,
+    crop_periods,
+    crop_product,
+    flooded,
+    local_clock,
+    report_title,
+)
 
 
 class Precision(NamedTuple):
@@ -47,21 +56,29 @@ PERCENT = Precision(1, "0.0")
 DATE = "dd/mm/yyyy"
 TIME = "dd/mm/yyyy hh:mm"
 
+# Figures of a place or of all crops together (sums add up across crops; nothing per kg,
+# as a kg of paddy and a kg of vegetables are different products).
 FIGURES = (
-    ("seasons", _l("Seasons"), COUNT),
-    ("verified_seasons", _l("Verified seasons"), COUNT),
+    ("seasons", _l("Seasons, cycles, growing years"), COUNT),
+    ("verified_seasons", _l("Verified"), COUNT),
     ("area_ha", _l("Area (ha)"), AREA),
     ("total_kg_co2e", _l("Emissions (kg CO₂e)"), MASS),
-    ("yield_kg", _l("Paddy (kg)"), MASS),
+    ("removals_kg_co2", _l("Taken up by trees, not netted (kg CO₂)"), MASS),
     ("per_ha_kg_co2e", _l("kg CO₂e/ha"), MASS),
     ("baseline_per_ha_kg_co2e", _l("2020, kg CO₂e/ha"), MASS),
-    ("per_kg_g_co2e", _l("g CO₂e/kg"), MASS),
-    ("baseline_per_kg_g_co2e", _l("2020, g CO₂e/kg"), MASS),
     ("reduction_pct", _l("Reduction (%)"), PERCENT),
     ("reduction_per_ha_pct", _l("Reduction per ha (%)"), PERCENT),
     ("awd_area_ha", _l("AWD area (ha)"), AREA),
     ("vietgap_area_ha", _l("VietGAP area (ha)"), AREA),
     ("organic_area_ha", _l("Organic area (ha)"), AREA),
+)
+# Figures of one crop: its harvest and what is per kg are of its own product.
+CROP_FIGURES = (
+    *FIGURES[:5],
+    ("yield_kg", _l("Harvest (kg of product)"), MASS),
+    ("per_kg_g_co2e", _l("g CO₂e/kg of product"), MASS),
+    ("baseline_per_kg_g_co2e", _l("2020, g CO₂e/kg of product"), MASS),
+    *FIGURES[5:],
 )
 
 # A cell to write: its value and its number format (None: Excel's General).
@@ -84,18 +101,26 @@ def render(data: dict[str, Any], digest: str, log_index: int) -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = _sheet_name(_("Summary"))
-    _summary(summary, data, digest, log_index)
+    # AWD is a practice of flooded fields: no column for it where no crop is flooded
+    skip = set() if any(flooded(c["crop"]) for c in data.get("crops", [])) else {"awd_area_ha"}
+    if "crops" not in data:  # format 1: rice only
+        skip = set()
+    _summary(summary, data, digest, log_index, skip)
+    if "crops" in data:  # format 2: one row a crop; format 1 (rice only) had no crops apart
+        _breakdown(book.create_sheet(_sheet_name(_("By crop"))), [], [], data["crops"], skip)
     _breakdown(
         book.create_sheet(_sheet_name(_("By commune"))),
         [_("Province"), _("Commune")],
         [[c["province"], c["commune"]] for c in data["communes"]],
         data["communes"],
+        skip,
     )
     _breakdown(
         book.create_sheet(_sheet_name(_("By cooperative"))),
         [_("Code"), _("Name")],
         [[c["code"], c["name"]] for c in data["cooperatives"]],
         data["cooperatives"],
+        skip,
     )
     _trajectory(book.create_sheet(_sheet_name(_("Progress to 2035"))), data)
     out = io.BytesIO()
@@ -113,7 +138,9 @@ def _bold(sheet: Worksheet, row: int) -> None:
         cell.font = Font(bold=True)
 
 
-def _summary(sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int) -> None:
+def _summary(
+    sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int, skip: set[str]
+) -> None:
     e, labels, period = data["emissions"], data["labels"], data["period"]
     sheet.append([report_title(data["kind"], period["key"])])
     _bold(sheet, 1)
@@ -124,7 +151,11 @@ def _summary(sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int
         (_("Generated"), (local_clock(data["generated_at"]), TIME)),
         (_("Fields registered"), _number(data["registered"]["fields"], COUNT)),
         (_("Area registered, ha"), _number(data["registered"]["area_ha"], AREA)),
-        *((str(label), _number(e[key], precision)) for key, label, precision in FIGURES),
+        *(
+            (str(label), _number(e.get(key, 0.0), precision))
+            for key, label, precision in FIGURES
+            if key not in skip
+        ),
         (_("Target for the year (%)"), _number(data["target"]["year_pct"], PERCENT)),
         (_("Target for 2035 (%)"), _number(data["target"]["final_pct"], PERCENT)),
         (_("Labels issued in the period"), _number(labels["issued"], COUNT)),
@@ -145,21 +176,35 @@ def _summary(sheet: Worksheet, data: dict[str, Any], digest: str, log_index: int
 
 
 def _breakdown(
-    sheet: Worksheet, names: list[str], keys: list[list[str]], items: list[dict[str, Any]]
+    sheet: Worksheet,
+    names: list[str],
+    keys: list[list[str]],
+    items: list[dict[str, Any]],
+    skip: set[str],
 ) -> None:
-    sheet.append([*names, *(str(label) for _key, label, _precision in FIGURES)])
+    """One row a place and crop (or a crop, without `names`), the place's crops one under
+    the other: rows a spreadsheet can add up and filter, each per kg of its own product.
+    A report of format 1 has one row a place, of rice."""
+    crop_head = [_("Crop"), _("Product"), _("Periods")]
+    shown = [figure for figure in CROP_FIGURES if figure[0] not in skip]
+    sheet.append([*names, *crop_head, *(str(label) for _key, label, _precision in shown)])
     _bold(sheet, 1)
-    sheet.freeze_panes = "C2"  # the header row and the names stay in view
-    for key, item in zip(keys, items, strict=True):
-        _append(
-            sheet,
-            [
-                *((name, None) for name in key),
-                *(_number(item[k], precision) for k, _label, precision in FIGURES),
-            ],
-        )
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 34
+    sheet.freeze_panes = f"{get_column_letter(len(names) + 2)}2"  # header, names, crop in view
+    for key, item in zip(keys or [[] for _item in items], items, strict=True):
+        for crop in item.get("crops", [item]) if names else [item]:
+            code = crop.get("crop") or "rice"  # format 1: rice
+            _append(
+                sheet,
+                [
+                    *((name, None) for name in key),
+                    (crop_label(code), None),
+                    (crop_product(code), None),
+                    (crop_periods(code), None),
+                    *(_number(crop.get(k, 0.0), p) for k, _label, p in shown),
+                ],
+            )
+    for column, width in zip("ABCDE", [*([22, 34][: len(names)]), 16, 20, 14], strict=False):
+        sheet.column_dimensions[column].width = width
 
 
 def _trajectory(sheet: Worksheet, data: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from registry import crops
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db
 from registry.labels.models import Label, LabelStatus
@@ -19,11 +20,8 @@ from registry.trace.models import (
     Batch,
     Certification,
     Field,
-    Product,
     Scheme,
     Season,
-    SeasonType,
-    Step,
 )
 from registry.verify.models import EmissionResult, MrvReport, ReportSeason, ReportStatus
 
@@ -52,6 +50,8 @@ class Planted:
     vietgap: bool = False
     organic: bool = False
     superseded: bool = False  # an older result of the same season exists too
+    crop: str = "rice"  # a code of the crop catalogue
+    removals_kg_co2: float = 0.0  # an orchard's trees' uptake (§10b)
 
 
 class Builder:
@@ -100,7 +100,8 @@ class Builder:
         season = Season(
             field=field,
             code=f"S-{n}",
-            season_type=SeasonType.DONG_XUAN,
+            crop=planted.crop,
+            season_type=crops.get(planted.crop).kind.season_types[0],
             year=planted.harvest.year,
             sowing_date=planted.harvest - timedelta(days=100),
             harvest_date=planted.harvest,
@@ -150,17 +151,17 @@ class Builder:
         total = planted.total_kg_co2e * factor
         return EmissionResult(
             season=season,
-            methodology="ipcc2019-t1-rice",
+            methodology="ipcc2019-t1-rice" if planted.crop == "rice" else "ipcc2019-t1-crops",
             version=1,
-            inputs=inputs,
+            inputs={**inputs, "crop": planted.crop},
             sources={},
-            result={},
+            result={"crop": planted.crop, "removals_kg_co2": planted.removals_kg_co2 * factor},
             inputs_digest="0" * 64,
             area_ha=planted.area_ha,
             yield_kg=planted.yield_kg,
             total_kg_co2e=total,
             per_ha_kg_co2e=total / planted.area_ha,
-            per_kg_product_g_co2e=1000 * total / planted.yield_kg,
+            per_kg_product_g_co2e=1000 * total / planted.yield_kg if planted.yield_kg else None,
             baseline_total_kg_co2e=planted.baseline[1] if planted.baseline else None,
             baseline_yield_kg=planted.baseline[2] if planted.baseline else None,
         )
@@ -180,8 +181,8 @@ class Builder:
             organisation=org,
             maker=org,
             lot_code=f"LOT-{n}",
-            product=Product.PADDY,
-            step=Step.HARVEST,
+            product="paddy",
+            step="harvest",
             quantity_kg=1000,
             remaining_kg=1000,
             production_date=issued_at.date(),
@@ -225,7 +226,7 @@ class Builder:
             expires_at=issued_at + timedelta(days=365),
             status=status,
             log_index=0,
-            product=batch.product.value,
+            product=batch.product,
             organisation=org.code,
             commune=PLACES[place][1],
         )

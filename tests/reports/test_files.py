@@ -80,10 +80,11 @@ def test_the_xlsx_holds_the_same_figures(app: Flask, data: dict) -> None:
     values = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
     assert values["Diện tích (ha)"] == data["emissions"]["area_ha"] == 3.0
     assert "ef" * 32 in values.values()
-    communes = book.worksheets[1]
+    assert [s.title for s in book.worksheets[1:3]] == ["Theo cây trồng", "Theo xã-phường"]
+    communes = book.worksheets[2]
     rows = list(communes.iter_rows(min_row=2, values_only=True))
     assert sorted(r[1] for r in rows) == ["phường Đồ Sơn", "xã Kiến Thụy"]
-    trajectory = book.worksheets[3]
+    trajectory = book.worksheets[4]
     assert [r[0] for r in trajectory.iter_rows(min_row=2, values_only=True)] == [2025, 2026]
     assert trajectory._charts  # the native line chart
 
@@ -119,7 +120,12 @@ def test_the_xlsx_writes_dates_as_dates_on_the_vietnam_clock(app: Flask, data: d
 def test_the_xlsx_numbers_are_rounded_and_formatted(app: Flask, data: dict) -> None:
     raw = {**data["emissions"], "total_kg_co2e": 2635.3371875, "area_ha": 3.14159}
     raw["reduction_pct"] = 12.3456
-    changed = {**data, "emissions": raw, "communes": [{**data["communes"][0], **raw}]}
+    one = {**raw, "crop": "rice"}
+    changed = {
+        **data,
+        "emissions": raw,
+        "communes": [{**data["communes"][0], **raw, "crops": [one]}],
+    }
     with force_locale("en"):
         book = load_workbook(io.BytesIO(xlsx.render(changed, "ef" * 32, 9)))
     summary = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
@@ -127,17 +133,17 @@ def test_the_xlsx_numbers_are_rounded_and_formatted(app: Flask, data: dict) -> N
         ("Emissions (kg CO₂e)", 2635, "#,##0"),
         ("Area (ha)", 3.14, "#,##0.00"),
         ("Reduction (%)", 12.3, "0.0"),
-        ("Seasons", data["emissions"]["seasons"], "#,##0"),
+        ("Seasons, cycles, growing years", data["emissions"]["seasons"], "#,##0"),
     ):
         assert (summary[label].value, summary[label].number_format) == (value, pattern), label
-    assert isinstance(summary["Seasons"].value, int)
-    communes = book.worksheets[1]
+    assert isinstance(summary["Seasons, cycles, growing years"].value, int)
+    communes = book.worksheets[2]
     heads = [c.value for c in communes[1]]
     row = communes[2]
     assert row[heads.index("Emissions (kg CO₂e)")].value == 2635
     assert row[heads.index("Area (ha)")].number_format == "#,##0.00"
     assert row[heads.index("Reduction (%)")].value == 12.3
-    trajectory = book.worksheets[3]
+    trajectory = book.worksheets[4]
     for cell in trajectory["B"][1:]:
         assert cell.number_format == "0.0"
         assert cell.value is None or cell.value == round(cell.value, 1)
@@ -146,4 +152,4 @@ def test_the_xlsx_numbers_are_rounded_and_formatted(app: Flask, data: dict) -> N
 def test_the_xlsx_keeps_its_header_rows_in_view(app: Flask, data: dict) -> None:
     with force_locale("vi"):
         book = load_workbook(io.BytesIO(xlsx.render(data, "ef" * 32, 9)))
-    assert [sheet.freeze_panes for sheet in book.worksheets] == ["A2", "C2", "C2", "A2"]
+    assert [sheet.freeze_panes for sheet in book.worksheets] == ["A2", "B2", "D2", "D2", "A2"]

@@ -1,5 +1,6 @@
 """Open data: every format re-imports and validates against its JSON Schema, names no
-household, and national systems pull it incrementally with an 'exchange' token."""
+household, and national systems pull it incrementally with an 'exchange' token. Emission
+rows are version 2 (every crop, orchards' removals); version 1 stays served and valid."""
 
 from __future__ import annotations
 
@@ -37,13 +38,21 @@ def registry_data(app: Flask) -> None:
             )
         )
         builder.plant(Planted(2, 1, date(2025, 8, 15), 1.5, 2800, 9000, None, vietgap=True))
+        builder.plant(
+            Planted(
+                1, 0, date(2026, 6, 30), 0.8, 1900.5, 12000, None, crop="longan",
+                removals_kg_co2=4400.0,
+            )
+        )  # fmt: skip
         builder.label(0, 0, datetime(2026, 4, 1, tzinfo=UTC), units=2)
         builder.label(2, 1, datetime(2026, 5, 1, tzinfo=UTC), LabelStatus.SUSPENDED)
         db.session.commit()
 
 
-def schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+def schema(name: str, major: int | None = None) -> dict[str, Any]:
+    """The schema file of a version of the dataset (its current one by default)."""
+    major = major or opendata.DATASETS[name].major
+    return json.loads((SCHEMAS / f"{name}-v{major}.json").read_text())
 
 
 def typed(name: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +77,7 @@ def test_every_format_reads_back_valid(client: FlaskClient, registry_data: None,
     assert as_json.status_code == 200
     document = as_json.json
     validator.validate(document)
-    assert len(document["items"]) == 2
+    assert len(document["items"]) == {"emissions": 3, "labels": 2}[name]
 
     text = client.get(f"/open-data/{name}.csv").get_data().decode("utf-8-sig")
     rows = [typed(name, r) for r in csv.DictReader(io.StringIO(text))]
@@ -91,7 +100,8 @@ def schema_links(client: FlaskClient, name: str) -> set[str]:
     book = load_workbook(io.BytesIO(client.get(f"/open-data/{name}.xlsx").get_data()))
     about = {key: value for key, value in book["about"].iter_rows(values_only=True)}
     page = client.get("/open-data").get_data(as_text=True)
-    linked = re.findall(rf'href="([^"]*/schema/{name}[^"]*)"', page)
+    linked = re.findall(rf'href="([^"]*/schema/{name}[^"]*)" data-current-schema', page)
+    assert linked
     return {document["schema"], about["schema"], *linked}
 
 
@@ -170,7 +180,7 @@ def test_national_systems_pull_what_changed(
 ) -> None:
     auth = token(app, make, ("exchange",))
     first, revision = pull(client, auth, "emissions", 0)
-    assert sorted(i["commune"] for i in first) == ["phường Đồ Sơn", "xã Thới Lai"]
+    assert sorted(i["commune"] for i in first) == ["phường Đồ Sơn", "xã Kiến Thụy", "xã Thới Lai"]
     jsonschema.validate(
         first,
         {
@@ -219,3 +229,68 @@ def test_bad_exchange_queries_are_422(
     )
     assert response.status_code == 422
     assert response.json["errors"]
+
+
+def test_emission_rows_carry_every_crop_and_the_removals_beside_the_emissions(
+    client: FlaskClient, registry_data: None
+) -> None:
+    document = client.get("/open-data/emissions.json").json
+    assert document["version"] == "2.0"
+    assert document["schema"].endswith("/open-data/schema/emissions-v2.json")
+    by_crop = {i["crop"]: i for i in document["items"]}
+    assert set(by_crop) == {"rice", "longan"}
+    longan = by_crop["longan"]
+    # the uptake is given as it was, and the emissions are not lessened by it
+    assert (longan["removals_kg_co2"], longan["total_kg_co2e"]) == (4400.0, 1900.5)
+    assert (longan["seasons"], longan["yield_kg"], longan["commune"]) == (1, 12000, "xã Kiến Thụy")
+    assert by_crop["rice"]["removals_kg_co2"] == 0
+    assert (
+        client.get("/open-data/emissions.xlsx")
+        .headers["Content-Disposition"]
+        .endswith('emissions-v2.xlsx"')
+    )
+
+
+def test_version_1_of_the_emission_schema_stays_served_and_valid(
+    client: FlaskClient, registry_data: None
+) -> None:
+    old = client.get("/open-data/schema/emissions-v1.json")
+    assert old.status_code == 200 and old.mimetype == "application/schema+json"
+    assert old.json == schema("emissions", 1)  # the file as it was
+    assert old.json["$id"].endswith(":emissions:1")
+    jsonschema.Draft202012Validator.check_schema(old.json)
+    page = client.get("/open-data").get_data(as_text=True)
+    assert 'href="/open-data/schema/emissions-v1.json" data-old-schema' in page
+    # A version 1 reader's view of today's rice rows: the same rows without removals.
+    document = client.get("/open-data/emissions.json").json
+    rice = [
+        {k: v for k, v in item.items() if k != "removals_kg_co2"}
+        for item in document["items"]
+        if item["crop"] == "rice"
+    ]
+    v1 = jsonschema.Draft202012Validator(old.json)
+    v1.validate({**document, "version": "1.0", "items": rice})
+    # …which could not describe the orchard's row: hence a new version, not a 1.x.
+    assert not v1.is_valid(document)
+    assert not jsonschema.Draft202012Validator(schema("emissions")).is_valid(
+        {**document, "version": "1.0"}
+    )
+    assert client.get("/open-data/schema/emissions-v3.json").status_code == 404
+    assert client.get("/open-data/schema/labels-v2.json").status_code == 404
+    assert client.get("/open-data/schema/labels-v1.json").status_code == 200
+
+
+def test_the_exchange_states_the_version_and_schema_of_its_rows(
+    app: Flask, client: FlaskClient, make: Factory, registry_data: None
+) -> None:
+    auth = token(app, make, ("exchange",))
+    page = client.get("/api/v1/exchange/emissions?limit=10", headers=auth).json
+    assert page["version"] == "2.0"
+    served = client.get(page["schema"].removeprefix(client.application.config["PUBLIC_BASE_URL"]))
+    row = served.json["$defs"]["row"]
+    for item in page["items"]:
+        jsonschema.Draft202012Validator({**row, "$defs": served.json["$defs"]}).validate(item)
+    assert {i["crop"]: i["removals_kg_co2"] for i in page["items"]} == {
+        "rice": 0.0,
+        "longan": 4400.0,
+    }
