@@ -53,7 +53,7 @@ from registry.labels import issuance
 from registry.labels.artwork import LabelArt
 from registry.labels.models import Label
 from registry.labels.sheets import render_sheet
-from registry.trace.models import Batch, Product
+from registry.trace.models import Batch
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_labels"
@@ -147,7 +147,7 @@ def bench_issuance(app: Flask, url: str, args: argparse.Namespace) -> dict[str, 
         authority, retailer = org(AUTHORITY), org(RETAILER)
         packed = db.session.scalar(
             select(Batch).where(
-                Batch.product == Product.PACKAGED_RICE, Batch.organisation_id == retailer.id
+                Batch.product == "packaged_rice", Batch.organisation_id == retailer.id
             )
         )
         assert packed is not None, "the demo has a packaged batch"

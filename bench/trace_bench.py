@@ -14,6 +14,7 @@ bench/results/trace-<date>.json. See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
+import enum
 import gc
 import json
 import math
@@ -51,10 +52,8 @@ from registry.trace import batches, capture, epcis
 from registry.trace.models import (
     Batch,
     HandoverStatus,
-    Product,
     SeasonStatus,
     SeasonType,
-    Step,
     TraceEvent,
     trace_event_batches,
 )
@@ -69,6 +68,25 @@ SQUARE = {
     "type": "Polygon",
     "coordinates": [[[105.60, 10.00], [105.61, 10.00], [105.61, 10.01], [105.60, 10.00]]],
 }
+
+
+class Product(enum.StrEnum):
+    """The crop catalogue's product codes this bench writes (registry/crops/catalogue)."""
+
+    PADDY = "paddy"
+    MILLED_RICE = "milled_rice"
+    PACKAGED_RICE = "packaged_rice"
+
+
+class Step(enum.StrEnum):
+    """Harvest, split, merge and the catalogue's processing steps this bench writes."""
+
+    HARVEST = "harvest"
+    DRYING = "drying"
+    MILLING = "milling"
+    PACKING = "packing"
+    SPLIT = "split"
+    MERGE = "merge"
 
 
 # ---------------------------------------------------------------- helpers

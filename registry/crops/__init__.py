@@ -4,7 +4,11 @@ this module, each value with its source.
 ``kinds.json`` describes the three kinds of DESIGN.md §10b (rice, annual, perennial): the
 period a result covers (season, crop cycle, growing year), the season types a period may be
 opened as, how far before the start the diary reaches, and whether the period records its
-trees. ``catalogue/{code}.json`` describes one crop: its names, its harvested product, its
+trees. ``steps.json`` names the processing steps (drying, milling, washing, grading…) and
+the EPCIS event and CBV business step each one is recorded with. ``catalogue/{code}.json``
+describes one crop: its names, its products (codes unique across the catalogue, so a
+product names its crop) and which of them is harvested, the steps between its products with
+the yield range of each output and of the loss, its
 kind, whether it is harvested once or several times, the diary kinds its growers keep, and
 the typical yield and N per ha that an entry is questioned outside of, and (where a source
 gives one) the N content of its residues. A new crop is a new
@@ -33,6 +37,58 @@ FOLDER = Path(__file__).parent
 DEFAULT = "rice"  # what a season is when nobody says (every season before issue 19)
 LANGUAGES = ("vi", "en")
 HARVESTS = ("single", "several")
+EVENTS = ("transformation", "aggregation")
+STEP_KEYS = {"step", "input", "outputs", "loss", "source"}
+STRUCTURAL_STEPS = ("harvest", "split", "merge")  # how batches are made that are not steps
+CODE_LENGTH = 20  # batches keep product and step codes in VARCHAR(20) columns
+# CBV 2.0 §7.2 business steps, as the EPCIS 2.0 JSON Schema lists them
+# (../shared/data/epcis/EPCIS-JSON-Schema.json, definitions.bizStep); a step with none
+# that fits is recorded with the registry's own URI.
+CBV_BIZ_STEPS = frozenset(
+    [
+        "accepting",
+        "arriving",
+        "assembling",
+        "collecting",
+        "commissioning",
+        "consigning",
+        "creating_class_instance",
+        "cycle_counting",
+        "decommissioning",
+        "departing",
+        "destroying",
+        "disassembling",
+        "dispensing",
+        "encoding",
+        "entering_exiting",
+        "holding",
+        "inspecting",
+        "installing",
+        "killing",
+        "loading",
+        "other",
+        "packing",
+        "picking",
+        "receiving",
+        "removing",
+        "repackaging",
+        "repairing",
+        "replacing",
+        "reserving",
+        "retail_selling",
+        "shipping",
+        "staging_outbound",
+        "stock_taking",
+        "stocking",
+        "storing",
+        "transporting",
+        "unloading",
+        "unpacking",
+        "void_shipping",
+        "sensor_reporting",
+        "sampling",
+    ]
+)
 
 
 class CatalogueError(ValueError):
@@ -47,6 +103,14 @@ class UnknownCrop(DomainError):
         super().__init__(message, errors={"crop": [message]})
 
 
+class UnknownProduct(DomainError):
+    title = _l("There is no such product in the catalogue.")
+
+    def __init__(self, code: str) -> None:
+        message = str(_l("There is no product %(code)s in the catalogue.", code=code))
+        super().__init__(message, errors={"product": [message]})
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """Typical values per ha; outside them an entry is questioned, never refused."""
@@ -58,6 +122,67 @@ class Range:
 
     def holds(self, value: float) -> bool:
         return self.low <= value <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """The part of a step's input (kg out per kg in) that one output, or the loss, may be."""
+
+    low: float
+    high: float
+
+    def holds(self, ratio: float) -> bool:
+        return self.low - 1e-9 <= ratio <= self.high + 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product of a crop: what a batch is made of. Codes are unique across the catalogue."""
+
+    code: str
+    crop: str
+    names: Mapping[str, str]
+    source: str
+
+    @property
+    def name(self) -> str:
+        """The product's name in the reader's language (lower case, for a sentence)."""
+        return self.names[_language()]
+
+
+@dataclass(frozen=True, slots=True)
+class StepKind:
+    """A processing step of steps.json: its names and how EPCIS records it."""
+
+    code: str
+    names: Mapping[str, str]
+    event: str  # transformation or aggregation
+    biz_step: str | None  # a CBV 2.0 word, or None: the registry's own URI
+
+    @property
+    def name(self) -> str:
+        return self.names[_language()]
+
+
+@dataclass(frozen=True, slots=True)
+class Transform:
+    """A step applied to one input product: the outputs it gives, the first being the main
+    product and the others co-products, each within its share of the input, and the share
+    that may be lost (water, dust, rejects). Every kg of input is one or the other."""
+
+    step: StepKind
+    input: str
+    outputs: Mapping[str, Share]
+    loss: Share
+    source: str
+
+    @property
+    def main(self) -> str:
+        return next(iter(self.outputs))
+
+    @property
+    def coproducts(self) -> tuple[str, ...]:
+        return tuple(self.outputs)[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +203,9 @@ class Crop:
 
     code: str
     names: Mapping[str, str]
-    products: Mapping[str, str]
+    harvested: str  # the code of the product a harvest batch is made of
+    products: Mapping[str, Product]  # every product of the crop by code, harvested first
+    transforms: tuple[Transform, ...]
     kind: Kind
     harvests: str
     diary_kinds: tuple[str, ...]
@@ -94,8 +221,8 @@ class Crop:
 
     @property
     def product(self) -> str:
-        """The harvested product in the reader's language."""
-        return self.products[_language()]
+        """The harvested product's name in the reader's language."""
+        return self.products[self.harvested].name
 
     @property
     def several_harvests(self) -> bool:
@@ -181,7 +308,104 @@ def _kind(code: str, document: Mapping[str, Any]) -> Kind:
     )
 
 
-def _crop(path: Path, kinds: Mapping[str, Kind]) -> Crop:
+def _step_kind(code: str, document: Any) -> StepKind:
+    where = f"steps.json {code}"
+    if not isinstance(document, Mapping) or code in STRUCTURAL_STEPS:
+        raise CatalogueError(f"{where}: must be an object and not a structural step")
+    _check_code(where, code)
+    event = _value(where, document, "event", str)
+    if event not in EVENTS:
+        raise CatalogueError(f"{where}: event must be one of {EVENTS}")
+    biz = _sourced(where, document, "biz_step").get("value")
+    if biz is not None and biz not in CBV_BIZ_STEPS:
+        raise CatalogueError(f"{where}: biz_step must be a CBV 2.0 business step or null")
+    return StepKind(code, _words(where, document, "name"), event, biz)
+
+
+def _check_code(where: str, code: Any) -> None:
+    if (
+        not isinstance(code, str)
+        or not 0 < len(code) <= CODE_LENGTH
+        or not code.replace("_", "").isalnum()
+        or not code.isascii()
+        or code != code.lower()
+    ):
+        raise CatalogueError(f"{where}: {code!r} is not a code (a-z, 0-9, _; 20 at most)")
+
+
+def _share(where: str, entry: Any) -> Share:
+    if not isinstance(entry, Mapping) or set(entry) != {"low", "high"}:
+        raise CatalogueError(f"{where}: needs low and high, and nothing else")
+    low, high = entry["low"], entry["high"]
+    if not (_is_number(low) and _is_number(high) and 0 <= low <= high <= 1):
+        raise CatalogueError(f"{where}: needs 0 <= low <= high <= 1")
+    return Share(float(low), float(high))
+
+
+def _products(where: str, document: Mapping[str, Any], crop: str) -> dict[str, Product]:
+    entries = document.get("products")
+    if not isinstance(entries, Mapping) or not entries:
+        raise CatalogueError(f"{where}: products is missing")
+    found = {}
+    for code in entries:
+        _check_code(f"{where} products", code)
+        names = _words(f"{where} products", entries, code)
+        found[code] = Product(code, crop, names, entries[code]["source"])
+    harvested = _value(where, document, "harvested", str)
+    if harvested not in found:
+        raise CatalogueError(f"{where}: harvested {harvested} is not one of its products")
+    return {harvested: found[harvested], **found}
+
+
+def _transforms(
+    where: str,
+    document: Mapping[str, Any],
+    products: Mapping[str, Product],
+    steps: Mapping[str, StepKind],
+) -> tuple[Transform, ...]:
+    entries = document.get("steps")
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{where}: steps must be a list")
+    found: list[Transform] = []
+    for n, entry in enumerate(entries):
+        here = f"{where} steps[{n}]"
+        if not isinstance(entry, Mapping) or set(entry) != {
+            "step",
+            "input",
+            "outputs",
+            "loss",
+            "source",
+        }:
+            raise CatalogueError(f"{here}: needs step, input, outputs, loss and source only")
+        if not isinstance(entry["source"], str) or not entry["source"].strip():
+            raise CatalogueError(f"{here}: has no source")
+        step = steps.get(entry["step"])
+        if step is None:
+            raise CatalogueError(f"{here}: step {entry['step']!r} is not in steps.json")
+        outputs = entry["outputs"]
+        if entry["input"] not in products or not isinstance(outputs, Mapping) or not outputs:
+            raise CatalogueError(f"{here}: input and outputs must be the crop's products")
+        if any(code not in products for code in outputs):
+            raise CatalogueError(f"{here}: an output is not one of the crop's products")
+        shares = {code: _share(f"{here} {code}", value) for code, value in outputs.items()}
+        loss = _share(f"{here} loss", entry["loss"])
+        if not (
+            sum(s.low for s in shares.values()) + loss.low
+            <= 1
+            <= sum(s.high for s in shares.values()) + loss.high
+        ):
+            raise CatalogueError(f"{here}: the outputs and loss can never make up the input")
+        if step.event == "aggregation" and len(shares) > 1:
+            raise CatalogueError(f"{here}: an aggregation (packing) has one output")
+        if any(t.step.code == step.code and t.input == entry["input"] for t in found):
+            raise CatalogueError(f"{here}: {step.code} from {entry['input']} is given twice")
+        found.append(
+            Transform(step, entry["input"], MappingProxyType(shares), loss, entry["source"])
+        )
+    return tuple(found)
+
+
+def _crop(path: Path, kinds: Mapping[str, Kind], steps: Mapping[str, StepKind]) -> Crop:
     where = path.name
     document = json.loads(path.read_text(encoding="utf-8"))
     code = document.get("code")
@@ -193,10 +417,13 @@ def _crop(path: Path, kinds: Mapping[str, Kind]) -> Crop:
     harvests = _value(where, document, "harvests", str)
     if harvests not in HARVESTS:
         raise CatalogueError(f"{where}: harvests must be one of {HARVESTS}")
+    products = _products(where, document, code)
     return Crop(
         code=code,
         names=_words(where, document, "name"),
-        products=_words(where, document, "product"),
+        harvested=next(iter(products)),
+        products=MappingProxyType(products),
+        transforms=_transforms(where, document, products, steps),
         kind=kinds[kind],
         harvests=harvests,
         diary_kinds=_strings(where, document, "diary_kinds"),
@@ -212,12 +439,73 @@ def catalogue(folder: Path = FOLDER) -> Mapping[str, Crop]:
     """Every crop by code: rice first, then by kind (as kinds.json orders them) and code."""
     documents = json.loads((folder / "kinds.json").read_text(encoding="utf-8"))
     kinds = {code: _kind(code, document) for code, document in documents.items()}
-    found = [_crop(path, kinds) for path in sorted((folder / "catalogue").glob("*.json"))]
+    steps = _read_steps(folder)
+    found = [_crop(path, kinds, steps) for path in sorted((folder / "catalogue").glob("*.json"))]
     order = list(kinds)
     found.sort(key=lambda c: (c.code != DEFAULT, order.index(c.kind.code), c.code))
     if DEFAULT not in {c.code for c in found}:
         raise CatalogueError(f"the catalogue has no {DEFAULT}")
+    owners: dict[str, str] = {}
+    for crop in found:
+        for code in crop.products:
+            if code in owners or code in steps or code in STRUCTURAL_STEPS:
+                raise CatalogueError(f"{crop.code}.json: product {code} is not unique")
+            owners[code] = crop.code
     return MappingProxyType({c.code: c for c in found})
+
+
+def _read_steps(folder: Path) -> Mapping[str, StepKind]:
+    documents = json.loads((folder / "steps.json").read_text(encoding="utf-8"))
+    if not isinstance(documents, Mapping):
+        raise CatalogueError("steps.json must be an object")
+    return MappingProxyType({code: _step_kind(code, doc) for code, doc in documents.items()})
+
+
+@functools.cache
+def _index(folder: Path = FOLDER) -> tuple[Mapping[str, Product], Mapping[str, StepKind]]:
+    """Every product by code, and every step kind by code (cached with the catalogue)."""
+    found = catalogue(folder)
+    products = {code: p for crop in found.values() for code, p in crop.products.items()}
+    kinds = {t.step.code: t.step for crop in found.values() for t in crop.transforms}
+    return MappingProxyType(products), MappingProxyType({**_read_steps(folder), **kinds})
+
+
+def product(code: str) -> Product:
+    """The product of that code; `UnknownProduct` (422 on `product`) if there is none."""
+    found = _index()[0].get(code)
+    if found is None:
+        raise UnknownProduct(code)
+    return found
+
+
+def products() -> Mapping[str, Product]:
+    """Every product of every crop, by code (crops in catalogue order)."""
+    return _index()[0]
+
+
+def step_kind(code: str) -> StepKind | None:
+    """A processing step by code (None for harvest, split, merge or an unknown code)."""
+    return _index()[1].get(code)
+
+
+def step_kinds() -> Mapping[str, StepKind]:
+    return _index()[1]
+
+
+def crop_of(product_code: str) -> Crop:
+    """The crop a product comes from."""
+    return get(product(product_code).crop)
+
+
+def transforms_from(product_code: str) -> tuple[Transform, ...]:
+    """The steps that take this product as input, in the crop file's order."""
+    crop = crop_of(product_code)
+    return tuple(t for t in crop.transforms if t.input == product_code)
+
+
+def transform(step: str, input_product: str) -> Transform | None:
+    """The step `step` applied to `input_product`, or None where it does not apply."""
+    return next((t for t in transforms_from(input_product) if t.step.code == step), None)
 
 
 def codes() -> tuple[str, ...]:

@@ -45,6 +45,10 @@ def load_batches(session: Db, base_url: str) -> int:
             "production_date": date(2026, 8, 12),
             "quantity_kg": round(paddy.quantity_kg * 0.66, 1),
             "inputs": [{"batch": paddy.id, "kg": paddy.quantity_kg}],
+            "coproducts": [  # every kg of paddy accounted for; 2 % lost (issue 20)
+                {"product": p, "kg": round(paddy.quantity_kg * share, 1)}
+                for p, share in (("rice_husk", 0.20), ("rice_bran", 0.09), ("broken_rice", 0.03))
+            ],
         },
         base_url,
     )

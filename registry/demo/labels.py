@@ -19,7 +19,7 @@ from registry.db import Db, utcnow
 from registry.labels import criteria, issuance, status
 from registry.labels.models import Criteria, Label, LabelStatus
 from registry.labels.offline import origin_of
-from registry.trace.models import Batch, Product
+from registry.trace.models import Batch
 from registry.trace.service import today_in_vietnam
 
 AUTHORITY, RETAILER, MILL = "HP-CCTT", "RET-XANH", "MILL-CODO"
@@ -38,8 +38,8 @@ def load_labels(session: Db, issuer: issuance.Issuer) -> int:
         return 0
     authority, retailer, mill = (_org(session, code) for code in (AUTHORITY, RETAILER, MILL))
     packed, rice = (
-        _batch(session, retailer, Product.PACKAGED_RICE),
-        _batch(session, mill, Product.MILLED_RICE),
+        _batch(session, retailer, "packaged_rice"),
+        _batch(session, mill, "milled_rice"),
     )
     criteria.set_criteria(session, authority, PILOT)
     early = issuance.request_label(session, mill, rice.id)
@@ -84,7 +84,7 @@ def _org(session: Db, code: str) -> Organisation:
     return org
 
 
-def _batch(session: Db, holder: Organisation, product: Product) -> Batch:
+def _batch(session: Db, holder: Organisation, product: str) -> Batch:
     found = session.scalar(
         select(Batch).where(Batch.product == product, Batch.organisation_id == holder.id)
     )

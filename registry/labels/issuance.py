@@ -345,7 +345,7 @@ def _row(
         "expires_at": expires,
         "status": LabelStatus.VALID,
         "log_index": index,
-        "product": batch.product.value,
+        "product": batch.product,
         "organisation": request.organisation.code,
         "commune": facts.commune,
     }

@@ -24,7 +24,6 @@ from registry.labels import sheets
 from registry.labels.artwork import LabelArt
 from registry.labels.models import JobStatus, Label, PrintJob
 from registry.trace.labels import PRODUCT_LABELS
-from registry.trace.models import Product
 
 PROGRESS_EVERY = 5  # pages between progress writes
 EXECUTOR = "registry.print_jobs"
@@ -116,4 +115,4 @@ def _set(session: Db, job_id: int, **values: object) -> None:
 def product_name(product: str) -> str:
     """Printed labels speak Vietnamese whatever the language of the person printing."""
     with force_locale("vi"):
-        return str(PRODUCT_LABELS[Product(product)])
+        return str(PRODUCT_LABELS[product])

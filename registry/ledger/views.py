@@ -26,6 +26,7 @@ ENTRY_TYPES = {
     "mrv.submitted": _l("MRV report submitted"),
     "approval.signed": _l("Approval signed"),
     "batch.registered": _l("Batch registered"),
+    "product.price": _l("Product price set"),
     "trace.event": _l("Trace event"),
     "label.issued": _l("Label issued"),
     "label.suspended": _l("Label suspended"),

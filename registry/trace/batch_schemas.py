@@ -7,10 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from registry import crops
 from registry.labels.gs1 import normalise_gtin
-from registry.trace.models import Step
 from registry.trace.schemas import CODE, GRAM_KG, Strict, one_of, quantity, text
-from registry.trace.steps import TRANSFORMS
+from registry.trace.steps import step_codes
 from registry.validation import Id
 
 MAX_KG = 10_000_000  # 10,000 t: above any single lot of rice
@@ -70,14 +70,45 @@ class HarvestBatchIn(NewLot):
     draws = sources(SeasonDrawIn)
 
 
+class CoproductIn(Strict):
+    product = fields.String(required=True, validate=validate.Length(min=1, max=crops.CODE_LENGTH))
+    kg = quantity(MAX_KG, GRAM_KG, required=True)
+    lot_code = Upper(load_default=None, validate=CODE)
+
+
 class TransformIn(NewLot):
-    step = fields.String(required=True, validate=one_of(list(TRANSFORMS)))
+    """A processing step: `step` (a catalogue step that applies to the inputs' product),
+    the main product's kg, its co-products' kg and, if declared, the kg lost."""
+
+    step = fields.String(required=True, validate=one_of(list(step_codes())))
     quantity_kg = quantity(MAX_KG, GRAM_KG, required=True)
     inputs = sources(BatchDrawIn)
+    coproducts = fields.List(
+        fields.Nested(CoproductIn),
+        load_default=list,
+        validate=validate.Length(max=10, error=_l("Give at most {max} co-products.")),
+    )
+    loss_kg = fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=MAX_KG, error=_l("Give 0 or more kg.")),
+    )
 
 
 class MergeIn(NewLot):
     inputs = sources(BatchDrawIn)
+
+
+class PriceIn(Strict):
+    product = fields.String(required=True, validate=one_of(list(crops.products())))
+    vnd_per_kg = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(
+            min=0, max=100_000_000, error=_l("Give a price from {min} to {max} đồng a kg.")
+        ),
+    )
 
 
 class SplitPartIn(Strict):
@@ -112,12 +143,26 @@ class BatchInputOut(Schema):
     approval = fields.Integer(attribute="approval_id", allow_none=True)
 
 
+def _names(code: str) -> dict[str, str]:
+    kind = crops.products().get(code) or crops.step_kinds().get(code)
+    return dict(kind.names) if kind is not None else {}
+
+
 class BatchOut(Schema):
     id = fields.Integer()
     lot_code = fields.String()
-    product = fields.String()
+    product = fields.String(metadata={"description": "a product code of the crop catalogue"})
+    product_name = fields.Function(
+        lambda b: _names(b.product), metadata={"description": "{vi, en}: the product's name"}
+    )
+    crop = fields.String(metadata={"description": "the crop the product comes from"})
     gtin = fields.String(allow_none=True)
-    step = fields.String()
+    step = fields.String(
+        metadata={"description": "harvest, split, merge or a processing step of the catalogue"}
+    )
+    step_name = fields.Function(
+        lambda b: _names(b.step), metadata={"description": "{vi, en}; {} for harvest, split, merge"}
+    )
     holder = fields.String(attribute="organisation.code")
     maker = fields.String(attribute="maker.code")
     quantity_kg = fields.Float()
@@ -148,9 +193,6 @@ class HandoverOut(Schema):
     decided_at = fields.DateTime(allow_none=True)
     log_index = fields.Integer()
     decided_log_index = fields.Integer(allow_none=True)
-
-
-STEP_CHOICES = [s for s in Step if s in TRANSFORMS]
 
 
 class CaptureOut(Schema):

@@ -17,16 +17,16 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from registry import crops
 from registry.accounts.access import acting_organisation, kinds_required
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
 from registry.errors import DomainError
 from registry.numbers import number
 from registry.trace import batch_schemas as schemas
-from registry.trace import batches, lineage
+from registry.trace import batches, lineage, prices, steps
 from registry.trace.labels import HANDOVER_LABELS, PRODUCT_LABELS, STEP_LABELS
 from registry.trace.models import Batch, Handover, Step
-from registry.trace.steps import TRANSFORMS
 from registry.validation import localise
 
 bp = Blueprint("batches", __name__)
@@ -76,7 +76,11 @@ def _attempt(
 
 
 def _rename(errors: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    return {names.get(k, k): v for k, v in errors.items()}
+    """Errors keyed by the form's input names; messages of keys renamed alike stay together."""
+    out: dict[str, Any] = {}
+    for key, messages in errors.items():
+        out.setdefault(names.get(key, key), []).extend(messages)
+    return out
 
 
 # ---------------------------------------------------------------- register
@@ -147,36 +151,97 @@ def _fields(*names: str) -> dict[str, Any]:
 @bp.route("/batches/process", methods=["GET", "POST"])
 @handlers_only
 def process() -> Page:
+    """Make a batch from parents in three choices, each a link so that no script is
+    needed: the product (of those the organisation holds), the step (only those that
+    apply to that product, and merging), then the kg taken and made."""
     org = acting_organisation()
-    held = [b for b in batches.held_by(db.session, org) if b.at_risk_since is None]
+    usable = [b for b in batches.held_by(db.session, org) if b.at_risk_since is None]
+    held_products = list(dict.fromkeys(b.product for b in usable))
+    product = request.args.get("product", "")
+    if product not in held_products:
+        product = held_products[0] if len(held_products) == 1 else ""
+    held = [b for b in usable if b.product == product]
+    offered = {t.step.code: t for t in steps.applicable(product)} if product else {}
+    step = request.args.get("step", "")
+    if step not in offered and step != Step.MERGE:
+        step = ""
+    rule = offered.get(step)
     errors: dict[str, Any] = {}
-    if request.method == "POST":
-        chosen = [b for b in held if request.form.get(f"kg_{b.id}", "").strip()]
-        inputs = [{"batch": b.id, "kg": request.form[f"kg_{b.id}"]} for b in chosen]
-        step = request.form.get("step", "")
-        data = {**_fields("lot_code", "gtin", "production_date", "quantity_kg"), "inputs": inputs}
-        if step == "merge":
-            schema: Schema = schemas.MergeIn()
-            data.pop("quantity_kg", None)
-            act = batches.merge
-        else:
-            schema, data["step"], act = schemas.TransformIn(), step, batches.transform
-        batch, errors = _attempt(schema, data, lambda v: act(db.session, org, v, _base()))
+    if request.method == "POST" and step:
+        batch, errors = _process(org, held, step, rule)
         if batch is not None:
             flash(_("Batch %(lot)s registered.", lot=batch.lot_code), "success")
             return redirect(url_for("batches.batch", batch_id=batch.id))
-        names = {
-            f"inputs.{i}.{k}": f"kg_{b.id}" for i, b in enumerate(chosen) for k in ("batch", "kg")
-        }
-        errors = _rename(errors, {**names, "inputs": "step"})
     page = render_template(
         "trace/batch_process.html",
         errors=errors,
         form=request.form,
         held=held,
-        steps={**{s.value: STEP_LABELS[s] for s in TRANSFORMS}, "merge": STEP_LABELS[Step.MERGE]},
+        held_products=held_products,
+        product=product,
+        offered=offered,
+        step=step,
+        rule=rule,
         products=PRODUCT_LABELS,
-        transforms=TRANSFORMS,
+        steps=STEP_LABELS,
+    )
+    return (page, 422) if errors else page
+
+
+def _process(
+    org: Organisation, held: list[Batch], step: str, rule: crops.Transform | None
+) -> tuple[Batch | None, dict[str, Any]]:
+    chosen = [b for b in held if request.form.get(f"kg_{b.id}", "").strip()]
+    inputs = [{"batch": b.id, "kg": request.form[f"kg_{b.id}"]} for b in chosen]
+    data = {**_fields("lot_code", "gtin", "production_date"), "inputs": inputs}
+    schema: Schema
+    if rule is None:  # merging
+        schema, act = schemas.MergeIn(), batches.merge
+    else:
+        schema, act, data["step"] = schemas.TransformIn(), batches.transform, step
+        data.update(_fields("quantity_kg", "loss_kg"))
+        data["coproducts"] = [
+            {"product": c, "kg": request.form[f"co_{c}"]}
+            for c in rule.coproducts
+            if request.form.get(f"co_{c}", "").strip()
+        ]
+    batch, errors = _attempt(schema, data, lambda v: act(db.session, org, v, _base()))
+    names = {f"inputs.{i}.{k}": f"kg_{b.id}" for i, b in enumerate(chosen) for k in ("batch", "kg")}
+    if rule is not None:
+        for n, c in enumerate(data["coproducts"]):
+            names.update({f"coproducts.{n}.kg": f"co_{c['product']}"})
+            names.update({f"coproducts.{n}.product": f"co_{c['product']}"})
+        names["coproducts"] = f"co_{rule.coproducts[0]}" if rule.coproducts else "quantity_kg"
+    names.update({"inputs": "inputs", "step": "_"})
+    return batch, _rename(errors, names)
+
+
+# ---------------------------------------------------------------- prices
+@bp.route("/batches/prices", methods=["GET", "POST"])
+@login_required
+@kinds_required(OrgKind.AUTHORITY)
+def product_prices() -> Page:
+    """The authority's prices per kg, by crop and product: a price for every output of a
+    step makes its emissions shared by economic value instead of by mass."""
+    org = acting_organisation()
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        _done, errors = _attempt(
+            schemas.PriceIn(),
+            _fields("product", "vnd_per_kg"),
+            lambda v: prices.set_price(db.session, org, v["product"], v["vnd_per_kg"]),
+        )
+        if not errors:
+            flash(_("Price set."), "success")
+            return redirect(url_for("batches.product_prices"))
+    page = render_template(
+        "trace/prices.html",
+        errors=errors,
+        form=request.form,
+        crops=crops.catalogue(),
+        current=prices.current(db.session),
+        products=PRODUCT_LABELS,
+        steps=STEP_LABELS,
     )
     return (page, 422) if errors else page
 

@@ -5,9 +5,16 @@ locked with SELECT … FOR UPDATE in id order before anything is summed, so conc
 on PostgreSQL queue behind each other and the last one sees what the first took. Every
 new batch and every hand-over step is one EPCIS event and one log entry; callers commit.
 
+Products and processing steps are codes of the crop catalogue (registry/crops): a harvest
+batch is its crop's harvested product; a processing step applies to the products the crop's
+file lets it, gives its main product and co-products within their shares of the input, and
+every kg drawn is an output or the declared loss (registry/trace/steps.py).
+
 Emission intensity follows the mass: a harvest batch takes the kg-weighted g CO2e/kg of
-the approved results it draws on; a transformation divides its inputs' intensity by its
-yield (all emissions go to the main product, the conservative choice); a split keeps it.
+the approved results it draws on; a step with one output divides its inputs' intensity by
+its yield; a step with co-products shares the input's emissions between them by mass, or
+by economic value where the authority has priced every output (steps.py, prices.py,
+docs/coproducts.md); a split keeps it.
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ARRAY, Integer, any_, bindparam, cast, func, select
 from sqlalchemy.orm import aliased
 
+from registry import crops
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import GRAMS_PER_KG, Db, grams, utcnow
 from registry.errors import DomainError, NotFound
 from registry.ledger import service as ledger
 from registry.numbers import number
-from registry.trace import epcis
+from registry.trace import epcis, prices, steps
 from registry.trace.labels import PRODUCT_LABELS, STEP_LABELS
 from registry.trace.models import (
     Batch,
@@ -37,14 +45,12 @@ from registry.trace.models import (
     Handover,
     HandoverStatus,
     Notice,
-    Product,
     Season,
     Step,
     TraceEvent,
     trace_event_batches,
 )
 from registry.trace.service import digest, season_by_code
-from registry.trace.steps import TRANSFORMS
 from registry.verify.models import Approval, Decision, EmissionResult, MrvReport, ReportSeason
 
 RECEIVERS = (OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
@@ -207,7 +213,8 @@ def verified(session: Db, season: Season) -> Verified | None:
 def register_harvest(
     session: Db, org: Organisation, values: dict[str, Any], base_url: str
 ) -> Batch:
-    """A paddy batch drawn from the organisation's approved seasons' harvests."""
+    """A batch of the crop's harvested product (paddy, fresh vegetables, fresh longan…)
+    drawn from the organisation's approved seasons' harvests, all of one crop."""
     gs = _grams(values["draws"], "draws")
     draws = [
         Draw(g=g, season=d["season"].upper()) for d, g in zip(values["draws"], gs, strict=True)
@@ -220,7 +227,15 @@ def register_harvest(
         left = source.harvest_g - season_drawn_g(session, source.season.id)
         _check_enough(draw.g, left, f"draws.{n}.kg")
         sources.append((source, draw))
-    values = {**values, "product": Product.PADDY}
+    grown = {source.season.crop for source, _ in sources}
+    if len(grown) > 1:
+        names = ", ".join(sorted(crops.get(c).name for c in grown))
+        raise BatchRefused(
+            errors={
+                "draws": [_l("A batch is of one crop; these seasons grow %(crops)s.", crops=names)]
+            }
+        )
+    values = {**values, "product": crops.get(grown.pop()).harvested}
     batch = _new_batch(session, org, values, Step.HARVEST, sum(d.g for _, d in sources))
     batch.derivation, batch.g_co2e_per_kg, batch.baseline_g_co2e_per_kg = _harvest_intensity(
         sources
@@ -317,33 +332,135 @@ def _weighted(parts: Sequence[dict[str, Any]]) -> tuple[float, float | None]:
 
 
 def transform(session: Db, org: Organisation, values: dict[str, Any], base_url: str) -> Batch:
-    """Drying, husking, milling, polishing or packing: parent batches in, one batch out,
-    whose weight must fall in the step's yield range."""
-    step = Step(values["step"])
-    rule = TRANSFORMS[step]
+    """A processing step of the crop catalogue (drying, milling, washing, grading…) on
+    parent batches of one product: its main product (`quantity_kg`, `lot_code`) and its
+    co-products (`coproducts`: product, kg, optional lot code) are made, and every kg
+    drawn is one of them or the loss (`loss_kg` as declared, else the rest), each within
+    the step's share of the input. Returns the main product's batch; the co-products'
+    batches are named in its derivation (`outputs`)."""
+    step = values["step"]
     draws = _batch_draws(values["inputs"])
-    parents = _take_from_parents(session, org, draws, rule.source)
-    made = grams(values["quantity_kg"])
-    ratio = made / sum(d.g for d in draws)
-    if not rule.allows(ratio):
+    parents = _take_from_parents(session, org, draws, None)
+    kinds = {p.product for p in parents}
+    if len(kinds) > 1:
         raise BatchRefused(
-            errors={
-                "quantity_kg": [
-                    _l(
-                        "The yield is %(got)s %%; %(step)s gives %(low)s–%(high)s %% of the input.",
-                        got=number(100 * ratio, "#,##0.0"),
-                        step=STEP_LABELS[step],
-                        low=number(100 * rule.low),
-                        high=number(100 * rule.high),
-                    )
-                ]
-            }
+            errors={"inputs": [_l("Only batches of the same product can be processed together.")]}
         )
-    values = {**values, "product": rule.output}
-    batch = _new_batch(session, org, values, step, made)
-    _derive_from_parents(batch, parents, draws, ratio)
-    _record_made_from(session, org, batch, parents, draws, base_url)
-    return batch
+    product = parents[0].product
+    rule = steps.rule(step, product)
+    if rule is None:
+        raise BatchRefused(errors={"step": [_not_for(step, product)]})
+    coproducts = values.get("coproducts") or []
+    outputs = [steps.Output(rule.main, grams(values["quantity_kg"]))]
+    outputs += [steps.Output(c["product"], grams(c["kg"])) for c in coproducts]
+    loss = values.get("loss_kg")
+    drawn = sum(d.g for d in draws)
+    checked = steps.balance(rule, drawn, outputs, None if loss is None else grams(loss))
+    if not checked.ok:
+        raise BatchRefused(errors=_balance_errors(rule, checked, coproducts))
+    if max(d.g for d in draws) < len(outputs):
+        raise BatchRefused(errors={"inputs": [_l("Give at least 1 g (0.001 kg).")]})
+    lots = [values["lot_code"]] + [c.get("lot_code") for c in coproducts]
+    _check_distinct([x for x in lots if x], "coproducts")
+    made = [_new_batch(session, org, {**values, "product": rule.main}, step, outputs[0].g)]
+    for n, (coproduct, output) in enumerate(zip(coproducts, outputs[1:], strict=True)):
+        code = coproduct.get("lot_code") or _next_lot(session, org, values["lot_code"], n)
+        extra = {"lot_code": code, "product": output.product}
+        extra["production_date"] = values.get("production_date")
+        made.append(_new_batch(session, org, extra, step, output.g))
+    allocation = steps.allocate(outputs, prices.in_force(session, [o.product for o in outputs]))
+    _derive_outputs(made, parents, draws, checked, allocation)
+    _record_outputs(session, org, rule, made, parents, draws, base_url)
+    return made[0]
+
+
+def _not_for(step: str, product: str) -> Any:
+    """Why `step` does not apply to `product`, naming the steps that do."""
+    offered = ", ".join(STEP_LABELS[t.step.code] for t in steps.applicable(product))
+    return _l(
+        "%(step)s does not apply to %(product)s; it can go through: %(steps)s.",
+        step=STEP_LABELS.get(step, step),
+        product=PRODUCT_LABELS[product].lower(),
+        steps=offered or "—",
+    )
+
+
+def _balance_errors(
+    rule: crops.Transform, checked: steps.Balance, coproducts: Sequence[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """A step's mass balance problems as field errors, each beside the box that caused it."""
+    where = {c["product"]: f"coproducts.{n}" for n, c in enumerate(coproducts)}
+    where[rule.main] = "quantity"
+    drawn = checked.input_g
+    errors: dict[str, list[Any]] = {}
+    for key, problem in checked.problems.items():
+        if key == "outputs":
+            text = (
+                _l("Each product may appear only once.")
+                if problem == "twice"
+                else _l(
+                    "The outputs weigh more than the %(kg)s kg drawn.", kg=_kg(drawn / GRAMS_PER_KG)
+                )
+            )
+            errors.setdefault("quantity_kg" if problem == "more" else "coproducts", []).append(text)
+        elif key == "loss":
+            errors.setdefault("loss_kg", []).append(_loss_problem(rule, checked, problem))
+        elif problem == "missing":
+            share = rule.outputs[key]
+            errors.setdefault("coproducts", []).append(
+                _l(
+                    "%(step)s also gives %(product)s (%(low)s–%(high)s %% of the input): "
+                    "record its kg.",
+                    step=rule.step.name,
+                    product=PRODUCT_LABELS[key].lower(),
+                    low=number(100 * share.low),
+                    high=number(100 * share.high),
+                )
+            )
+        elif problem == "not_of_step":
+            gives = ", ".join(PRODUCT_LABELS[c].lower() for c in rule.coproducts) or "—"
+            errors.setdefault(f"{where[key]}.product", []).append(
+                _l(
+                    "%(step)s does not give this product; its co-products are: %(products)s.",
+                    step=rule.step.name,
+                    products=gives,
+                )
+            )
+        else:
+            share = rule.outputs[key]
+            output = next(o for o in checked.outputs if o.product == key)
+            field = "quantity_kg" if key == rule.main else f"{where[key]}.kg"
+            errors.setdefault(field, []).append(
+                _l(
+                    "The yield is %(got)s %%; %(step)s gives %(low)s–%(high)s %% of the input "
+                    "as %(product)s.",
+                    got=number(100 * output.g / drawn, "#,##0.0"),
+                    step=rule.step.name.lower(),
+                    low=number(100 * share.low),
+                    high=number(100 * share.high),
+                    product=PRODUCT_LABELS[key].lower(),
+                )
+            )
+    return errors
+
+
+def _loss_problem(rule: crops.Transform, checked: steps.Balance, problem: str) -> Any:
+    made = sum(o.g for o in checked.outputs)
+    if problem == "sum":
+        return _l(
+            "The outputs and the loss make %(made)s kg, but %(drawn)s kg were drawn.",
+            made=_kg((made + checked.loss_g) / GRAMS_PER_KG),
+            drawn=_kg(checked.input_g / GRAMS_PER_KG),
+        )
+    return _l(
+        "%(kg)s kg (%(pct)s %%) of the input is lost or not accounted for; %(step)s loses "
+        "%(low)s–%(high)s %%: record every co-product.",
+        kg=_kg(checked.loss_g / GRAMS_PER_KG),
+        pct=number(100 * checked.loss_g / checked.input_g, "#,##0.0"),
+        step=rule.step.name.lower(),
+        low=number(100 * rule.loss.low),
+        high=number(100 * rule.loss.high),
+    )
 
 
 def split(
@@ -371,7 +488,7 @@ def split(
         epcis.new_event_id(),
         utcnow(),
         org.code,
-        Step.SPLIT.value,
+        Step.SPLIT,
         [_lot(org, parent, kg=total.kg)],
         [_lot(org, c) for c in outputs],
     )
@@ -404,29 +521,75 @@ def _record_made_from(
     draws: Sequence[Draw],
     base_url: str,
 ) -> None:
-    """The event of a batch made from parents (packing aggregates, other steps transform)
-    and its log entry."""
+    """The event of a batch merged from parents, and its log entry."""
     inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
-    if batch.step is Step.PACKING:
-        event = epcis.packing_event(
-            base_url, epcis.new_event_id(), utcnow(), org.code, _lot(org, batch), inputs
-        )
-    else:
-        event = epcis.transformation_event(
-            base_url,
-            epcis.new_event_id(),
-            utcnow(),
-            org.code,
-            batch.step.value,
-            inputs,
-            [_lot(org, batch)],
-        )
+    event = epcis.transformation_event(
+        base_url, epcis.new_event_id(), utcnow(), org.code, batch.step, inputs, [_lot(org, batch)]
+    )
     drawn = [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)]
     _record(session, org, batch, event, drawn, parents)
 
 
+def _record_outputs(
+    session: Db,
+    org: Organisation,
+    rule: crops.Transform,
+    made: list[Batch],
+    parents: Sequence[Batch],
+    draws: Sequence[Draw],
+    base_url: str,
+) -> None:
+    """One event for a processing step (packing aggregates, other steps transform; every
+    output in it) and one log entry per output batch."""
+    inputs = [_lot(org, p, kg=d.kg) for p, d in zip(parents, draws, strict=True)]
+    when, event_id = utcnow(), epcis.new_event_id()
+    if rule.step.event == "aggregation":
+        event = epcis.packing_event(base_url, event_id, when, org.code, _lot(org, made[0]), inputs)
+    else:
+        outputs = [_lot(org, b) for b in made]
+        event = epcis.transformation_event(
+            base_url, event_id, when, org.code, steps.biz_step(rule.step.code), inputs, outputs
+        )
+    if len(made) == 1:
+        drawn = [{"batch": p.id, "kg": d.kg} for p, d in zip(parents, draws, strict=True)]
+        _record(session, org, made[0], event, drawn, parents)
+        return
+    session.flush()
+    lots = [b.lot_code for b in made]
+    entries = [
+        (
+            "batch.registered",
+            org.code,
+            f"{org.code}/{b.lot_code}",
+            {
+                **_registered(b, [{"batch": i.parent_id, "kg": i.kg} for i in b.inputs]),
+                "outputs": lots,
+                "allocation": b.derivation["allocation"],
+                "event": event["eventID"],
+                "event_digest": digest(event),
+            },
+        )
+        for b in made
+    ]
+    for batch, index in zip(made, ledger.append_many(session, entries), strict=True):
+        batch.log_index = index
+    store_event(session, org, event, [*made, *parents], made[0].log_index)
+
+
+def _registered(batch: Batch, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "lot": batch.lot_code,
+        "product": batch.product,
+        "gtin": batch.gtin,
+        "kg": batch.quantity_kg,
+        "step": batch.step,
+        "inputs": inputs,
+        "g_co2e_per_kg": round(batch.g_co2e_per_kg, 3),
+    }
+
+
 def _take_from_parents(
-    session: Db, org: Organisation, draws: list[Draw], product: Product | None
+    session: Db, org: Organisation, draws: list[Draw], product: str | None
 ) -> list[Batch]:
     """Lock the parents, check they are the organisation's, usable and hold enough, and
     take the kg. Returns the parents in the order of `draws`."""
@@ -457,11 +620,11 @@ def _take_from_parents(
     return [by_id[d.batch or 0] for d in draws]
 
 
-def _unusable(session: Db, org: Organisation, parent: Batch | None, product: Product | None) -> Any:
+def _unusable(session: Db, org: Organisation, parent: Batch | None, product: str | None) -> Any:
     """Why a batch cannot be drawn on, or None."""
     if parent is None or parent.organisation_id != org.id:
         return _l("This batch does not exist or is not held by your organisation.")
-    if product is not None and parent.product is not product:
+    if product is not None and parent.product != product:
         return _l("This step needs %(product)s as input.", product=PRODUCT_LABELS[product])
     if parent.at_risk_since is not None:
         return _l("This batch is on hold: an approval it depends on was revoked.")
@@ -470,28 +633,80 @@ def _unusable(session: Db, org: Organisation, parent: Batch | None, product: Pro
     return None
 
 
-def _derive_from_parents(
-    batch: Batch, parents: Sequence[Batch], draws: Sequence[Draw], ratio: float
-) -> None:
-    parts = [
+def _parts(parents: Sequence[Batch], gs: Sequence[int]) -> list[dict[str, Any]]:
+    return [
         {
             "batch": p.id,
             "lot": p.lot_code,
-            "kg": d.kg,
+            "kg": g / GRAMS_PER_KG,
             "g_co2e_per_kg": p.g_co2e_per_kg,
             "baseline_g_co2e_per_kg": p.baseline_g_co2e_per_kg,
         }
-        for p, d in zip(parents, draws, strict=True)
+        for p, g in zip(parents, gs, strict=True)
     ]
+
+
+def _derive_from_parents(
+    batch: Batch, parents: Sequence[Batch], draws: Sequence[Draw], ratio: float
+) -> None:
+    """A split's or merge's batch (ratio 1): the parents' kg-weighted intensity."""
+    parts = _parts(parents, [d.g for d in draws])
     intensity, baseline = _weighted(parts)
     batch.g_co2e_per_kg = intensity / ratio
     batch.baseline_g_co2e_per_kg = None if baseline is None else baseline / ratio
-    batch.derivation = {"rule": batch.step.value, "yield": round(ratio, 6), "inputs": parts}
+    batch.derivation = {"rule": batch.step, "yield": round(ratio, 6), "inputs": parts}
     for parent, draw in zip(parents, draws, strict=True):
         batch.inputs.append(BatchInput(parent_id=parent.id, grams=draw.g))
 
 
-def _new_batch(session: Db, org: Organisation, values: dict[str, Any], step: Step, g: int) -> Batch:
+def _derive_outputs(
+    made: Sequence[Batch],
+    parents: Sequence[Batch],
+    draws: Sequence[Draw],
+    checked: steps.Balance,
+    allocation: steps.Allocation,
+) -> None:
+    """Each output of a step: the part of each parent's draw it is made of (by mass, in
+    whole grams summing to the draw), and its share of the input's emissions (by mass, or
+    by economic value) as g CO2e/kg; the whole step in each output's derivation."""
+    intensity, baseline = _weighted(_parts(parents, [d.g for d in draws]))
+    drawn_kg = checked.input_g / GRAMS_PER_KG
+    emissions = intensity * drawn_kg
+    base = None if baseline is None else baseline * drawn_kg
+    weights = [o.g for o in checked.outputs]
+    splits = [steps.apportion(d.g, weights) for d in draws]
+    several = len(made) > 1
+    step_facts: dict[str, Any] = {
+        "input_kg": drawn_kg,
+        "loss_kg": checked.loss_g / GRAMS_PER_KG,
+        "g_co2e_per_kg_in": intensity,
+        "outputs": [
+            {"product": b.product, "lot": b.lot_code, "kg": b.quantity_kg, "fraction": f}
+            for b, f in zip(made, allocation.fractions, strict=True)
+        ],
+    }
+    if allocation.method == steps.ECONOMIC:
+        for entry, output in zip(step_facts["outputs"], made, strict=True):
+            entry["vnd_per_kg"] = allocation.prices[output.product]
+    for n, (batch, fraction) in enumerate(zip(made, allocation.fractions, strict=True)):
+        shares = [(p, split[n]) for p, split in zip(parents, splits, strict=True) if split[n]]
+        batch.g_co2e_per_kg = steps.intensity(emissions, fraction, batch.quantity_g)
+        batch.baseline_g_co2e_per_kg = (
+            None if base is None else steps.intensity(base, fraction, batch.quantity_g)
+        )
+        batch.derivation = {
+            "rule": batch.step,
+            "yield": round(batch.quantity_g / sum(g for _, g in shares), 6),
+            "inputs": _parts([p for p, _ in shares], [g for _, g in shares]),
+            "step": step_facts,
+        }
+        if several:
+            batch.derivation["allocation"] = allocation.method
+        for parent, g in shares:
+            batch.inputs.append(BatchInput(parent_id=parent.id, grams=g))
+
+
+def _new_batch(session: Db, org: Organisation, values: dict[str, Any], step: str, g: int) -> Batch:
     code = values["lot_code"]
     taken = session.scalar(select(Batch.id).where(Batch.maker_id == org.id, Batch.lot_code == code))
     if taken is not None:
@@ -502,7 +717,7 @@ def _new_batch(session: Db, org: Organisation, values: dict[str, Any], step: Ste
         organisation_id=org.id,
         maker_id=org.id,
         lot_code=code,
-        product=Product(values["product"]),
+        product=crops.product(values["product"]).code,
         gtin=values.get("gtin"),
         step=step,
         quantity_g=g,
@@ -543,13 +758,7 @@ def _record(
         org.code,
         f"{org.code}/{batch.lot_code}",
         {
-            "lot": batch.lot_code,
-            "product": batch.product.value,
-            "gtin": batch.gtin,
-            "kg": batch.quantity_kg,
-            "step": batch.step.value,
-            "inputs": inputs,
-            "g_co2e_per_kg": round(batch.g_co2e_per_kg, 3),
+            **_registered(batch, inputs),
             "event": event["eventID"],
             "event_digest": digest(event),
         },
@@ -567,13 +776,7 @@ def _record_many(
             org.code,
             f"{org.code}/{b.lot_code}",
             {
-                "lot": b.lot_code,
-                "product": b.product.value,
-                "gtin": b.gtin,
-                "kg": b.quantity_kg,
-                "step": b.step.value,
-                "inputs": [{"batch": parent.id, "kg": b.quantity_kg}],
-                "g_co2e_per_kg": round(b.g_co2e_per_kg, 3),
+                **_registered(b, [{"batch": parent.id, "kg": b.quantity_kg}]),
                 "event": event["eventID"],
                 "event_digest": digest(event),
             },

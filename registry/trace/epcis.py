@@ -4,8 +4,9 @@ Batches are lots, so events carry quantities of a class (`quantityList`, kg) rat
 serialised items. A lot with a GTIN is named by its GS1 Digital Link URI
 (`{base}/01/{gtin}/10/{lot}`); a lot without one by a URN of this registry, which partners
 can still match but which does not pretend to be a GS1 key. Business steps come from
-CBV 2.0 where one fits; milling and husking have no CBV word, so they use this registry's
-own vocabulary URIs, as CBV allows."""
+CBV 2.0 where one fits (the crop catalogue's steps.json says which); drying, milling,
+washing, grading and the other processing steps have no CBV word, so they use this
+registry's own vocabulary URIs, as CBV allows."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from registry.crops import CBV_BIZ_STEPS
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 NAMESPACE = "urn:phatthaithap:"
@@ -46,6 +49,11 @@ def field_uri(org: str, field: str) -> str:
 
 def step_uri(step: str) -> str:
     return f"{NAMESPACE}bizstep:{step}"
+
+
+def _biz_step(step: str) -> str:
+    """A CBV 2.0 word or a URI as given; a bare code of this registry as its URI."""
+    return step if step in CBV_BIZ_STEPS or ":" in step else step_uri(step)
 
 
 def new_event_id() -> str:
@@ -107,12 +115,14 @@ def transformation_event(
     inputs: Sequence[Lot],
     outputs: Sequence[Lot],
 ) -> dict[str, Any]:
-    """A TransformationEvent: inputs consumed (in the kg drawn), outputs made."""
+    """A TransformationEvent: inputs consumed (in the kg drawn), outputs made (a step's
+    main product and its co-products). `step`: a CBV 2.0 business step, a URI, or a step
+    code of this registry (made its URI)."""
     event = _common("TransformationEvent", event_id, when, org)
     event.update(
         inputQuantityList=_quantities(base, inputs),
         outputQuantityList=_quantities(base, outputs),
-        bizStep=step_uri(step),
+        bizStep=_biz_step(step),
         disposition="active",
     )
     return event
@@ -121,7 +131,7 @@ def transformation_event(
 def packing_event(
     base: str, event_id: str, when: datetime, org: str, parent: Lot, children: Sequence[Lot]
 ) -> dict[str, Any]:
-    """An AggregationEvent ADD: milled rice packed into the packaged lot."""
+    """An AggregationEvent ADD: the product packed into the packaged lot."""
     event = _common("AggregationEvent", event_id, when, org)
     event.update(
         action="ADD",

@@ -3,13 +3,14 @@ and the inputs of the phone diary form for each kind of entry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from registry import crops
 from registry.numbers import number
-from registry.trace.models import DiaryKind, HandoverStatus, Product, Scheme, SeasonType, Step
+from registry.trace.models import DiaryKind, HandoverStatus, Scheme, SeasonType, Step
 
 SEASON_LABELS = {
     SeasonType.DONG_XUAN: _l("Đông Xuân (winter–spring)"),
@@ -264,23 +265,38 @@ def describe(
     return pairs
 
 
-PRODUCT_LABELS = {
-    Product.PADDY: _l("Paddy (lúa)"),
-    Product.BROWN_RICE: _l("Brown rice (gạo lứt)"),
-    Product.MILLED_RICE: _l("Milled rice (gạo trắng)"),
-    Product.PACKAGED_RICE: _l("Packaged rice (gạo đóng gói)"),
-}
+class Names(Mapping[str, str]):
+    """Codes → names in the reader's language, looked up when read (the catalogue knows
+    products and processing steps; `fixed` holds the structural steps' translated names).
+    Names start with a capital, to stand alone in a table or after a label."""
 
-STEP_LABELS = {
-    Step.HARVEST: _l("Harvest"),
-    Step.DRYING: _l("Drying"),
-    Step.HUSKING: _l("Husking"),
-    Step.MILLING: _l("Milling"),
-    Step.POLISHING: _l("Polishing"),
-    Step.PACKING: _l("Packing"),
-    Step.SPLIT: _l("Split"),
-    Step.MERGE: _l("Merge"),
-}
+    def __init__(self, codes: Callable[[], Mapping[str, Any]], fixed: Mapping[str, Any]) -> None:
+        self._codes, self._fixed = codes, fixed
+
+    def __getitem__(self, code: str) -> str:
+        if code in self._fixed:
+            return str(self._fixed[code])
+        found = self._codes().get(code)
+        if found is None:
+            raise KeyError(code)
+        name: str = found.name
+        return name[:1].upper() + name[1:]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._fixed, *self._codes()])
+
+    def __len__(self) -> int:
+        return len(self._fixed) + len(self._codes())
+
+
+PRODUCT_LABELS: Mapping[str, str] = Names(crops.products, {})
+"""Every product of the catalogue by code: `PRODUCT_LABELS["paddy"]` is "Thóc" in Vietnamese."""
+
+STEP_LABELS: Mapping[str, str] = Names(
+    crops.step_kinds,
+    {Step.HARVEST: _l("Harvest"), Step.SPLIT: _l("Split"), Step.MERGE: _l("Merge")},
+)
+"""Harvest, split, merge and every processing step of the catalogue, by code."""
 
 HANDOVER_LABELS = {
     HandoverStatus.PENDING: _l("waiting for an answer"),

@@ -236,22 +236,14 @@ class EvidenceFile(Base):
 
 
 # ---------------------------------------------------------------- part 2: batches
-class Product(enum.StrEnum):
-    PADDY = "paddy"  # lúa (thóc)
-    BROWN_RICE = "brown_rice"  # gạo lứt
-    MILLED_RICE = "milled_rice"  # gạo trắng
-    PACKAGED_RICE = "packaged_rice"  # gạo đóng gói
-
-
 class Step(enum.StrEnum):
-    """How a batch came to be: from a harvest, or from parent batches."""
+    """How a batch came to be when it is not a processing step: from a harvest, or by
+    splitting or merging batches. Processing steps (drying, milling, washing, grading…) are
+    codes of the crop catalogue (`registry.crops`, steps.json and each crop's steps), so a
+    batch's `step` is one of these or a catalogue step code; its `product` is a catalogue
+    product code (which names the crop)."""
 
     HARVEST = "harvest"
-    DRYING = "drying"
-    HUSKING = "husking"
-    MILLING = "milling"
-    POLISHING = "polishing"
-    PACKING = "packing"
     SPLIT = "split"
     MERGE = "merge"
 
@@ -267,9 +259,9 @@ class Batch(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     maker_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     lot_code: Mapped[str] = mapped_column(String(20))
-    product: Mapped[Product] = mapped_column(str_enum(Product))
+    product: Mapped[str] = mapped_column(String(crops.CODE_LENGTH))  # a catalogue product
     gtin: Mapped[str | None] = mapped_column(String(14))
-    step: Mapped[Step] = mapped_column(str_enum(Step))
+    step: Mapped[str] = mapped_column(String(crops.CODE_LENGTH))  # Step or a catalogue step
     quantity_g: Mapped[int] = mapped_column(BigInteger)
     remaining_g: Mapped[int] = mapped_column(BigInteger)
     quantity_kg = InUnits[float]("quantity_g", GRAMS_PER_KG)
@@ -288,6 +280,11 @@ class Batch(Base):
     inputs: Mapped[list[BatchInput]] = relationship(
         back_populates="batch", foreign_keys="BatchInput.batch_id", order_by="BatchInput.id"
     )
+
+    @property
+    def crop(self) -> str:
+        """The code of the crop the batch's product comes from."""
+        return crops.product(self.product).crop
 
     @property
     def reduction_pct(self) -> float | None:
@@ -317,6 +314,22 @@ class BatchInput(Base):
     batch: Mapped[Batch] = relationship(back_populates="inputs", foreign_keys=[batch_id])
     season: Mapped[Season | None] = relationship()
     parent: Mapped[Batch | None] = relationship(foreign_keys=[parent_id])
+
+
+class ProductPrice(Base):
+    """A price per kg the authority set for a product, so that a step's emissions are shared
+    between its co-products by economic value (docs/coproducts.md). Prices are appended,
+    never changed: the newest row of a product is the one in force."""
+
+    __tablename__ = "product_prices"
+    __table_args__ = (CheckConstraint("vnd_per_kg >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(crops.CODE_LENGTH), index=True)
+    vnd_per_kg: Mapped[int] = mapped_column(BigInteger)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int] = mapped_column()
 
 
 class HandoverStatus(enum.StrEnum):

@@ -15,7 +15,7 @@ from registry.trace import batches
 from registry.trace.batch_schemas import TransformIn
 from registry.trace.models import Batch
 from tests.conftest import Factory
-from tests.trace.test_batches import BASE, grower, harvest, mill  # noqa: F401
+from tests.trace.test_batches import BASE, grower, harvest, mill, rice_coproducts  # noqa: F401
 from tests.verify.conftest import farm, verifier  # noqa: F401
 
 TODAY = date(2026, 9, 1)
@@ -42,6 +42,7 @@ def packed(grower, authority: Organisation) -> Batch:
                 "lot_code": "GAO-1",
                 "quantity_kg": 1300,
                 "inputs": [{"batch": paddy.id, "kg": 2000}],
+                "coproducts": rice_coproducts(2000, 1300),
             }
         ),
         BASE,

@@ -10,7 +10,7 @@ from registry.accounts.models import Organisation, User
 from registry.db import db
 from tests.accounts.test_api import bearer
 from tests.conftest import Factory
-from tests.trace.test_batches import grower, mill  # noqa: F401
+from tests.trace.test_batches import grower, mill, rice_coproducts  # noqa: F401
 from tests.verify.conftest import farm, verifier  # noqa: F401
 
 RW = ("read", "write")
@@ -70,10 +70,13 @@ def test_paddy_is_drawn_milled_shipped_and_accepted_over_the_api(
             "lot_code": "GAO-1",
             "quantity_kg": 1950,
             "inputs": [{"batch": paddy["id"], "kg": 3000}],
+            "coproducts": rice_coproducts(3000, 1950),
         },
         headers=miller,
     )
     assert rice.status_code == 201, rice.json
+    assert rice.json["product_name"] == {"vi": "gạo trắng", "en": "milled rice"}
+    assert rice.json["crop"] == "rice" and rice.json["derivation"]["allocation"] == "mass"
     assert rice.json["g_co2e_per_kg"] > paddy["g_co2e_per_kg"]
     export = client.get(f"/api/v1/batches/{rice.json['id']}/epcis", headers=miller)
     assert export.status_code == 200 and export.mimetype == "application/ld+json"

@@ -86,11 +86,12 @@ def test_an_htx_draws_a_batch_and_hands_it_to_the_mill(
     part = db.session.scalar(db.select(Batch).where(Batch.lot_code == "LUA-1-1"))
     assert part is not None and part.organisation_id == mill.id
     low = client.post(
-        "/batches/process",
+        "/batches/process?product=paddy&step=milling",
         data={
             "csrf_token": token,
-            "step": "milling",
             f"kg_{part.id}": "6000",
+            "co_rice_husk": "1200",
+            "co_rice_bran": "500",
             "lot_code": "GAO-1",
             "quantity_kg": "3000",
         },

@@ -141,6 +141,15 @@ def test_lot_codes_and_gtins_are_checked_by_the_schema() -> None:
     assert good["gtin"] == "08934567890120"
 
 
+def rice_coproducts(kg_in: float, kg_out: float) -> list[dict[str, Any]]:
+    """What milling `kg_in` of paddy into `kg_out` of milled rice also gives: husk 20 %
+    and bran 8 % of the paddy, broken rice for the rest but a loss of 1 % (issue 20)."""
+    husk, bran = round(0.20 * kg_in, 3), round(0.08 * kg_in, 3)
+    broken = round(min(max(kg_in - kg_out - husk - bran - 0.01 * kg_in, 0), 0.15 * kg_in), 3)
+    made = [{"product": "rice_husk", "kg": husk}, {"product": "rice_bran", "kg": bran}]
+    return made + ([{"product": "broken_rice", "kg": broken}] if broken else [])
+
+
 def milled(org: Organisation, parent: Batch, kg_in: float, kg_out: float, lot: str) -> Batch:
     values = TransformIn().load(
         {
@@ -148,6 +157,7 @@ def milled(org: Organisation, parent: Batch, kg_in: float, kg_out: float, lot: s
             "lot_code": lot,
             "quantity_kg": kg_out,
             "inputs": [{"batch": parent.id, "kg": kg_in}],
+            "coproducts": rice_coproducts(kg_in, kg_out),
         }
     )
     batch = batches.transform(db.session, org, values, BASE)
@@ -162,8 +172,10 @@ def test_milling_respects_the_yield_range_and_divides_intensity_by_it(grower) ->
     assert "quantity_kg" in refused(milled, org, paddy, 1000, 590, "GAO-1").errors
     assert "inputs.0.kg" in refused(milled, org, paddy, 5001, 3200, "GAO-1").errors
     rice = milled(org, paddy, 1000, 650, "GAO-1")
-    assert rice.product.value == "milled_rice"
-    assert rice.g_co2e_per_kg == pytest.approx(paddy.g_co2e_per_kg / 0.65)
+    assert rice.product == "milled_rice" and rice.crop == "rice"
+    # by mass: 1,000 kg of paddy's emissions over 650 + 200 + 80 + 60 = 990 kg of outputs
+    assert rice.g_co2e_per_kg == pytest.approx(paddy.g_co2e_per_kg * 1000 / 990)
+    assert rice.derivation["allocation"] == "mass" and rice.derivation["step"]["loss_kg"] == 10
     assert rice.reduction_pct == pytest.approx(paddy.reduction_pct)
     assert paddy.remaining_kg == 4000
     wrong = TransformIn().load(
@@ -174,7 +186,7 @@ def test_milling_respects_the_yield_range_and_divides_intensity_by_it(grower) ->
             "inputs": [{"batch": paddy.id, "kg": 1000}],
         }
     )
-    assert "inputs.0.batch" in refused(batches.transform, db.session, org, wrong, BASE).errors
+    assert "step" in refused(batches.transform, db.session, org, wrong, BASE).errors
 
 
 def test_split_merge_and_a_foreign_batch(grower, make: Factory) -> None:
@@ -244,7 +256,8 @@ def test_revoking_the_approval_puts_every_downstream_batch_on_hold(grower, verif
     db.session.commit()
     assert paddy.at_risk_since is not None and rice.at_risk_since is not None
     notices = db.session.scalars(select(Notice).where(Notice.organisation_id == org.id)).all()
-    assert len(notices) == 2
+    assert len(notices) == 5  # the paddy, the milled rice and its three co-products
+    assert all(b.at_risk_since for b in db.session.scalars(select(Batch)))
     assert "inputs.0.batch" in refused(milled, org, paddy, 1000, 650, "GAO-2").errors
     assert "draws.0.season" in refused(harvest, org, season, 10, "LUA-9").errors
 
@@ -274,6 +287,8 @@ def test_the_epcis_export_validates_against_the_official_schema(
     db.session.commit()
     document = batches.upstream_document(db.session, packed)
     types = [e["type"] for e in document["epcisBody"]["eventList"]]
+    milling = document["epcisBody"]["eventList"][3]
+    assert [q["quantity"] for q in milling["outputQuantityList"]] == [2000, 600, 240, 130]
     assert types == [
         "ObjectEvent",
         "TransactionEvent",

@@ -26,7 +26,7 @@ from registry.ledger.audit import verify_store
 from registry.trace import batches
 from registry.trace.batch_schemas import HarvestBatchIn, TransformIn
 from registry.trace.models import Batch, BatchInput
-from tests.trace.test_batches import BASE, grower, harvest  # noqa: F401
+from tests.trace.test_batches import BASE, grower, harvest, rice_coproducts  # noqa: F401
 from tests.verify.conftest import farm, verifier  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
@@ -97,6 +97,7 @@ def mill_from(org_id: int, parent_id: int, n: int) -> Callable[[Session], Batch]
                 "lot_code": f"GAO-{n}",
                 "quantity_kg": MILL_OUT_KG,
                 "inputs": [{"batch": parent_id, "kg": MILL_IN_KG}],
+                "coproducts": rice_coproducts(MILL_IN_KG, MILL_OUT_KG),
             }
         )
         return batches.transform(session, org, values, BASE)

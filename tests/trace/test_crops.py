@@ -40,8 +40,11 @@ def test_every_value_of_every_crop_and_kind_cites_its_source() -> None:
     assert len(documents) >= len(DESIGN_KINDS)
     for document in [*documents, *kinds.values()]:
         for key, value in _values(dict(document)):
-            assert isinstance(value, dict), key
-            assert isinstance(value.get("source"), str) and len(value["source"]) > 10, key
+            # products and steps: a source on each product and on each step's ranges
+            entries = {"products": list(value.values()) if key == "products" else None}
+            for entry in entries["products"] or (value if key == "steps" else [value]):
+                assert isinstance(entry, dict), key
+                assert isinstance(entry.get("source"), str) and len(entry["source"]) > 10, key
 
 
 def test_the_crops_kinds_and_periods_are_those_of_the_design() -> None:
@@ -51,7 +54,7 @@ def test_the_crops_kinds_and_periods_are_those_of_the_design() -> None:
         assert crop.kind.period == DESIGN_PERIODS[crop.kind.code]
         assert all(SeasonType(t) for t in crop.kind.season_types)
         assert crop.yield_kg_ha.low < crop.yield_kg_ha.high and crop.n_kg_ha.high > 0
-        assert crop.names["vi"] and crop.names["en"] and crop.products["vi"]
+        assert crop.names["vi"] and crop.names["en"] and crop.products[crop.harvested].names["vi"]
     assert next(iter(catalogue)) == crops.DEFAULT
     assert catalogue["fruit_tree"].kind.period_months == 12
     assert catalogue["fruit_tree"].kind.tree_stand and not catalogue["maize"].kind.tree_stand
@@ -114,12 +117,46 @@ def _rewrite(path: Path, change: Any) -> None:
         (lambda d: d.update(code="maize"), "file's name"),
         (lambda d: d["residue_n_pct"].update(value=-1), "residue_n_pct must be a number"),
         (lambda d: d["residue_n_pct"].pop("source"), "residue_n_pct has no source"),
+        # products and the steps between them (issue 20)
+        (lambda d: d["products"]["fresh_vegetables"].pop("source"), "fresh_vegetables has no"),
+        (lambda d: d["harvested"].update(value="paddy"), "harvested paddy is not one of"),
+        (lambda d: d["products"].update(x={"vi": "x", "en": "x", "source": "s"}), "no-op"),
+        (lambda d: d["products"].update({"Rau!": d["products"]["fresh_vegetables"]}), "not a code"),
+        (lambda d: d["products"].update({"paddy": d["products"]["fresh_vegetables"]}), "unique"),
+        (lambda d: d["steps"][0].update(step="boiling"), "not in steps.json"),
+        (lambda d: d["steps"][0].update(input="paddy"), "the crop's products"),
+        (lambda d: d["steps"][0].pop("source"), "source only"),
+        (lambda d: d["steps"][0]["loss"].update(high=1.5), "high <= 1"),
+        (lambda d: d["steps"][0].update(loss={"low": 0.5, "high": 0.6}), "never make up"),
+        (lambda d: d["steps"].append(d["steps"][0]), "given twice"),
+        (
+            lambda d: d["steps"][4]["outputs"].update(vegetable_trimmings={"low": 0, "high": 1}),
+            "one output",
+        ),
     ],
 )
 def test_the_loader_refuses_a_value_without_source_or_out_of_shape(
     folder: Path, change: Any, message: str
 ) -> None:
     _rewrite(folder / "catalogue" / "vegetable.json", change)
+    if message == "no-op":  # a product no step reaches is allowed (sold as harvested)
+        assert "x" in crops.catalogue(folder)["vegetable"].products
+        return
+    with pytest.raises(crops.CatalogueError, match=message):
+        crops.catalogue(folder)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["milling"]["event"].update(value="object"), "event must be one of"),
+        (lambda d: d["milling"]["biz_step"].update(value="milling"), "CBV 2.0"),
+        (lambda d: d["milling"]["biz_step"].pop("source"), "biz_step has no source"),
+        (lambda d: d.update(split=d["milling"]), "structural"),
+    ],
+)
+def test_the_loader_refuses_a_step_out_of_shape(folder: Path, change: Any, message: str) -> None:
+    _rewrite(folder / "steps.json", change)
     with pytest.raises(crops.CatalogueError, match=message):
         crops.catalogue(folder)
 
@@ -128,6 +165,8 @@ def test_a_new_crop_is_a_new_file(folder: Path) -> None:
     def lychee(document: dict[str, Any]) -> None:
         document["code"] = "lychee"
         document["name"] = {"vi": "Vải", "en": "Lychee", "source": "GLOSSARY.md"}
+        chain = {k: document[k] for k in ("harvested", "products", "steps")}
+        document.update(json.loads(json.dumps(chain).replace("fruit", "lychee")))
 
     shutil.copy(folder / "catalogue" / "fruit_tree.json", folder / "catalogue" / "lychee.json")
     _rewrite(folder / "catalogue" / "lychee.json", lychee)

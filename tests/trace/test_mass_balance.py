@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -28,7 +29,9 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, func, select
 
+from registry import crops
 from registry.accounts.models import Organisation
+from registry.crops import Share, Transform
 from registry.db import db
 from registry.errors import DomainError
 from registry.ledger import service as ledger
@@ -41,16 +44,15 @@ from registry.trace.models import (
     Handover,
     HandoverStatus,
     Notice,
-    Product,
     Step,
     TraceEvent,
     trace_event_batches,
 )
-from registry.trace.steps import TRANSFORMS, Transform
 from tests.conftest import Factory
-from tests.trace.test_batches import BASE, grower, mill  # noqa: F401
+from tests.trace.test_batches import BASE, grower, mill, rice_coproducts  # noqa: F401
 from tests.verify.conftest import farm, verifier  # noqa: F401
 
+RICE = crops.get("rice").transforms  # the steps the machine runs, co-products and all
 FOREIGN = ("split", "milling", "merge", "ship", "harvest", "answer")
 # What every run must have done at least once (a second answer to a hand-over is too rare
 # in 15 short examples to demand; the rule still checks it whenever it happens).
@@ -83,7 +85,7 @@ class World:
 class Lot:
     """What the model expects of one batch, in grams."""
 
-    product: Product
+    product: str
     quantity_g: int
     remaining_g: int
     holder: int
@@ -121,11 +123,58 @@ def likely(choices: list[Any], fallback: list[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(choices), st.sampled_from(choices), st.sampled_from(fallback))
 
 
-def yields(step: Transform) -> st.SearchStrategy[float]:
-    """A yield within the step's range, or up to 10 points outside it."""
-    return st.one_of(
-        st.floats(step.low, step.high),
-        st.floats(step.low - 0.1, step.high + 0.1),
+def within(share: Share) -> st.SearchStrategy[float]:
+    return st.floats(share.low, share.high)
+
+
+def outputs_of(
+    data: st.DataObject, rule: Transform, grams: int
+) -> tuple[list[tuple[str, int]], int | None]:
+    """Grams of each output of a step (main product first) and, now and then, a declared
+    loss: mostly a balance that fits the step (the loss and main product drawn in their
+    ranges, the co-products filled up to theirs in order), sometimes one output 10 points
+    off, one required co-product left out or a declared loss a gram wrong."""
+    loss = data.draw(within(rule.loss), label="loss")
+    main = data.draw(within(rule.outputs[rule.main]), label="main")
+    left = 1 - loss - main
+    fractions = {rule.main: main}
+    for code in rule.coproducts:
+        share = rule.outputs[code]
+        fractions[code] = share.low
+        left -= share.low
+    for code in rule.coproducts:
+        more = min(max(left, 0.0), rule.outputs[code].high - rule.outputs[code].low)
+        fractions[code] += more
+        left -= more
+    how = data.draw(st.sampled_from(["fits"] * 4 + ["off", "missing", "loss"]), label="how")
+    if how == "off":
+        code = data.draw(st.sampled_from(sorted(fractions)), label="off")
+        fractions[code] += data.draw(st.sampled_from([-0.1, 0.1]), label="by")
+    if how == "missing" and rule.coproducts:
+        fractions.pop(data.draw(st.sampled_from(rule.coproducts), label="missing"))
+    made = [(code, max(1, round(grams * f))) for code, f in fractions.items()]
+    rest = grams - sum(g for _, g in made)
+    declared = None
+    if how == "loss" or data.draw(st.booleans(), label="declare"):
+        declared = max(rest + (1 if how == "loss" else 0), 0)
+    return made, declared
+
+
+def balances(
+    rule: Transform, grams: int, made: list[tuple[str, int]], declared: int | None
+) -> bool:
+    """What the model expects of a step's mass balance (DESIGN.md §4, issue 20): every
+    output the step's and within its share, every required co-product there, and the
+    loss (the rest, or as declared and then equal to the rest) within the step's."""
+    total = sum(g for _, g in made)
+    loss = grams - total
+    codes = [c for c, _ in made]
+    return (
+        total <= grams
+        and (declared is None or declared == loss)
+        and all(c in rule.outputs and rule.outputs[c].holds(g / grams) for c, g in made)
+        and all(c in codes for c, share in rule.outputs.items() if share.low > 0)
+        and rule.loss.holds(loss / grams)
     )
 
 
@@ -217,7 +266,7 @@ class Books(RuleBasedStateMachine):
     def in_transit(self, batch_id: int) -> bool:
         return any(s.pending and s.batch == batch_id for s in self.sent.values())
 
-    def may_draw(self, actor: int, draws: list[tuple[int, int]], source: Product | None) -> bool:
+    def may_draw(self, actor: int, draws: list[tuple[int, int]], source: str | None) -> bool:
         """Whether `actor` may take these grams from these batches."""
         ids = [b for b, _ in draws]
         if len(set(ids)) != len(ids):
@@ -230,11 +279,11 @@ class Books(RuleBasedStateMachine):
                 or not 1 <= grams <= lot.remaining_g
             ):
                 return False
-            if source is not None and lot.product is not source:
+            if source is not None and lot.product != source:
                 return False
         return True
 
-    def made(self, batch: Batch, product: Product, grams: int, actor: int) -> None:
+    def made(self, batch: Batch, product: str, grams: int, actor: int) -> None:
         self.lots[batch.id] = Lot(product, grams, grams, actor, actor)
         self.codes[actor].add(batch.lot_code)
 
@@ -259,7 +308,7 @@ class Books(RuleBasedStateMachine):
         batch = self.attempt("harvest", call, free and grams <= left)
         if batch is not None:
             self.drawn_g += grams
-            self.made(batch, Product.PADDY, grams, w.grower)
+            self.made(batch, "paddy", grams, w.grower)
 
     @precondition(lambda self: self.lots)
     @rule(data=st.data())
@@ -283,34 +332,45 @@ class Books(RuleBasedStateMachine):
     @rule(data=st.data())
     def process(self, data: st.DataObject) -> None:
         """Dry, husk, mill, polish or pack a batch (mostly with a step that takes its
-        product), with a yield sometimes out of range."""
+        product), with its co-products and loss, sometimes out of balance."""
         parent_id = self.pick(data)
         parent = self.lots[parent_id]
-        fits = [s for s in sorted(TRANSFORMS) if TRANSFORMS[s].source is parent.product]
-        step = data.draw(likely(fits, sorted(TRANSFORMS)), label="step")
-        transform = TRANSFORMS[step]
+        fits = [t for t in RICE if t.input == parent.product]
+        rule_ = data.draw(likely(fits, list(RICE)), label="step")
         grams = data.draw(grams_near(parent.remaining_g), label="grams in")
-        out = max(1, round(grams * data.draw(yields(transform), label="yield")))
+        made, declared = outputs_of(data, rule_, grams)
         code, free = self.lot_code(data, parent.holder)
         values = TransformIn().load(
             {
-                "step": step.value,
+                "step": rule_.step.code,
                 "lot_code": code,
-                "quantity_kg": out / 1000,
+                "quantity_kg": made[0][1] / 1000,
                 "inputs": [{"batch": parent_id, "kg": grams / 1000}],
+                "coproducts": [{"product": c, "kg": g / 1000} for c, g in made[1:]],
+                "loss_kg": None if declared is None else declared / 1000,
             }
         )
         call = partial(batches.transform, db.session, org(parent.holder), values, BASE)
         draws = [(parent_id, grams)]
         ok = (
-            self.may_draw(parent.holder, draws, transform.source)
-            and transform.allows(out / grams)
+            self.may_draw(parent.holder, draws, rule_.input)
+            and made[0][0] == rule_.main
+            and balances(rule_, grams, made, declared)
             and free
         )
         batch = self.attempt("process", call, ok)
         if batch is not None:
             self.take(draws)
-            self.made(batch, transform.output, out, parent.holder)
+            outputs = batch.derivation["step"]["outputs"]
+            assert [(o["product"], round(o["kg"] * 1000)) for o in outputs] == made
+            for output in outputs:
+                made_batch = db.session.scalar(
+                    select(Batch).where(
+                        Batch.maker_id == parent.holder, Batch.lot_code == output["lot"]
+                    )
+                )
+                assert made_batch is not None
+                self.made(made_batch, output["product"], made_batch.quantity_g, parent.holder)
 
     @precondition(lambda self: len(self.lots) >= 2)
     @rule(data=st.data())
@@ -512,6 +572,12 @@ def explain(batch: Any, inputs: list[Any]) -> None:
     assert abs(batch.quantity_g - made) <= 0.5 + total * 5e-7, batch.lot_code
     if batch.step in (Step.SPLIT, Step.MERGE):
         assert batch.derivation["yield"] == 1
+    else:  # a step: its outputs and loss are every gram drawn, never more (issue 20)
+        step = batch.derivation["step"]
+        outputs = round(sum(o["kg"] * 1000 for o in step["outputs"]))
+        assert outputs + round(step["loss_kg"] * 1000) == round(step["input_kg"] * 1000)
+        assert outputs <= round(step["input_kg"] * 1000)
+        assert sum(o["fraction"] for o in step["outputs"]) == pytest.approx(1)
 
 
 def machine_for(world: World, tally: Tally) -> type[Books]:
@@ -594,6 +660,7 @@ def test_the_export_is_the_batch_history_not_its_relatives(grower: Any) -> None:
     for source, lot in ((paddy, "GAO-1"), (part, "GAO-2")):
         values = {"step": "milling", "lot_code": lot, "quantity_kg": 650}
         values["inputs"] = [{"batch": source.id, "kg": 1000}]
+        values["coproducts"] = rice_coproducts(1000, 650)
         batches.transform(db.session, org_, TransformIn().load(values), BASE)
     db.session.commit()
     events = batches.upstream_document(db.session, part)["epcisBody"]["eventList"]
