@@ -1,5 +1,6 @@
-"""Label page benchmark (DESIGN.md §9: "public label page: server time p95 ≤ 25 ms with
-1 M labels in the database; page weight ≤ 60 KB with no third-party requests").
+"""Label page benchmark (DESIGN.md §9: "public label page: server time p95 ≤ 10 ms and
+≤ 5 ms of CPU a page with 1 M labels in the database; page weight ≤ 60 KB with no
+third-party requests").
 
     .venv/bin/python bench/label_page_bench.py            # 2,000 batch labels × 500 units
     .venv/bin/python bench/label_page_bench.py --quick    # 200 × 500 (100 k labels)
@@ -18,13 +19,20 @@ Every label has a token and URL of the real length; the labels the benchmark ope
 tokens signed with the registry's label key (signing a million would only time Ed25519).
 
 It then opens label pages of distinct labels (nine unit labels for one batch label, at
-random across all lots) through the Flask test client, in two series of `--requests`
+random across all lots) through the Flask test client, in three series of `--requests`
 after `--warmup` untimed ones: with the chain cache off (every page reads and renders its
-chain: the worst case) and as deployed (a 60 s cache of each issuance's chain). Each page
-must say `valid`. It prints p50/p95/max of the server time, the app's CPU time per page
-(which other load on a shared machine inflates less), the page weight (HTML, stylesheet
-and icon with their headers) and the load average. `--profile N` adds a cProfile of N
-pages. Progress goes to stderr; the figures as JSON to bench/results/label-page-<date>.json.
+chain: the worst case), with the cache on but empty (the first opening of each lot in
+this worker), and as deployed (the cache on, each lot's chain kept from an earlier
+opening of another label of the same lot, as in a worker that has served the lots on the
+shelves: the verdict is still decided afresh and the chain's stamp read on every page).
+Each page must say `valid`. It prints p50/p95/max of the server time, the app's CPU time
+per page (which other load on a shared machine inflates less), the page weight (HTML,
+stylesheet and icon with their headers) and the load average. `--profile N` adds a
+cProfile of N pages. Progress goes to stderr; the figures as JSON to
+bench/results/label-page-<date>.json.
+
+Rice only: the label page tells a rice season's story (water, straw, fertiliser N); a mix
+of crops belongs here once the page tells each crop's in its own words (issue 20).
 """
 
 from __future__ import annotations
@@ -84,7 +92,8 @@ from registry.verify import results
 from registry.verify.models import Approval, EmissionResult, MrvReport, ReportSeason
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/registry_bench_page"
-TARGET_P95_MS = 25.0
+TARGET_P95_MS = 10.0
+TARGET_CPU_MS = 5.0
 BUDGET_BYTES = 60 * 1024
 HTX, FIELDS, HARVESTS_PER_MILL, PACKS_PER_MILL = 40, 25, 5, 10
 PLACES = [
@@ -487,8 +496,9 @@ def serial_of(n: int) -> str:
 
 def load_labels(
     app: Flask, url: str, packed: list[dict[str, Any]], units: int, sample: int
-) -> list[str]:
-    """COPY a batch label and `units` unit labels per lot; returns the paths to open."""
+) -> tuple[list[str], dict[str, str]]:
+    """COPY a batch label and `units` unit labels per lot; returns the paths to open and,
+    for each, another signed label of the same lot (to open first in the warm series)."""
     with app.app_context():
         s = db.session
         by = s.scalar(select(Organisation.id).where(Organisation.code == "CT-CCTT"))
@@ -533,8 +543,11 @@ def load_labels(
     per_lot = 1 + units
     total = per_lot * len(packed)
     chosen = _sample(len(packed), per_lot, sample)
+    sibling = {n: _sibling(n, per_lot, chosen) for n in chosen}
+    signed = chosen | set(sibling.values())
     issued, expires = NOW - timedelta(days=30), NOW + timedelta(days=700)
     paths: list[str] = []
+    path_at: dict[int, str] = {}
     probe = ptt1.sign(_claims(serial_of(1), packed[0], 0, 0, iss, issued, expires), key)
     fake_length = len(probe)
 
@@ -546,7 +559,7 @@ def load_labels(
             for j in range(per_lot):
                 n = first + j
                 serial = serial_of(n)
-                if n - 1 in chosen:
+                if n - 1 in signed:
                     claims = _claims(serial, b, g, red, iss, issued, expires, indexes[lot_no])
                     token = ptt1.sign(claims, key)
                 else:
@@ -555,9 +568,11 @@ def load_labels(
                 path = f"/01/{b['gtin']}/10/{b['lot_code']}/21/{serial}"
                 if n - 1 in chosen:
                     paths.append(f"{path}?le={token}")
+                if n - 1 in signed:
+                    path_at[n - 1] = f"{path}?le={token}"
                 roll = rng.random()
                 state = "revoked" if roll < 0.01 else "suspended" if roll < 0.015 else "valid"
-                if n - 1 in chosen:
+                if n - 1 in signed:
                     state = "valid"
                 yield (
                     n,
@@ -602,7 +617,17 @@ def load_labels(
         cur.execute("SELECT setval(pg_get_serial_sequence('labels', 'id'), %s)", (total,))
         conn.commit()
     log(f"{total:,} labels copied in {time.perf_counter() - start:.0f} s")
-    return paths
+    siblings = {path_at[n]: path_at[sibling[n]] for n in chosen}
+    return paths, siblings
+
+
+def _sibling(n: int, per_lot: int, taken: set[int]) -> int:
+    """Another label of the lot of position `n` (not one of `taken`)."""
+    lot = n // per_lot
+    k = (n + 1) % per_lot
+    while lot * per_lot + k in taken:
+        k = (k + 1) % per_lot
+    return lot * per_lot + k
 
 
 def _sample(lots: int, per_lot: int, size: int) -> set[int]:
@@ -677,17 +702,25 @@ def load_scans(app: Flask, labels: int, rows: int) -> None:
 
 # ---------------------------------------------------------------- measuring
 def measure(
-    app: Flask, paths: list[str], requests: int, warmup: int, cache_seconds: float
+    app: Flask,
+    paths: list[str],
+    requests: int,
+    warmup: int,
+    cache_seconds: float,
+    siblings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`requests` pages of distinct labels after `warmup` others, with the chain cache set
-    to `cache_seconds` (0: every page reads and renders its chain)."""
+    to `cache_seconds` (0: every page reads and renders its chain), emptied first; with
+    `siblings`, another label of each timed label's lot is opened (untimed) before."""
     app.config["LABEL_PAGE_CACHE_SECONDS"] = cache_seconds
-    label_page.CHAIN_PARTS = Fragments(1024)
+    label_page.CHAIN_PARTS, label_page.SHAPES = Fragments(4096), Fragments(4096)
     client = app.test_client()
     rng = random.Random(5)
     units = rng.sample(paths, len(paths))
     for path in units[:warmup]:
         client.get(path)
+    for path in units[warmup : warmup + requests] if siblings else ():
+        client.get(siblings[path])
     samples, cpu, sizes = [], [], []
     for i in range(requests):
         path = units[warmup + i] if warmup + i < len(units) else rng.choice(units)
@@ -763,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         packed = build_chain(app)
         sample = min(2 * (args.requests + args.warmup), len(packed) * (1 + args.units))
-        paths = load_labels(app, url, packed, args.units, sample)
+        paths, siblings = load_labels(app, url, packed, args.units, sample)
         found = counts(app)
         load_scans(app, found["labels"], 200_000 if not args.quick else 20_000)
         vacuum_analyze(url)
@@ -771,8 +804,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"loaded in {loaded:.0f} s; measuring {args.requests} pages")
         half = len(paths) // 2
         cold = measure(app, paths[:half], args.requests, args.warmup, 0)
-        figures = measure(app, paths[half:], args.requests, args.warmup, 60)
-        figures["cold"] = cold
+        first = measure(app, paths[:half], args.requests, args.warmup, 3600)
+        figures = measure(app, paths[half:], args.requests, args.warmup, 3600, siblings)
+        figures["cold"], figures["first_openings"] = cold, first
         if args.profile:
             profile(app, paths, args.profile)
     load_after = os.getloadavg()
@@ -786,6 +820,8 @@ def main(argv: list[str] | None = None) -> int:
         **figures,
         "target_p95_ms": TARGET_P95_MS,
         "p95_pass": figures["p95_ms"] <= TARGET_P95_MS,
+        "target_cpu_ms": TARGET_CPU_MS,
+        "cpu_pass": figures["cpu_p95_ms"] <= TARGET_CPU_MS,
         "budget_bytes": BUDGET_BYTES,
         "weight_pass": figures["page_weight_bytes"] <= BUDGET_BYTES,
     }
@@ -793,7 +829,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pages per series (after warm-up){args.requests:>9,}")
     for name, series in (
         ("no chain cache (worst case)", cold),
-        ("60 s chain cache (deployed)", figures),
+        ("cache on, first openings", first),
+        ("deployed (lots seen before)", figures),
     ):
         print(
             f"{name:28s} p50 / p95 / max {series['p50_ms']:6.2f} / {series['p95_ms']:6.2f} / "
@@ -802,6 +839,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     verdict = "PASS" if report["p95_pass"] else "FAIL"
     print(f"target p95 ≤ {TARGET_P95_MS:g} ms (deployed series): {verdict}")
+    verdict = "PASS" if report["cpu_pass"] else "FAIL"
+    print(f"target app CPU p95 ≤ {TARGET_CPU_MS:g} ms (deployed series): {verdict}")
     print(
         f"page weight {figures['page_weight_bytes']:,} bytes (HTML, CSS, icon, headers), "
         f"budget {BUDGET_BYTES:,}: {'PASS' if report['weight_pass'] else 'FAIL'}"
