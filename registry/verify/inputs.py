@@ -8,9 +8,9 @@ gets no number. `derive` reads an ORM season; `derive_from` reads plain data, so
 
 What a crop's period takes depends on its kind in the crop catalogue: rice derives water,
 amendments, days and straw burning; annual and perennial crops the N of residues left and
-the residues burned; a perennial its trees' age and the area cut. Lime, diesel, petrol and electricity (fuel and
-power entries and pumps) are derived for every crop. A document for the frozen §10
-methodology leaves those out (results.document_for)."""
+the residues burned; a perennial its trees' age and the area cut. Lime, diesel, petrol and
+electricity (fuel and power entries and pumps) are derived for every crop. A document for
+the frozen §10 methodology leaves those out (results.document_for)."""
 
 from __future__ import annotations
 
