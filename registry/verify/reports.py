@@ -5,7 +5,7 @@ enters the verifiers' queue. Callers commit."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import rfc8785
@@ -40,7 +40,8 @@ def create_report(
     period_end: date,
     season_codes: list[str],
 ) -> MrvReport:
-    """A draft report of these seasons, each harvested within the period with a result."""
+    """A draft report of these seasons, each ended within the period (harvested, or for an
+    orchard's growing year without a harvest, past its last day) with a result."""
     errors: dict[str, list[Any]] = {}
     if period_end < period_start:
         errors["period_end"] = [_l("The period ends before it starts.")]
@@ -73,12 +74,14 @@ def _ready(session: Db, season: Season, start: date, end: date) -> Any:
                 ]
             }
         )
-    if season.harvest_date is None or not start <= season.harvest_date <= end:
-        raise ReportNotReady(
-            errors={
-                "seasons": [_l("%(code)s was not harvested within the period.", code=season.code)]
-            }
+    ended = ended_on(season)
+    if ended is None or not start <= ended <= end:
+        message = (
+            _l("%(code)s was not harvested within the period.", code=season.code)
+            if trace.period_end(season) is None
+            else _l("The growing year %(code)s did not end within the period.", code=season.code)
         )
+        raise ReportNotReady(errors={"seasons": [message]})
     outcome = compute(session, season)
     if outcome.result is None:
         raise ReportNotReady(
@@ -100,6 +103,17 @@ def _ready(session: Db, season: Season, start: date, end: date) -> Any:
             }
         )
     return outcome.result
+
+
+def ended_on(season: Season) -> date | None:
+    """The day a season's period ended: its (last) harvest; for a growing year that bore
+    nothing (a young orchard), its last day once that has passed; else None."""
+    if season.harvest_date is not None:
+        return season.harvest_date
+    after = trace.period_end(season)
+    if after is None or after > trace.today_in_vietnam():
+        return None
+    return after - timedelta(days=1)
 
 
 def reported_seasons(session: Db, organisation_id: int) -> dict[int, MrvReport]:

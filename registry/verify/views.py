@@ -95,7 +95,7 @@ def new_report() -> Page:
             db.session.commit()
             return redirect(url_for("verify.report", report_id=report.id))
     candidates = [
-        s for s in trace.seasons_of(db.session, org.id) if not s.is_baseline and s.harvest_date
+        s for s in trace.seasons_of(db.session, org.id) if not s.is_baseline and reports.ended_on(s)
     ]
     return render_template(
         "verify/report_new.html",
@@ -104,6 +104,7 @@ def new_report() -> Page:
         errors=errors,
         form=request.form,
         season_types=SEASON_LABELS,
+        ended_on=reports.ended_on,
         chosen=set(request.form.getlist("seasons")),
     ), (422 if errors else 200)
 

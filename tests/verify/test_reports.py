@@ -13,9 +13,11 @@ import rfc8785
 from registry.db import db
 from registry.errors import Conflict
 from registry.ledger import service as ledger
+from registry.trace import service
+from registry.trace.schemas import SeasonIn
 from registry.verify import reports
 from registry.verify.models import ReportStatus
-from tests.verify.conftest import Farm
+from tests.verify.conftest import Farm, keep
 
 PERIOD = (date(2025, 12, 1), date(2026, 4, 30))
 
@@ -74,3 +76,39 @@ def test_signed_totals_add_area_and_harvest_in_whole_units() -> None:
     report = SimpleNamespace(seasons=[SimpleNamespace(result=r) for r in results])
     found = reports.totals(report)  # type: ignore[arg-type]
     assert found == {"seasons": 3, "area_ha": 0.6, "yield_kg": 5280, "total_kg_co2e": 4.5}
+
+
+def _orchard_year(farm: Farm, sowing: str) -> str:
+    """A young longan block's growing year from `sowing`: planted, fed, nothing picked."""
+    org, user, _, _ = farm
+    values = {"field": "DS-01", "crop": "longan", "season_type": "growing_year"}
+    season = service.open_season(
+        db.session,
+        org,
+        SeasonIn().load(
+            {**values, "year": sowing[:4], "sowing_date": sowing, "planting_year": 2024}
+        ),
+    )
+    keep(org, user, season, [
+        ("planting", sowing, {"trees": 200, "planting_year": 2024}),
+        ("fertiliser", sowing, {"product": "NPK 16-16-8", "kg": 150, "n_pct": 16}),
+    ])  # fmt: skip
+    db.session.commit()
+    return season.code
+
+
+def test_a_growing_year_that_bore_nothing_is_reported_once_it_has_ended(farm: Farm) -> None:
+    org, user, _, _ = farm
+    ended = _orchard_year(farm, "2025-01-01")
+    year = (date(2025, 1, 1), date(2025, 12, 31))
+    draft = reports.create_report(db.session, org, user, *year, [ended])
+    (season,) = draft.seasons
+    assert season.result.result["removals_kg_co2"] > 0
+    assert season.result.result["per_kg_product_g_co2e"] is None
+    db.session.rollback()
+    running = _orchard_year(farm, "2026-03-01")  # ends on 28 February 2027
+    with pytest.raises(reports.ReportNotReady) as caught:
+        reports.create_report(
+            db.session, org, user, date(2026, 1, 1), date(2027, 12, 31), [running]
+        )
+    assert "Năm sinh trưởng" in str(caught.value.errors["seasons"][0])
