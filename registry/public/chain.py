@@ -15,7 +15,8 @@ it again when the stamp differs. What a chain shows is fixed when its batch is m
 organisations, fields, seasons' public facts and approved results, none of which the
 registry edits) except for these, which the stamp counts:
 
-- a batch upstream put on hold (`at_risk_since`, set once when an approval is revoked);
+- a batch upstream put on hold (`at_risk_since`, set when an approval is revoked; the
+  chain shows only whether it is);
 - an approval drawn on revoked (`revoked_at`);
 - a hand-over accepted (a pending one turns accepted; accepted ones stay);
 - a certification added to a field (they are never edited);
@@ -34,7 +35,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, bindparam, exists, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import Organisation
@@ -417,34 +427,22 @@ def _stamp() -> Any:
     seasons: Any = bindparam("seasons", expanding=True)
     fields: Any = bindparam("fields", expanding=True)
     approvals: Any = bindparam("approvals", expanding=True)
-    accepted = Handover.status == HandoverStatus.ACCEPTED
 
-    def of(*columns: Any, where: Any) -> list[Any]:
-        return [select(c).where(where).scalar_subquery() for c in columns]
+    def rows(kind: int, id_: Any, *where: Any) -> Any:
+        return select(literal(kind), func.count(id_), func.sum(id_)).where(*where)
 
-    return select(
-        *of(func.count(BatchInput.id), where=BatchInput.batch_id.in_(batches)),
-        *of(
-            func.count(Batch.at_risk_since),
-            func.max(Batch.at_risk_since),
-            where=Batch.id.in_(batches),
+    return union_all(
+        rows(0, BatchInput.id, BatchInput.batch_id.in_(batches)),
+        rows(1, Batch.id, Batch.id.in_(batches), Batch.at_risk_since.is_not(None)),
+        rows(2, Approval.id, Approval.id.in_(approvals), Approval.revoked_at.is_not(None)),
+        rows(
+            3,
+            Handover.id,
+            Handover.batch_id.in_(batches),
+            Handover.status == HandoverStatus.ACCEPTED,
         ),
-        *of(func.count(Approval.revoked_at), where=Approval.id.in_(approvals)),
-        *of(
-            func.count(Handover.id),
-            func.max(Handover.id),
-            where=Handover.batch_id.in_(batches) & accepted,
-        ),
-        *of(
-            func.count(Certification.id),
-            func.max(Certification.id),
-            where=Certification.field_id.in_(fields),
-        ),
-        *of(
-            func.count(DiaryEntry.id),
-            func.max(DiaryEntry.id),
-            where=DiaryEntry.season_id.in_(seasons),
-        ),
+        rows(4, Certification.id, Certification.field_id.in_(fields)),
+        rows(5, DiaryEntry.id, DiaryEntry.season_id.in_(seasons)),
     )
 
 
@@ -452,9 +450,14 @@ STAMP = _stamp()
 
 
 def stamp(session: Reads, shape: Shape) -> tuple[Any, ...]:
-    """What can change in the chain of `shape` (see the module's docstring), in one query;
-    its first figure is the count of batch inputs, which `Shape.inputs` must equal."""
-    row = session.execute(
+    """What can change in the chain of `shape` (see the module's docstring), in one query:
+    the number and the sum of the ids of the rows of each kind (batch inputs, batches on
+    hold, approvals revoked, hand-overs accepted, certifications, diary entries). Ids only
+    grow, so the pair changes whenever the set of rows does: a row added raises the sum, a
+    row gone lowers the count, and rows gone and others added leave neither the same
+    unless as many, newer, ids summed to what the old ones did, which newer ids cannot.
+    Its first figure is the count of batch inputs, which `Shape.inputs` must equal."""
+    found = session.execute(
         STAMP,
         {
             "batches": list(shape.batches),
@@ -462,5 +465,5 @@ def stamp(session: Reads, shape: Shape) -> tuple[Any, ...]:
             "fields": list(shape.fields),
             "approvals": list(shape.approvals),
         },
-    ).one()
-    return tuple(row)
+    ).all()
+    return tuple(figure for row in sorted(found) for figure in row[1:])
