@@ -1,7 +1,7 @@
 """reports: emission cells carry the CO2 taken up by orchards' trees (removals)
 
 Revision ID: 9b3e6d1f4a27
-Revises: 325ec98a3290
+Revises: c0f3a8e51d27
 Create Date: 2026-12-08 09:00:00
 
 Orchards' results carry `removals_kg_co2` (DESIGN.md §10b); reports and open data show it
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "9b3e6d1f4a27"
-down_revision = "325ec98a3290"
+down_revision = "c0f3a8e51d27"
 branch_labels = None
 depends_on = None
 
