@@ -23,6 +23,9 @@ class Criteria(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
     min_reduction_pct: Mapped[float] = mapped_column(Float)
+    #: Per crop (catalogue code): {"min_reduction_pct": …, "max_g_co2e_per_kg": …}, either
+    #: may be absent; a crop without a rule takes `min_reduction_pct` and no ceiling.
+    crop_rules: Mapped[dict[str, dict[str, float]]] = mapped_column(JSON, default=dict)
     required_schemes: Mapped[list[str]] = mapped_column(JSON, default=list)
     validity_days: Mapped[int] = mapped_column(Integer)
     auto_issue: Mapped[bool] = mapped_column(default=False)

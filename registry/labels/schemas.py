@@ -8,12 +8,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import BaseConverter
 
+from registry import crops
 from registry.labels.issuance import ALPHABET, SERIAL_LENGTH
 from registry.labels.status import REASONS
-from registry.trace.schemas import Strict, between, text
+from registry.trace.schemas import Strict, between, one_of, text
 from registry.validation import Id, Integer
 
 MAX_BULK = 1000
+MAX_G_CO2E_PER_KG = 100_000  # 100 kg CO2e per kg of product: far above any crop
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last Unix second a datetime holds
 
 
@@ -131,8 +133,22 @@ class StatusChangeIn(Strict):
     reason = text(300, load_default="")
 
 
+class CropRuleIn(Strict):
+    """One crop's thresholds; a threshold left out falls back to the general one (or none)."""
+
+    min_reduction_pct = fields.Float(load_default=None, allow_nan=False, validate=between(0, 100))
+    max_g_co2e_per_kg = fields.Float(
+        load_default=None, allow_nan=False, validate=between(1, MAX_G_CO2E_PER_KG)
+    )
+
+
 class CriteriaIn(Strict):
     min_reduction_pct = fields.Float(required=True, allow_nan=False, validate=between(0, 100))
+    crop_rules = fields.Dict(
+        keys=fields.String(validate=one_of(crops.codes())),
+        values=fields.Nested(CropRuleIn),
+        load_default=dict,
+    )
     required_schemes = fields.List(
         fields.String(validate=validate.OneOf(["vietgap", "globalgap", "organic", "ocop"])),
         load_default=list,

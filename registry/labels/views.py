@@ -24,6 +24,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from registry import crops
 from registry.accounts.access import acting_organisation, kinds_required
 from registry.accounts.models import OrgKind
 from registry.db import db, utcnow
@@ -204,6 +205,7 @@ def criteria_page() -> Page:
     if request.method == "POST":
         data = {
             **_form("min_reduction_pct", "validity_days", "note"),
+            "crop_rules": _crop_rules_form(),
             "required_schemes": request.form.getlist("required_schemes"),
             "auto_issue": request.form.get("auto_issue") == "y",
         }
@@ -212,15 +214,49 @@ def criteria_page() -> Page:
             made = criteria.set_criteria(db.session, acting_organisation(), values)
         except (ValidationError, DomainError) as exc:
             db.session.rollback()
-            errors = _errors(exc)
+            errors = _flat_rule_errors(_errors(exc))
         else:
             db.session.commit()
             flash(_("Criteria version %(v)s is in force.", v=made.version), "success")
             return redirect(url_for("labels.queue"))
+    in_force = _in_force()
     page = render_template(
-        "labels/criteria.html", errors=errors, form=request.form, in_force=_in_force()
+        "labels/criteria.html",
+        errors=errors,
+        form=request.form,
+        in_force=in_force,
+        crops=crops.catalogue().values(),
+        rule_fields=CROP_RULE_FIELDS,
+        rules_open=bool(in_force and in_force.crop_rules)
+        or any(k.startswith("rule-") for k in errors),
     )
     return (page, 422) if errors else page
+
+
+CROP_RULE_FIELDS = ("min_reduction_pct", "max_g_co2e_per_kg")
+
+
+def _flat_rule_errors(errors: dict[str, Any]) -> dict[str, Any]:
+    """Per-crop errors as the form names its inputs: `crop_rules.<crop>.value.<field>`
+    (marshmallow's Dict shape) becomes `rule-<crop>-<field>`."""
+    nested = errors.pop("crop_rules", None)
+    if not isinstance(nested, dict):
+        return errors if nested is None else {**errors, "crop_rules": nested}
+    for code, found in nested.items():
+        for name, messages in (found.get("value") or {}).items():
+            errors[f"rule-{code}-{name}"] = messages
+    return errors
+
+
+def _crop_rules_form() -> dict[str, dict[str, str]]:
+    """The per-crop rows of the criteria form (`rule-<crop>-<field>`), those filled in."""
+    rules: dict[str, dict[str, str]] = {}
+    for code in crops.codes():
+        for name in CROP_RULE_FIELDS:
+            value = request.form.get(f"rule-{code}-{name}", "").strip()
+            if value:
+                rules.setdefault(code, {})[name] = value
+    return rules
 
 
 # ---------------------------------------------------------------- one label
