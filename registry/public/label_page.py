@@ -292,6 +292,14 @@ def _field_map(chain: Chain) -> Markup:
     return Markup(svg_map(features, width=320, height=200))  # svg_map escapes every text
 
 
+@bp.app_template_filter("vn_day")
+def vn_day(when: datetime) -> str:
+    """The day in Vietnam of a UTC time, dd/mm/yyyy: i18n.vn_date for the label page's two
+    dates without Babel's formatter (~50 µs each)."""
+    v = when.astimezone(UTC) + VIETNAM_OFFSET
+    return f"{v.day:02}/{v.month:02}/{v.year:04}"
+
+
 @bp.app_template_filter("unix_local")
 def unix_local(seconds: int) -> Markup:
     """A token's Unix time (iat, exp) as people read it, on Vietnam's clock with its offset,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from flask.testing import FlaskClient
 
 from registry.labels.models import Label
-from registry.public.label_page import unix_local
+from registry.public.label_page import unix_local, vn_day
 from tests.public.conftest import label, path_of  # noqa: F401
 
 
@@ -32,3 +32,8 @@ def test_a_late_evening_in_utc_is_the_next_day_in_vietnam() -> None:
     assert str(unix_local(evening)) == (
         '<time datetime="2026-12-06T19:29:32Z">07/12/2026 02:29 (UTC+07:00)</time>'
     )
+
+
+def test_the_label_s_days_are_vietnam_s() -> None:
+    assert vn_day(datetime(2026, 12, 6, 16, 59, tzinfo=UTC)) == "06/12/2026"  # 23:59 there
+    assert vn_day(datetime(2026, 12, 6, 17, 0, tzinfo=UTC)) == "07/12/2026"  # midnight
