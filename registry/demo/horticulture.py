@@ -10,7 +10,10 @@ main crops, not only rice.
 - HTX Dịch vụ Nông nghiệp Đồ Sơn keeps two longan blocks: a mature one planted in 2008,
   and one whose old trees (planted 1996) were cut and replanted in 2024, so that in 2026
   its young trees take up carbon and bear no fruit yet. Prunings were burned in 2020 and
-  are chipped and left as mulch in 2026; diesel pumps gave way to electric drip.
+  are chipped and left as mulch in 2026; diesel pumps gave way to electric drip. A third
+  block's old trees (planted 1992) were cut after the 2020 harvest and replanted with
+  grafted trees that now bear and, younger than 8 years, still take up carbon (issue 20:
+  the longan label shows the carbon taken up per kg).
 
 Amounts follow the crop catalogue's ranges (registry/crops/catalogue): leafy greens about
 17–18 t/ha a cycle, water spinach about 30 t/ha over five cuttings, chrysanthemum about
@@ -340,6 +343,29 @@ def _longan_young_2026(trees: int) -> tuple[Planned, ...]:
     )
 
 
+def _longan_bearing_2026(trees: int) -> tuple[Planned, ...]:
+    """2026 on the block replanted in late 2020: grafted trees in their sixth year, bearing
+    about 26 kg a tree and still growing (younger than Table 5.1's 8-year cycle, so they
+    take up carbon); 5 kg composted organic fertiliser, 1 kg NPK and 0.4 kg urea a tree,
+    electric drip, prunings chipped and left as mulch."""
+    return (
+        (0, "planting", {"trees": trees, "planting_year": 2020, "variety": LONGAN_GRAFTED}),
+        (5, "pruning", {"style": "after_harvest", "trees": trees}),
+        (12, "residue", {"practice": "left", "tonnes": round(trees * 0.004, 1)}),
+        (14, "lime", {"lime_type": "dolomite", "tonnes": 0.2}),
+        (15, "fertiliser", _fertiliser(COMPOST, trees * 5, 3, organic=True)),
+        (20, "fertiliser", _fertiliser(NPK, trees * 1.0, 16)),
+        (160, "fertiliser", _urea(trees * 0.4)),
+        *((d, "irrigation", _pump("drip", "electricity", 35, 25)) for d in range(60, 240, 30)),
+        (90, "energy", {"source": "petrol", "amount": 10, "purpose": "other"}),
+        (200, "pesticide", _spray("Radiant 60SC", "Spinetoram", 0.6, "l")),
+        (240, "pesticide", _spray("Anvil 5SC", "Hexaconazole", 0.8, "l")),
+        *((d, "harvest", {"kg": kg}) for d, kg in ((333, 1700), (341, 2200))),
+        (341, "energy", {"source": "petrol", "amount": 8, "purpose": "transport"}),
+        (341, "note", {"text": "Cây ghép trồng lại cuối năm 2020, năm nay cho thu rộ."}),
+    )
+
+
 def _longan(year: int, planted: int, trees: int, entries: tuple[Planned, ...]) -> GrowingYear:
     return GrowingYear("longan", year, date(year - 1, 9, 1), planted, trees, entries)
 
@@ -410,6 +436,18 @@ FIELDS: dict[str, tuple[DemoField, ...]] = {
             (
                 _longan(2020, 1996, 160, _longan_2020(160, 1996, (2800, 3600, 2400))),
                 _longan(2026, 2024, 200, _longan_young_2026(200)),
+            ),
+        ),
+        DemoField(
+            "DS-05",
+            "Vườn nhãn Hợp Đức",
+            0.6,
+            106.7745,
+            20.7152,
+            "Hộ ông Phạm Văn Tuấn",
+            (
+                _longan(2020, 1992, 120, _longan_2020(120, 1992, (1900, 2500, 1800))),
+                _longan(2026, 2020, 150, _longan_bearing_2026(150)),
             ),
         ),
     ),
