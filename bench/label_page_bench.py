@@ -601,13 +601,14 @@ def load_labels(
                     "packaged_rice",
                     b["holder"],
                     PLACES[0][1],
+                    "rice",
                 )
 
     columns = (
         "id, serial, batch_id, parent_id, request_id, criteria_version, lot, gtin, "
         "g_co2e_per_kg, reduction_permille, methodology, verifier, kid, token, url, issued_at, "
         "expires_at, status, reason_code, reason, status_changed_at, status_log_index, "
-        "log_index, product, organisation, commune"
+        "log_index, product, organisation, commune, crop"
     )
     start = time.perf_counter()
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:

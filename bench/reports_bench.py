@@ -435,6 +435,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                 "product",
                 "organisation",
                 "commune",
+                "crop",
             ),
             (
                 (
@@ -458,6 +459,7 @@ def load(app: Flask, args: argparse.Namespace) -> dict[str, int]:
                     "paddy",
                     o,
                     c,
+                    "rice",
                 )
                 for i, s, b, p, at, st, o, c in label_rows
             ),

@@ -99,6 +99,8 @@ class StatusRow(NamedTuple):
     expires_at: datetime
     log_index: int
     kid: str
+    crop: str
+    removals_kg_co2_per_kg: float | None
 
 
 SQL = f"SELECT {', '.join(StatusRow._fields)} FROM labels WHERE serial = %s"

@@ -201,6 +201,8 @@ class Facts:
     methodology: str
     verifier: str
     commune: str
+    crop: str
+    removals_kg_co2_per_kg: float | None  # shown beside the intensity, not in the token
 
 
 def facts_of(session: Db, batch: Batch) -> Facts:
@@ -225,6 +227,10 @@ def facts_of(session: Db, batch: Batch) -> Facts:
         methodology=methodology,
         verifier=verifier,
         commune=_most(s.field.commune for s, _ in seasons),
+        crop=batch.crop,
+        removals_kg_co2_per_kg=(
+            None if batch.removals_kg_co2_per_kg is None else round(batch.removals_kg_co2_per_kg, 3)
+        ),
     )
 
 
@@ -263,6 +269,8 @@ def _issue(
             "gtin": batch.gtin,
             "g_co2e_per_kg": facts.g_co2e_per_kg,
             "reduction_permille": facts.reduction_permille,
+            "crop": facts.crop,
+            "removals_kg_co2_per_kg": facts.removals_kg_co2_per_kg,
             "criteria": version,
             "kid": issuer.kid,
             "expires": int(expires.timestamp()),
@@ -348,6 +356,8 @@ def _row(
         "product": batch.product,
         "organisation": request.organisation.code,
         "commune": facts.commune,
+        "crop": facts.crop,
+        "removals_kg_co2_per_kg": facts.removals_kg_co2_per_kg,
     }
 
 

@@ -106,6 +106,10 @@ class Label(Base):
     product: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str] = mapped_column(String(20))
     commune: Mapped[str] = mapped_column(String(100))
+    crop: Mapped[str] = mapped_column(String(20))  # the catalogue crop of the product
+    #: kg CO2 the orchard's trees took up per kg of product (DESIGN.md §10b), shown beside
+    #: the emission figure and never netted into it; None for crops that take up none.
+    removals_kg_co2_per_kg: Mapped[float | None] = mapped_column(Float)
 
     batch: Mapped[Batch] = relationship()
     parent: Mapped[Label | None] = relationship(remote_side=[id])

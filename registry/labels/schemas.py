@@ -35,6 +35,14 @@ class LabelStatusOut(Schema):
     issued_at = fields.DateTime()
     expires_at = fields.DateTime()
     log_index = fields.Integer()
+    crop = fields.String(metadata={"description": "code of the crop (DESIGN.md §10b)"})
+    removals_kg_co2_per_kg = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "kg CO2 the orchard's trees took up per kg of product, shown beside "
+            "g_co2e_per_kg and never netted into it; null for crops without removals"
+        },
+    )
 
 
 def status_object(label: Any, status: str, reason: str | None) -> dict[str, Any]:
@@ -53,6 +61,8 @@ def status_object(label: Any, status: str, reason: str | None) -> dict[str, Any]
         "issued_at": label.issued_at,
         "expires_at": label.expires_at,
         "log_index": label.log_index,
+        "crop": label.crop,
+        "removals_kg_co2_per_kg": label.removals_kg_co2_per_kg,
     }
 
 

@@ -104,6 +104,8 @@ _STATUS_COLUMNS = (
     "reduction_permille",
     "issued_at",
     "log_index",
+    "crop",
+    "removals_kg_co2_per_kg",
 )
 _LABELS = Label.__table__
 _STATUS_READ = select(*(_LABELS.c[name] for name in _STATUS_COLUMNS)).where(

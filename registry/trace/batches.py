@@ -15,6 +15,13 @@ the approved results it draws on; a step with one output divides its inputs' int
 its yield; a step with co-products shares the input's emissions between them by mass, or
 by economic value where the authority has priced every output (steps.py, prices.py,
 docs/coproducts.md); a split keeps it.
+
+The CO2 an orchard's trees took up (DESIGN.md §10b) follows the mass the same way, as
+`removals_kg_co2_per_kg`: a harvest batch takes the kg-weighted removals per kg of product
+of the results it draws on (each result's `removals_kg_co2` over its `yield_kg`), and every
+step, split and merge shares it exactly as it shares the emissions. It is kept beside the
+emission intensity, never netted into it, and is None for crops whose kind takes up no
+carbon (the catalogue's `tree_stand`: rice and annual crops).
 """
 
 from __future__ import annotations
@@ -235,11 +242,13 @@ def register_harvest(
                 "draws": [_l("A batch is of one crop; these seasons grow %(crops)s.", crops=names)]
             }
         )
-    values = {**values, "product": crops.get(grown.pop()).harvested}
+    crop = crops.get(grown.pop())
+    values = {**values, "product": crop.harvested}
     batch = _new_batch(session, org, values, Step.HARVEST, sum(d.g for _, d in sources))
     batch.derivation, batch.g_co2e_per_kg, batch.baseline_g_co2e_per_kg = _harvest_intensity(
-        sources
+        sources, crop.kind.tree_stand
     )
+    batch.removals_kg_co2_per_kg = batch.derivation["removals_kg_co2_per_kg"]
     for source, draw in sources:
         session.add(
             BatchInput(
@@ -298,8 +307,10 @@ def _lock_seasons(session: Db, org: Organisation, draws: list[Draw]) -> dict[str
 
 
 def _harvest_intensity(
-    sources: list[tuple[Verified, Draw]],
+    sources: list[tuple[Verified, Draw]], takes_up: bool
 ) -> tuple[dict[str, Any], float, float | None]:
+    """The derivation of a harvest batch (its removals per kg in it), its g CO2e/kg and
+    its baseline's. `takes_up`: the crop's trees take up carbon (its kind's tree stand)."""
     parts = []
     for source, draw in sources:
         result = source.result
@@ -314,12 +325,30 @@ def _harvest_intensity(
                 "kg": draw.kg,
                 "g_co2e_per_kg": result.per_kg_product_g_co2e,
                 "baseline_g_co2e_per_kg": base,
+                "removals_kg_co2_per_kg": _result_removals(result) if takes_up else None,
                 "approval": source.approval.id,
                 "result": result.id,
             }
         )
     intensity, baseline = _weighted(parts)
-    return {"rule": "harvest", "inputs": parts}, intensity, baseline
+    derivation = {"rule": "harvest", "inputs": parts, "removals_kg_co2_per_kg": _removals(parts)}
+    return derivation, intensity, baseline
+
+
+def _result_removals(result: EmissionResult) -> float:
+    """kg CO2 taken up per kg of harvested product in an approved result; a result that
+    harvested nothing has no figure per kg, and no harvest to draw from either."""
+    if not result.yield_kg:
+        return 0.0
+    return float(result.result.get("removals_kg_co2") or 0.0) / result.yield_kg
+
+
+def _removals(parts: Sequence[dict[str, Any]]) -> float | None:
+    """kg-weighted mean removals per kg of the parts, None unless every part has them."""
+    if any(p.get("removals_kg_co2_per_kg") is None for p in parts):
+        return None
+    total = sum(p["kg"] for p in parts)
+    return sum(p["kg"] * p["removals_kg_co2_per_kg"] for p in parts) / total
 
 
 def _weighted(parts: Sequence[dict[str, Any]]) -> tuple[float, float | None]:
@@ -641,6 +670,7 @@ def _parts(parents: Sequence[Batch], gs: Sequence[int]) -> list[dict[str, Any]]:
             "kg": g / GRAMS_PER_KG,
             "g_co2e_per_kg": p.g_co2e_per_kg,
             "baseline_g_co2e_per_kg": p.baseline_g_co2e_per_kg,
+            "removals_kg_co2_per_kg": p.removals_kg_co2_per_kg,
         }
         for p, g in zip(parents, gs, strict=True)
     ]
@@ -649,12 +679,20 @@ def _parts(parents: Sequence[Batch], gs: Sequence[int]) -> list[dict[str, Any]]:
 def _derive_from_parents(
     batch: Batch, parents: Sequence[Batch], draws: Sequence[Draw], ratio: float
 ) -> None:
-    """A split's or merge's batch (ratio 1): the parents' kg-weighted intensity."""
+    """A split's or merge's batch (ratio 1): the parents' kg-weighted intensity and
+    removals per kg."""
     parts = _parts(parents, [d.g for d in draws])
     intensity, baseline = _weighted(parts)
+    removals = _removals(parts)
     batch.g_co2e_per_kg = intensity / ratio
     batch.baseline_g_co2e_per_kg = None if baseline is None else baseline / ratio
-    batch.derivation = {"rule": batch.step, "yield": round(ratio, 6), "inputs": parts}
+    batch.removals_kg_co2_per_kg = None if removals is None else removals / ratio
+    batch.derivation = {
+        "rule": batch.step,
+        "yield": round(ratio, 6),
+        "inputs": parts,
+        "removals_kg_co2_per_kg": batch.removals_kg_co2_per_kg,
+    }
     for parent, draw in zip(parents, draws, strict=True):
         batch.inputs.append(BatchInput(parent_id=parent.id, grams=draw.g))
 
@@ -668,11 +706,15 @@ def _derive_outputs(
 ) -> None:
     """Each output of a step: the part of each parent's draw it is made of (by mass, in
     whole grams summing to the draw), and its share of the input's emissions (by mass, or
-    by economic value) as g CO2e/kg; the whole step in each output's derivation."""
-    intensity, baseline = _weighted(_parts(parents, [d.g for d in draws]))
+    by economic value) as g CO2e/kg, and of the CO2 its trees took up, shared the same way;
+    the whole step in each output's derivation."""
+    drawn_parts = _parts(parents, [d.g for d in draws])
+    intensity, baseline = _weighted(drawn_parts)
+    removals_in = _removals(drawn_parts)
     drawn_kg = checked.input_g / GRAMS_PER_KG
     emissions = intensity * drawn_kg
     base = None if baseline is None else baseline * drawn_kg
+    taken_up = None if removals_in is None else removals_in * drawn_kg  # kg CO2
     weights = [o.g for o in checked.outputs]
     splits = [steps.apportion(d.g, weights) for d in draws]
     several = len(made) > 1
@@ -680,6 +722,7 @@ def _derive_outputs(
         "input_kg": drawn_kg,
         "loss_kg": checked.loss_g / GRAMS_PER_KG,
         "g_co2e_per_kg_in": intensity,
+        "removals_kg_co2_per_kg_in": removals_in,
         "outputs": [
             {"product": b.product, "lot": b.lot_code, "kg": b.quantity_kg, "fraction": f}
             for b, f in zip(made, allocation.fractions, strict=True)
@@ -694,11 +737,15 @@ def _derive_outputs(
         batch.baseline_g_co2e_per_kg = (
             None if base is None else steps.intensity(base, fraction, batch.quantity_g)
         )
+        batch.removals_kg_co2_per_kg = (  # kg CO2 shared out, per kg of the output
+            None if taken_up is None else steps.intensity(taken_up, fraction, batch.quantity_g)
+        )
         batch.derivation = {
             "rule": batch.step,
             "yield": round(batch.quantity_g / sum(g for _, g in shares), 6),
             "inputs": _parts([p for p, _ in shares], [g for _, g in shares]),
             "step": step_facts,
+            "removals_kg_co2_per_kg": batch.removals_kg_co2_per_kg,
         }
         if several:
             batch.derivation["allocation"] = allocation.method

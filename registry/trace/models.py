@@ -269,6 +269,10 @@ class Batch(Base):
     production_date: Mapped[date] = mapped_column(Date)
     g_co2e_per_kg: Mapped[float] = mapped_column(Float)
     baseline_g_co2e_per_kg: Mapped[float | None] = mapped_column(Float)
+    #: kg CO2 the orchard's trees took up per kg of this product (DESIGN.md §10b), carried
+    #: through steps as the emission intensity is and never netted into it; None for crops
+    #: whose kind takes up none (rice, annual crops) and for batches made before it was kept.
+    removals_kg_co2_per_kg: Mapped[float | None] = mapped_column(Float)
     derivation: Mapped[dict[str, Any]] = mapped_column(JSON)
     at_risk_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     at_risk_reason: Mapped[str | None] = mapped_column(String(300))

@@ -7,16 +7,20 @@ from datetime import date
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
+from sqlalchemy import select
 
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
 from registry.labels import criteria, issuance
-from registry.trace import batches
+from registry.trace import batches, service
 from registry.trace.batch_schemas import TransformIn
-from registry.trace.models import Batch
+from registry.trace.models import Batch, Season
+from registry.trace.schemas import SeasonIn
+from registry.verify import approvals, reports, signing
+from registry.verify.models import Decision
 from tests.conftest import Factory
 from tests.trace.test_batches import BASE, grower, harvest, mill, rice_coproducts  # noqa: F401
-from tests.verify.conftest import farm, verifier  # noqa: F401
+from tests.verify.conftest import farm, keep, verifier  # noqa: F401
 
 TODAY = date(2026, 9, 1)
 
@@ -69,3 +73,65 @@ def packed(grower, authority: Organisation) -> Batch:
 @pytest.fixture
 def issuer(app: Flask) -> issuance.Issuer:
     return issuance.Issuer("PTT-TEST", "http://127.0.0.1:5000", Ed25519PrivateKey.generate())
+
+
+# ---------------------------------------------------------------- an approved longan orchard
+#: The orchard on `farm`'s field DS-01 (1 ha, Cần Thơ: tropical moist), planted in 2019: a
+#: young block still growing, so its trees take up carbon (DESIGN.md §10b).
+ORCHARD_2020 = [
+    ("planting", "2020-03-01", {"trees": 400, "planting_year": 2019}),
+    ("fertiliser", "2020-04-01", {"product": "NPK 16-16-8", "kg": 400, "n_pct": 16}),
+    ("harvest", "2020-08-10", {"kg": 3000}),
+]
+ORCHARD_2025 = [
+    ("planting", "2025-03-01", {"trees": 400, "planting_year": 2019}),
+    ("fertiliser", "2025-04-01", {"product": "NPK 16-16-8", "kg": 300, "n_pct": 16}),
+    ("harvest", "2025-08-10", {"kg": 8000}),
+]
+#: Removals of the 2025 growing year by hand: 1 ha × G 2.6 t C/ha/yr (IPCC 2006 Vol 4 ch 5
+#: Table 5.1, tropical moist) × 1000 × 44/12, the trees 6 years old (< the 8-year cycle),
+#: nothing cut; over the 8,000 kg picked.
+ORCHARD_REMOVALS_KG_CO2 = 1.0 * 2.6 * 1000 * 44 / 12  # 9,533.33 kg CO2
+ORCHARD_REMOVALS_PER_KG = ORCHARD_REMOVALS_KG_CO2 / 8000  # 1.1917 kg CO2 per kg of longan
+
+
+@pytest.fixture
+def orchard(farm, verifier) -> tuple[Organisation, Season]:
+    """`farm`'s HTX with a longan growing year (March 2025 to February 2026) and its 2020
+    baseline year, reported and approved by VER-1, accredited for rice and longan."""
+    org, user, _, _ = farm
+    ver, key, kid = verifier
+    authority = db.session.scalar(
+        select(Organisation).where(Organisation.kind == OrgKind.AUTHORITY)
+    )
+    approvals.accredit(
+        db.session,
+        ver,
+        authority,
+        crops=["rice", "longan"],
+        provinces=["Cần Thơ"],
+        valid_from=date(2020, 1, 1),
+        valid_until=date(2027, 12, 31),
+    )
+    years = []
+    for start, diary in (("2020-03-01", ORCHARD_2020), ("2025-03-01", ORCHARD_2025)):
+        values = {"field": "DS-01", "crop": "longan", "season_type": "growing_year"}
+        season = service.open_season(
+            db.session,
+            org,
+            SeasonIn().load(
+                {**values, "year": start[:4], "sowing_date": start, "planting_year": 2019}
+            ),
+        )
+        keep(org, user, season, diary)
+        years.append(season)
+    db.session.commit()
+    grown = years[1]
+    report = reports.create_report(
+        db.session, org, user, date(2025, 3, 1), date(2026, 2, 28), [grown.code]
+    )
+    reports.submit(db.session, org, report.id)
+    statement = approvals.new_statement(db.session, ver, report.id, Decision.APPROVED, kid)
+    approvals.record_decision(db.session, ver, report.id, statement, signing.sign(statement, key))
+    db.session.commit()
+    return org, grown

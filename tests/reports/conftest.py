@@ -173,20 +173,24 @@ class Builder:
         issued_at: datetime,
         status: LabelStatus = LabelStatus.VALID,
         units: int = 0,
+        product: str = "paddy",
+        removals: float | None = None,
     ) -> Label:
-        """A batch label (and `units` package labels under it) held by the HTX."""
+        """A batch label (and `units` package labels under it) held by the HTX, on a batch
+        of `product` whose orchard took up `removals` kg CO2 per kg (None: no trees)."""
         n = next(self.counter)
         org = self.htx(place, htx)
         batch = Batch(
             organisation=org,
             maker=org,
             lot_code=f"LOT-{n}",
-            product="paddy",
+            product=product,
             step="harvest",
             quantity_kg=1000,
             remaining_kg=1000,
             production_date=issued_at.date(),
             g_co2e_per_kg=400,
+            removals_kg_co2_per_kg=removals,
             derivation={},
             log_index=0,
         )
@@ -229,6 +233,8 @@ class Builder:
             product=batch.product,
             organisation=org.code,
             commune=PLACES[place][1],
+            crop=batch.crop,
+            removals_kg_co2_per_kg=batch.removals_kg_co2_per_kg,
         )
 
     def _user(self) -> int:
