@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +20,7 @@ from registry.accounts.models import Organisation
 from registry.db import db, utcnow
 from registry.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, load_demo, summary
 from registry.keys import keystore
-from registry.labels import status
+from registry.labels import criteria, status
 from registry.labels import token as ptt1
 from registry.labels.api import issuer
 from registry.labels.models import Label, LabelStatus
@@ -313,3 +314,113 @@ def test_the_explanation_pages_show_the_new_crops_results(
 def test_loading_the_demo_again_adds_nothing(app: Flask, demo: None) -> None:
     with app.app_context():
         assert load_demo(db.session, Path(app.instance_path), issuer()) == 0
+
+
+# ---------------------------------------------------------------- labels of every crop (issue 20)
+def _register(client: FlaskClient) -> list[dict[str, Any]]:
+    """Every label of the open register (GET /api/v1/labels), page after page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/labels{query}").json
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_the_public_register_lists_valid_labels_of_rice_vegetables_and_fruit(
+    demo: None, client: FlaskClient
+) -> None:
+    valid = [item for item in _register(client) if item["status"] == "valid"]
+    assert {"rice", "vegetable", "longan"} <= {item["crop"] for item in valid}
+    products = {item["crop"]: item["product"] for item in valid if item["crop"] != "rice"}
+    assert products == {"vegetable": "packed_vegetables", "longan": "packed_longan"}
+    for item in valid:
+        assert item["organisation"] == "RET-XANH" or item["product"] == "milled_rice"
+        assert item["reduction_pct"] > 0
+        # only the orchard's trees take up carbon, shown beside the emissions
+        assert (item["removals_kg_co2_per_kg"] is None) == (item["crop"] != "longan")
+        html = client.get(urlsplit(item["url"]).path + "?" + urlsplit(item["url"]).query)
+        assert re.findall(r'data-verdict="([a-z]+)"', html.get_data(as_text=True)) == ["valid"]
+
+
+def test_the_longan_label_carries_the_young_blocks_carbon_per_kg(
+    app: Flask, demo: None, client: FlaskClient
+) -> None:
+    """Hand-computed from the demo's figures: DS-05 (0.6 ha, trees planted 2020, younger
+    than Table 5.1's 8-year cycle) takes up 0.6 × 2.6 × 1000 × 44/12 kg CO2 over its 3,900
+    kg; 2,200 of the lot's 8,200 kg come from it, the other 6,000 from DS-03's mature trees,
+    which take up none. Grading gives 70 % first grade at 30,000 đồng/kg and 25 % second
+    grade at 12,000 đồng/kg, so the first grade takes that share of the value; packing keeps
+    99 %."""
+    per_kg_ds05 = 0.6 * 2.6 * 1000 * 44 / 12 / 3900
+    harvest = 2200 * per_kg_ds05 / 8200
+    first, second = 0.70 * 8200, 0.25 * 8200
+    share = first * 30_000 / (first * 30_000 + second * 12_000)
+    packed = harvest * 8200 * share / first / 0.99
+    with app.app_context():
+        label = db.session.scalar(
+            select(Label).where(Label.parent_id.is_(None), Label.crop == "longan")
+        )
+        assert label is not None
+        serial = label.serial
+        batch = label.batch
+        assert batch.quantity_kg == pytest.approx(0.99 * first, abs=0.05)
+    shown = client.get(f"/api/v1/labels/{serial}").json["removals_kg_co2_per_kg"]
+    assert shown == pytest.approx(packed, rel=1e-3)
+
+
+def test_every_kg_of_paddy_the_mill_drew_is_accounted_for(app: Flask, demo: None) -> None:
+    with app.app_context():
+        rice = db.session.scalar(select(Batch).where(Batch.product == "milled_rice"))
+        assert rice is not None and rice.step == "milling"
+        step = rice.derivation["step"]
+        (paddy,) = [db.session.get(Batch, part["batch"]) for part in rice.derivation["inputs"]]
+        assert paddy is not None and paddy.product == "paddy"
+        made = {o["product"]: o["kg"] for o in step["outputs"]}
+        assert set(made) == {"milled_rice", "rice_husk", "rice_bran", "broken_rice"}
+        outputs = db.session.scalars(
+            select(Batch).where(Batch.lot_code.in_([o["lot"] for o in step["outputs"]]))
+        ).all()
+        assert {b.product: b.quantity_kg for b in outputs} == made
+        # in whole grams: the outputs and the loss are what was drawn, all of the paddy
+        drawn_g = paddy.quantity_g
+        assert step["input_kg"] * 1000 == drawn_g and paddy.remaining_g == 0
+        loss_g = round(step["loss_kg"] * 1000)
+        assert sum(b.quantity_g for b in outputs) + loss_g == drawn_g
+        assert 0 <= loss_g <= 0.03 * drawn_g  # the catalogue's milling loss range
+        assert made["rice_husk"] / paddy.quantity_kg == pytest.approx(0.20, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("product", "htx", "seasons", "steps"),
+    [
+        ("packed_vegetables", "HTX-HADONG", {"HD-01-2026-C1"}, {"trimming", "washing"}),
+        ("packed_longan", "HTX-DOSON", {"DS-03-2026-N", "DS-05-2026-N"}, {"grading"}),
+    ],
+)
+def test_the_vegetable_and_longan_chains_end_at_the_retailer(
+    app: Flask, demo: None, product: str, htx: str, seasons: set[str], steps: set[str]
+) -> None:
+    with app.app_context():
+        packed = db.session.scalar(select(Batch).where(Batch.product == product))
+        assert packed is not None and packed.organisation.code == "RET-XANH"
+        assert packed.maker.code == htx and packed.gtin and packed.step == "packing"
+        assert packed.reduction_pct and packed.reduction_pct > 0
+        upstream = db.session.scalars(
+            select(Batch).where(Batch.id.in_(batches.ancestor_ids(db.session, packed.id)))
+        ).all()
+        assert steps | {"harvest", "packing"} <= {b.step for b in upstream}
+        drawn = {s.code for s, _ in criteria.upstream_seasons(db.session, packed)}
+        assert drawn == seasons
+        document = batches.upstream_document(db.session, packed)
+        assert capture.problems(document) == {}
+        biz = [e.get("bizStep") for e in document["epcisBody"]["eventList"]]
+        assert biz[0] == "commissioning" and biz[-2:] == ["shipping", "receiving"]
+        labels = db.session.scalars(select(Label).where(Label.batch_id == packed.id)).all()
+        batch_labels = [lb for lb in labels if lb.parent_id is None]
+        assert len(batch_labels) == 1 and len(labels) > 1  # with its unit labels
+        assert batch_labels[0].status is LabelStatus.VALID
+        assert batch_labels[0].criteria_version == criteria.current(db.session).version
