@@ -108,22 +108,35 @@ class EmissionCell(_Place, Base):
 
 class LabelCell(_Place, Base):
     """Labels by the month they were issued, counted by their status now, and the
-    openings of their pages (public.models.ScanDay) by the month of the scan; the place
-    is the commune where most of the rice grew (as the label says) in the province of
-    the organisation that holds the label."""
+    openings of their pages (public.models.ScanDay) by the month of the scan, by the crop
+    their product comes from (a catalogue code); the place is the commune where most of
+    the crop grew (as the label says) in the province of the organisation that holds the
+    label. `removals_labels` counts the batch labels that show the CO₂ their orchard took
+    up per kg (DESIGN.md §7) and `removals_kg_co2_per_kg_sum` adds up those figures, so
+    that cells still add up; a row shows their mean (`removals_kg_co2_per_kg`)."""
 
     __tablename__ = "report_label_cells"
     __table_args__ = (
-        UniqueConstraint("province", "commune", "organisation_id", "year", "month"),
+        UniqueConstraint("province", "commune", "organisation_id", "crop", "year", "month"),
         Index("ix_report_label_cells_revision_id", "revision", "id"),
     )
 
+    crop: Mapped[str] = mapped_column(String(20))
     issued: Mapped[int] = mapped_column(Integer)
     valid: Mapped[int] = mapped_column(Integer)
     suspended: Mapped[int] = mapped_column(Integer)
     revoked: Mapped[int] = mapped_column(Integer)
     unit_labels: Mapped[int] = mapped_column(Integer)
     scans: Mapped[int] = mapped_column(Integer)
+    removals_labels: Mapped[int] = mapped_column(Integer, server_default="0")
+    removals_kg_co2_per_kg_sum: Mapped[float] = mapped_column(Float, server_default="0")
+
+    @property
+    def removals_kg_co2_per_kg(self) -> float | None:
+        """The mean CO₂ taken up per kg that the cell's batch labels show; None if none do."""
+        if not self.removals_labels:
+            return None
+        return round(self.removals_kg_co2_per_kg_sum / self.removals_labels, 3)
 
 
 class FieldCell(_Place, Base):

@@ -5,7 +5,8 @@ person (DESIGN.md §4): the cells never hold one.
 Each dataset has a format version; a version adds a schema file (schema/<name>-v<major>.json)
 and the older files stay served as they were, for the readers built on them
 (docs/open-data.md): emissions are version 2 (any crop of the catalogue, the orchards'
-removals beside the emissions), labels version 1. Incremental pulls follow the
+removals beside the emissions), labels version 2 (by crop, with the CO2 orchards took up
+per kg that the labels show). Incremental pulls follow the
 `revision` of each row: a pull asks for the rows changed after the `revision` its last
 complete pull ended at, in (revision, id) order, a page at a time; a row that lost all its
 records comes back with zeros."""
@@ -66,7 +67,7 @@ def schema_file(name: str, major: int) -> Path:
 
 DATASETS = {
     "emissions": Dataset("emissions", EmissionCell, EmissionRow(), "2.0"),
-    "labels": Dataset("labels", LabelCell, LabelRow(), "1.0"),
+    "labels": Dataset("labels", LabelCell, LabelRow(), "2.0"),
 }
 
 

@@ -110,7 +110,7 @@ def _full(session: Db, state: RollupState) -> None:
     now = changes.marks(session)
     revision = state.revision + 1
     _merge(session, EmissionCell, ("crop",), sums.emission_rows(session), revision, None)
-    _merge(session, LabelCell, (), sums.label_rows(session), revision, None)
+    _merge(session, LabelCell, ("crop",), sums.label_rows(session), revision, None)
     _merge(session, FieldCell, (), sums.field_rows(session), revision, None)
     state.revision, state.full_at = revision, utcnow()
     changes.advance(state, now, full=True)
@@ -123,7 +123,7 @@ def _incremental(session: Db, state: RollupState) -> None:
     revision = state.revision + 1 if found else state.revision
     for orgs, model, keys, rows in (
         (found.emissions, EmissionCell, ("crop",), sums.emission_rows),
-        (found.labels, LabelCell, (), sums.label_rows),
+        (found.labels, LabelCell, ("crop",), sums.label_rows),
         (found.fields, FieldCell, (), sums.field_rows),
     ):
         if orgs:

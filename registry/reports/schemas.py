@@ -167,6 +167,7 @@ class EmissionRow(_PlaceRow):
 
 
 class LabelRow(_PlaceRow):
+    crop = fields.String(metadata={"description": "code of the crop (DESIGN.md §10b)"})
     year = fields.Integer()
     month = fields.Integer()
     issued = fields.Integer()
@@ -175,6 +176,13 @@ class LabelRow(_PlaceRow):
     revoked = fields.Integer()
     unit_labels = fields.Integer()
     scans = fields.Integer()
+    removals_kg_co2_per_kg = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "mean kg CO2 taken up per kg that the month's batch labels of the "
+            "crop show beside their emissions (never netted); null when none shows one"
+        },
+    )
     revision = fields.Integer()
 
 

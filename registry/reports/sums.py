@@ -168,7 +168,12 @@ def label_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
     dialect = session.get_bind().dialect.name
     year, month = _local_parts(Label.issued_at, dialect)
     scan_year, scan_month = _date_parts(ScanDay.day, dialect)
-    place = (Organisation.province, Label.commune, Organisation.id.label("organisation_id"))
+    place = (
+        Organisation.province,
+        Label.commune,
+        Organisation.id.label("organisation_id"),
+        Label.crop,
+    )
     holder = Organisation.code == Label.organisation
     issued = (
         select(
@@ -178,22 +183,27 @@ def label_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
             case((Label.parent_id.is_(None), "batch"), else_="unit").label("kind"),
             Label.status,
             literal_column("0").label("scans"),
+            Label.removals_kg_co2_per_kg.label("removals"),
         )
         .join(Organisation, holder)
         .where(_of(session, Organisation.id, orgs))
     )
     scanned = (
-        select(*place, scan_year, scan_month, literal_column("'scan'"), null(), ScanDay.count)
+        select(
+            *place, scan_year, scan_month, literal_column("'scan'"), null(), ScanDay.count, null()
+        )
         .join(Label, Label.id == ScanDay.label_id)
         .join(Organisation, holder)
         .where(_of(session, Organisation.id, orgs))
     )
     r = union_all(issued, scanned).subquery().c
     batch = r.kind == "batch"
+    shown = and_(batch, r.removals.is_not(None))
     return select(
         r.province,
         r.commune,
         r.organisation_id,
+        r.crop,
         r.year,
         r.month,
         func.sum(_if(batch)).label("issued"),
@@ -202,7 +212,11 @@ def label_rows(session: Db, orgs: Orgs = None) -> Select[Any]:
         func.sum(_if(and_(batch, r.status == LabelStatus.REVOKED))).label("revoked"),
         func.sum(_if(r.kind == "unit")).label("unit_labels"),
         func.sum(r.scans).label("scans"),
-    ).group_by(r.province, r.commune, r.organisation_id, r.year, r.month)
+        func.sum(_if(shown)).label("removals_labels"),
+        _rounded(func.coalesce(func.sum(_if(shown, r.removals)), 0)).label(
+            "removals_kg_co2_per_kg_sum"
+        ),
+    ).group_by(r.province, r.commune, r.organisation_id, r.crop, r.year, r.month)
 
 
 def field_rows(session: Db, orgs: Orgs = None) -> Select[Any]:

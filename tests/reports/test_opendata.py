@@ -46,6 +46,9 @@ def registry_data(app: Flask) -> None:
         )  # fmt: skip
         builder.label(0, 0, datetime(2026, 4, 1, tzinfo=UTC), units=2)
         builder.label(2, 1, datetime(2026, 5, 1, tzinfo=UTC), LabelStatus.SUSPENDED)
+        for removals in (1.25, 1.35):  # two orchard labels of one month: a mean of 1.3
+            when = datetime(2026, 7, 1, tzinfo=UTC)
+            builder.label(1, 0, when, product="packed_longan", removals=removals)
         db.session.commit()
 
 
@@ -59,9 +62,13 @@ def typed(name: str, row: dict[str, Any]) -> dict[str, Any]:
     """A CSV or XLSX row read back with the types its schema gives."""
     props = schema(name)["$defs"]["row"]["properties"]
     cast = {"integer": int, "number": float, "string": str}
-    return {
-        k: cast[props[k]["type"]](v) if props[k].get("type") in cast else v for k, v in row.items()
-    }
+
+    def read(kind: Any, v: Any) -> Any:
+        if isinstance(kind, list):  # ["number", "null"]: an empty cell is null
+            return None if v in ("", None) else read(kind[0], v)
+        return cast[kind](v) if kind in cast else v
+
+    return {k: read(props[k].get("type"), v) for k, v in row.items()}
 
 
 @pytest.mark.parametrize("name", ["emissions", "labels"])
@@ -77,7 +84,7 @@ def test_every_format_reads_back_valid(client: FlaskClient, registry_data: None,
     assert as_json.status_code == 200
     document = as_json.json
     validator.validate(document)
-    assert len(document["items"]) == {"emissions": 3, "labels": 2}[name]
+    assert len(document["items"]) == {"emissions": 3, "labels": 3}[name]
 
     text = client.get(f"/open-data/{name}.csv").get_data().decode("utf-8-sig")
     rows = [typed(name, r) for r in csv.DictReader(io.StringIO(text))]
@@ -207,8 +214,15 @@ def test_national_systems_pull_what_changed(
         (i["commune"], i["issued"], i["suspended"], i["unit_labels"]) for i in labels
     ) == [
         ("phường Đồ Sơn", 1, 0, 2),
+        ("xã Kiến Thụy", 2, 0, 0),
         ("xã Thới Lai", 1, 1, 0),
     ]
+    by_crop = {(i["commune"], i["crop"]): i["removals_kg_co2_per_kg"] for i in labels}
+    assert by_crop == {
+        ("phường Đồ Sơn", "rice"): None,
+        ("xã Kiến Thụy", "longan"): 1.3,  # (1.25 + 1.35) / 2, beside, never netted
+        ("xã Thới Lai", "rice"): None,
+    }
 
 
 def test_the_exchange_needs_its_scope(app: Flask, client: FlaskClient, make: Factory) -> None:
@@ -276,8 +290,25 @@ def test_version_1_of_the_emission_schema_stays_served_and_valid(
         {**document, "version": "1.0"}
     )
     assert client.get("/open-data/schema/emissions-v3.json").status_code == 404
-    assert client.get("/open-data/schema/labels-v2.json").status_code == 404
-    assert client.get("/open-data/schema/labels-v1.json").status_code == 200
+    assert client.get("/open-data/schema/labels-v3.json").status_code == 404
+
+
+def test_labels_version_1_stays_served_and_version_2_adds_crop_and_removals(
+    client: FlaskClient, registry_data: None
+) -> None:
+    old = client.get("/open-data/schema/labels-v1.json")
+    assert old.status_code == 200 and old.json == schema("labels", 1)  # the file as it was
+    document = client.get("/open-data/labels.json").json
+    assert document["version"] == "2.0" and document["schema"].endswith("/labels-v2.json")
+    jsonschema.Draft202012Validator(schema("labels")).validate(document)
+    # A version 1 reader's view: today's rows without the new fields (one per crop now).
+    new = ("crop", "removals_kg_co2_per_kg")
+    v1_rows = [{k: v for k, v in i.items() if k not in new} for i in document["items"]]
+    v1 = jsonschema.Draft202012Validator(old.json)
+    v1.validate({**document, "version": "1.0", "items": v1_rows})
+    assert not v1.is_valid(document)  # additionalProperties: hence a version 2, not a 1.x
+    longan = [i for i in document["items"] if i["crop"] == "longan"]
+    assert [(i["issued"], i["removals_kg_co2_per_kg"]) for i in longan] == [(2, 1.3)]
 
 
 def test_the_exchange_states_the_version_and_schema_of_its_rows(
