@@ -1,12 +1,13 @@
 """The public chain behind a batch: who grew it and where, how each season was farmed,
 its verified emissions, who verified them and when, and every step and hand-over since.
 
-`chain_of` reads it in four indexed queries, whatever the number of labels: the batches
-upstream, every season drawn on with its field, HTX, approved result, approval and diary
-facts (drainages and straw counted in SQL), the fields' certifications, and the
-hand-overs. Core column selects, not ORM entities: the rows are few but the page is hot.
-Only public columns are named, so the household, people, phones and e-mails are never
-even read.
+`chain_of` reads it in five indexed queries, whatever the number of labels: the batches
+upstream, every season drawn on with its field, HTX, approved result (its §10b input
+document too) and approval, the current diary entries the seasons' stories read
+(story.py: drainages, straw, residues, harvests, pruning, irrigation), the fields'
+certifications, and the hand-overs. Core column selects, not ORM entities: the rows are
+few but the page is hot. Only public columns are named, so the household, people, phones
+and e-mails are never even read.
 
 `stamp` says in one small query whether a chain can have changed: the label page keeps a
 chain it rendered under the stamp it had (DESIGN §9: the chain changes rarely) and renders
@@ -47,14 +48,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from registry import crops
 from registry.accounts.models import Organisation
 from registry.db import GRAMS_PER_KG, Db, in_ha, in_kg
+from registry.public.story import DIARY_KINDS, ENERGY, ENERGY_INPUTS, Diary, summarise
 from registry.trace.models import (
     Batch,
     BatchInput,
     Certification,
     DiaryEntry,
-    DiaryKind,
     Field,
     Handover,
     HandoverStatus,
@@ -110,18 +112,73 @@ class Verification:
 class SeasonFacts:
     code: str
     field: str
+    crop: str  # a catalogue code
+    kind: str  # the crop's kind in the catalogue: rice, annual, perennial
     season_type: str
     year: int
     sowing_date: date
     harvest_date: date | None
     kg_drawn: float
-    drainages: int
-    straw: list[str]  # what was done with the straw: incorporated, removed, mushroom…
+    diary: Diary  # what the season's story reads of its diary (story.summarise)
     n_kg_ha: float | None
     result: dict[str, Any] | None  # the approved calculator output (with its baseline)
     g_co2e_per_kg: float | None
     reduction_pct: float | None
     verification: Verification | None
+    inputs: dict[str, Any] | None = None  # the approved result's §10b input document
+    area_ha: float | None = None  # the result's area
+    trees: bool = False  # the crop's kind records a tree stand (orchards: removals)
+
+    @property
+    def drainages(self) -> int:
+        return self.diary.drainages
+
+    @property
+    def straw(self) -> tuple[str, ...]:
+        return self.diary.straw
+
+    def per_ha(self, value: float | None) -> float | None:
+        return None if value is None or not self.area_ha else value / self.area_ha
+
+    @property
+    def energy_per_ha(self) -> list[tuple[str, float]]:
+        """Electricity, diesel and petrol of the §10b document per ha, those used."""
+        found = []
+        for source in ENERGY:
+            value = self.per_ha(float((self.inputs or {}).get(ENERGY_INPUTS[source]) or 0))
+            if value:
+                found.append((source, value))
+        return found
+
+    @property
+    def pumps_per_ha(self) -> list[tuple[str, float]]:
+        """The energy irrigation pumps used, per ha, from the diary's irrigation entries."""
+        found = []
+        for source, total in self.diary.pumps.items():
+            value = self.per_ha(total)
+            if value:
+                found.append((source, value))
+        return found
+
+    @property
+    def tree_age_years(self) -> int | None:
+        age = (self.inputs or {}).get("tree_age_years")
+        return None if age is None else int(age)
+
+    @property
+    def removals_kg_co2(self) -> float | None:
+        """CO2 the trees took up in the period (§10b output), None for crops with no
+        tree stand (their results say 0)."""
+        if self.result is None or not self.trees:
+            return None
+        value = self.result.get("removals_kg_co2")
+        return None if value is None else float(value)
+
+    @property
+    def removals_g_per_kg(self) -> float | None:
+        removals = self.removals_kg_co2
+        kg = float((self.inputs or {}).get("yield_kg") or 0)
+        return None if removals is None or not kg else removals * 1000 / kg
 
 
 @dataclass(frozen=True)
@@ -181,36 +238,30 @@ BATCHES = (
 )
 
 
-def _current(kind: DiaryKind) -> tuple[Any, list[Any]]:
-    """A diary alias and the conditions of its current entries of `kind` for the season."""
-    entry, newer = aliased(DiaryEntry), aliased(DiaryEntry)
-    return entry, [
-        entry.season_id == Season.id,
-        entry.kind == kind,
-        ~exists().where(newer.supersedes_id == entry.id),
-    ]
+def _diary() -> Any:
+    """The current entries (none newer supersedes them) of the kinds the seasons' stories
+    read (story.DIARY_KINDS), of the seasons `:seasons`."""
+    newer = aliased(DiaryEntry)
+    return (
+        select(DiaryEntry.season_id, DiaryEntry.kind, DiaryEntry.data)
+        .where(
+            DiaryEntry.season_id.in_(bindparam("seasons", expanding=True)),
+            DiaryEntry.kind.in_(DIARY_KINDS),
+            ~exists().where(newer.supersedes_id == DiaryEntry.id),
+        )
+        .order_by(DiaryEntry.id)
+    )
 
 
 def _seasons() -> Any:
     """Every draw of the batches `:ids` on a season, with all the season's public facts."""
-    water, is_water = _current(DiaryKind.WATER)
-    straw, is_straw = _current(DiaryKind.STRAW)
-    drainages = (
-        select(func.count(water.id))
-        .where(*is_water, water.data["event"].as_string() == "drainage")
-        .scalar_subquery()
-    )
-    practices = (
-        select(func.aggregate_strings(straw.data["practice"].as_string(), ","))
-        .where(*is_straw)
-        .scalar_subquery()
-    )
     producer, verifier = aliased(Organisation), aliased(Organisation)
     return (
         select(
             BatchInput.season_id,
             BatchInput.grams,
             Season.code,
+            Season.crop,
             Season.season_type,
             Season.year,
             Season.sowing_date,
@@ -237,8 +288,6 @@ def _seasons() -> Any:
             Approval.revoked_at,
             verifier.code.label("verifier_code"),
             verifier.name.label("verifier_name"),
-            drainages.label("drainages"),
-            practices.label("straw"),
         )
         .join(Season, Season.id == BatchInput.season_id)
         .join(Field, Field.id == Season.field_id)
@@ -252,6 +301,7 @@ def _seasons() -> Any:
 
 
 SEASONS = _seasons()
+DIARY = _diary()
 CERTIFICATIONS = (
     select(
         Certification.field_id,
@@ -296,8 +346,12 @@ def chain_of(session: Reads, batch_id: int) -> Chain | None:
     for row in session.execute(SEASONS, {"ids": ids}):
         drawn[row.season_id] += row.grams
         first.setdefault(row.season_id, row)
+    entries: dict[int, list[Any]] = defaultdict(list)
+    if first:
+        for entry in session.execute(DIARY, {"seasons": list(first)}):
+            entries[entry.season_id].append((entry.kind, entry.data))
     found.seasons = [
-        _season_facts(row, drawn[row.season_id] / GRAMS_PER_KG)
+        _season_facts(row, drawn[row.season_id] / GRAMS_PER_KG, summarise(entries[row.season_id]))
         for row in sorted(first.values(), key=lambda r: (r.sowing_date, r.season_id))
     ]
     found.fields, found.producers = _places(session, list(first.values()))
@@ -323,28 +377,33 @@ def _verification(row: Any) -> Verification | None:
     )
 
 
-def _season_facts(row: Any, kg: float) -> SeasonFacts:
+def _season_facts(row: Any, kg: float, diary: Diary) -> SeasonFacts:
     n_kg_ha = None
     if row.inputs is not None and row.result_area_ha:
         nitrogen = float(row.inputs.get("synthetic_n_kg", 0)) + float(
             row.inputs.get("organic_n_kg", 0)
         )
         n_kg_ha = nitrogen / row.result_area_ha
+    crop = crops.catalogue().get(row.crop)
     return SeasonFacts(
         code=row.code,
         field=row.field_code,
+        crop=row.crop,
+        kind=crop.kind.code if crop else "",
         season_type=row.season_type.value,
         year=row.year,
         sowing_date=row.sowing_date,
         harvest_date=row.harvest_date,
         kg_drawn=kg,
-        drainages=int(row.drainages or 0),
-        straw=sorted(set(row.straw.split(","))) if row.straw else [],
+        diary=diary,
         n_kg_ha=n_kg_ha,
         result=row.result,
         g_co2e_per_kg=row.per_kg_product_g_co2e,
         reduction_pct=row.reduction_pct,
         verification=_verification(row),
+        inputs=row.inputs,
+        area_ha=row.result_area_ha,
+        trees=bool(crop and crop.kind.tree_stand),
     )
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
+from registry import crops
 from registry.accounts.models import Organisation
 from registry.db import db, utcnow
 from registry.keys import keystore
@@ -44,6 +45,7 @@ from registry.numbers import whole
 from registry.public import records, scans
 from registry.public.chain import Chain, Shape, chain_of, shape_of, stamp
 from registry.public.fragments import Fragments
+from registry.public.story import chain_story, story
 from registry.public.verdict import Judgement, Recorded, Verdict, judge, trust_list
 from registry.trace.geo import MapFeature, svg_map
 from registry.trace.labels import (
@@ -93,6 +95,8 @@ LABEL = (  # what the page shows of a label and decides its verdict on, built on
         Label.product,
         Label.g_co2e_per_kg,
         Label.reduction_permille,
+        Label.crop,
+        Label.removals_kg_co2_per_kg,
         Label.kid,
         Label.token,
         Label.issued_at,
@@ -251,10 +255,13 @@ def _reason(found: Judgement) -> str | None:
 
 
 def chain_context(chain: Chain | None) -> dict[str, Any]:
-    """What templates/public/_chain.html needs besides the chain: its map, its charts and
-    the names of the trace vocabulary."""
+    """What templates/public/_chain.html needs besides the chain: its map, its charts, the
+    names of the trace vocabulary and of the crops, and each season's story (story.py)."""
     return {
         "chain": chain,
+        "words": chain_story(s.kind for s in chain.seasons) if chain else story("rice"),
+        "story": story,
+        "crop_names": {code: crop.name for code, crop in crops.catalogue().items()},
         "field_map": _field_map(chain) if chain else "",
         "charts": _charts(chain) if chain else {},
         "products": PRODUCT_LABELS,
@@ -315,10 +322,9 @@ def unix_local(seconds: int) -> Markup:
 
 
 def _charts(chain: Chain) -> dict[str, Markup]:
+    title = _("Emissions by gas, kg CO₂e per ha")
     return {
-        s.code: gas_bars(
-            s.result, (_("This season"), "2020"), _("Emissions by gas, kg CO₂e per ha"), whole
-        )
+        s.code: gas_bars(s.result, (str(story(s.kind).this_period), "2020"), title, whole)
         for s in chain.seasons
         if s.result is not None
     }
