@@ -31,8 +31,11 @@ stylesheet and icon with their headers) and the load average. `--profile N` adds
 cProfile of N pages. Progress goes to stderr; the figures as JSON to
 bench/results/label-page-<date>.json.
 
-Rice only: the label page tells a rice season's story (water, straw, fertiliser N); a mix
-of crops belongs here once the page tells each crop's in its own words (issue 20).
+A mix of crops (issue 20), each HTX growing one: half the HTXs rice (AWD seasons, milled
+and packed), a quarter vegetables (crop cycles with irrigation, residues and two harvests,
+washed and packed), a quarter longan (growing years of young trees that take up carbon,
+graded and packed, labels carrying removals per kg), so that the pages tell each crop's
+story as registry/public/story.py has it.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,6 +110,50 @@ PLACES = [
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class Profile:
+    """How the bench grows and processes one crop: the season type, the sowing days of
+    the 2020 and 2026 periods, the products from harvest to pack and the step between."""
+
+    season_type: str
+    sowing: tuple[date, date]
+    harvest_days: int
+    products: tuple[str, str, str]  # harvested, made by `step`, packed
+    step: str
+    ratio: float  # kg of the step's product per kg harvested
+    planting_year: int | None = None
+
+
+PROFILES = {
+    "rice": Profile(
+        "dong_xuan",
+        (date(2019, 12, 5), date(2025, 12, 8)),
+        95,
+        ("paddy", "milled_rice", "packaged_rice"),
+        "milling",
+        0.65,
+    ),
+    "vegetable": Profile(
+        "crop_cycle",
+        (date(2020, 1, 10), date(2026, 1, 12)),
+        45,
+        ("fresh_vegetables", "prepared_vegetables", "packed_vegetables"),
+        "washing",
+        0.95,
+    ),
+    "longan": Profile(
+        "growing_year",
+        (date(2020, 3, 1), date(2025, 3, 1)),
+        160,
+        ("fresh_longan", "longan_grade_1", "packed_longan"),
+        "grading",
+        0.8,
+        2019,
+    ),
+}
+MIX = ("rice", "rice", "vegetable", "longan")  # HTX h grows MIX[h % 4]
+
+
 # ---------------------------------------------------------------- database
 def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
@@ -124,9 +172,68 @@ def square(lon: float, lat: float, side: float = 0.001) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
-def diary(season_id: int, user: int, baseline: bool, sowing: date) -> list[dict[str, Any]]:
+def diary(
+    season_id: int, user: int, baseline: bool, sowing: date, crop: str = "rice"
+) -> list[dict[str, Any]]:
     d = lambda days: sowing + timedelta(days=days)  # noqa: E731
-    entries: list[tuple[str, date, dict[str, Any]]] = [
+    entries = CROP_DIARIES[crop](d, baseline) if crop != "rice" else _rice_diary(d, baseline)
+    return [
+        {
+            "season_id": season_id,
+            "kind": k,
+            "date": on,
+            "data": data,
+            "evidence": [],
+            "digest": secrets.token_hex(32),
+            "recorded_by_id": user,
+            "log_index": 0,
+        }
+        for k, on, data in entries
+    ]
+
+
+Entries = list[tuple[str, date, dict[str, Any]]]
+
+
+def _vegetable_diary(d: Any, baseline: bool) -> Entries:
+    return [
+        ("sowing", d(0), {"variety": "cải ngọt", "method": "sown"}),
+        (
+            "fertiliser",
+            d(10),
+            {"product": "NPK 16-16-8", "kg": 900 if baseline else 600, "n_pct": 16},
+        ),
+        (
+            "irrigation",
+            d(12),
+            {"system": "hose" if baseline else "sprinkler", "source": "electricity", "amount": 60},
+        ),
+        ("harvest", d(40), {"kg": 3300}),
+        ("harvest", d(45), {"kg": 3300}),
+        ("residue", d(46), {"practice": "burned" if baseline else "incorporated", "tonnes": 0.5}),
+    ]
+
+
+def _longan_diary(d: Any, baseline: bool) -> Entries:
+    return [
+        ("planting", d(0), {"trees": 400, "planting_year": 2019}),
+        (
+            "fertiliser",
+            d(30),
+            {"product": "NPK 16-16-8", "kg": 500 if baseline else 350, "n_pct": 16},
+        ),
+        ("irrigation", d(60), {"system": "drip", "source": "electricity", "amount": 80}),
+        ("harvest", d(160), {"kg": 6600}),
+        ("pruning", d(170), {"style": "after_harvest", "trees": 400}),
+        ("residue", d(171), {"practice": "burned" if baseline else "left", "tonnes": 1.0}),
+    ]
+
+
+CROP_DIARIES = {"vegetable": _vegetable_diary, "longan": _longan_diary}
+
+
+def _rice_diary(d: Any, baseline: bool) -> Entries:
+    entries: Entries = [
         ("water", d(-4), {"event": "flooding"}),
         (
             "fertiliser",
@@ -149,19 +256,7 @@ def diary(season_id: int, user: int, baseline: bool, sowing: date) -> list[dict[
             ("water", d(22), {"event": "drainage", "end_date": d(28).isoformat()}),
             ("water", d(43), {"event": "drainage", "end_date": d(50).isoformat()}),
         ]
-    return [
-        {
-            "season_id": season_id,
-            "kind": k,
-            "date": on,
-            "data": data,
-            "evidence": [],
-            "digest": secrets.token_hex(32),
-            "recorded_by_id": user,
-            "log_index": 0,
-        }
-        for k, on, data in entries
-    ]
+    return entries
 
 
 def build_chain(app: Flask) -> list[dict[str, Any]]:
@@ -228,19 +323,24 @@ def build_chain(app: Flask) -> list[dict[str, Any]]:
             ],
         )
         owner = dict(s.execute(select(Field.id, Field.organisation_id)).all())
+        crop_of = {org[code]: MIX[h % len(MIX)] for h, code in enumerate(htxs)}
         seasons = []
         for fid in field_ids:
-            for year, sowing in ((2020, date(2019, 12, 5)), (2026, date(2025, 12, 8))):
+            crop = crop_of[owner[fid]]
+            grown = PROFILES[crop]
+            for year, sowing in zip((2020, 2026), grown.sowing, strict=True):
+                rice_2020 = crop == "rice" and year == 2020
                 seasons.append(
                     {
                         "field_id": fid,
-                        "code": f"F{fid}-{year}-DX",
-                        "crop": "rice",
-                        "season_type": "dong_xuan",
+                        "code": f"F{fid}-{year}-{crop[:3].upper()}",
+                        "crop": crop,
+                        "season_type": grown.season_type,
                         "year": year,
                         "sowing_date": sowing,
-                        "harvest_date": sowing + timedelta(days=95),
-                        "harvested_g": 6_200_000 if year == 2020 else 6_600_000,
+                        "harvest_date": sowing + timedelta(days=grown.harvest_days),
+                        "harvested_g": 6_200_000 if rice_2020 else 6_600_000,
+                        "planting_year": grown.planting_year,
                         "status": "harvested",
                     }
                 )
@@ -248,7 +348,8 @@ def build_chain(app: Flask) -> list[dict[str, Any]]:
         rows = s.execute(select(Season.id, Season.field_id, Season.year, Season.sowing_date))
         entries, current = [], []
         for sid, fid, year, sowing in rows:
-            entries += diary(sid, user[owner[fid]], year == 2020, sowing)
+            crop = crop_of[owner[fid]]
+            entries += diary(sid, user[owner[fid]], year == 2020, sowing, crop)
             if year != 2020:
                 current.append((sid, fid))
         bulk(DiaryEntry, entries)
@@ -268,7 +369,16 @@ def build_chain(app: Flask) -> list[dict[str, Any]]:
                 )
             ).all()
         )
-        return _batches(s, org, user, htxs, owner, current, result_of, intensity, baseline)
+        removals = {  # kg CO2 the trees took up per kg picked, orchards only
+            rid: float(result.get("removals_kg_co2") or 0) / float(inputs["yield_kg"])
+            for rid, inputs, result in s.execute(
+                select(EmissionResult.id, EmissionResult.inputs, EmissionResult.result)
+            )
+            if PROFILES[inputs["crop"]].planting_year and inputs.get("yield_kg")
+        }
+        return _batches(
+            s, org, user, htxs, owner, current, result_of, intensity, baseline, crop_of, removals
+        )
 
 
 def _batches(
@@ -281,6 +391,8 @@ def _batches(
     result_of: dict[int, int],
     intensity: dict[int, float],
     baseline: dict[int, float],
+    crop_of: dict[int, str],
+    removals: dict[int, float],
 ) -> list[dict[str, Any]]:
     verifier, retailer = org["VER-VNMRV"], org["RET-XANH"]
     by_htx: dict[int, list[int]] = {}
@@ -338,19 +450,21 @@ def _batches(
     harvest, milled, packed = [], [], []
     for code in htxs:
         oid = org[code]
+        grown = PROFILES[crop_of[oid]]
         for n, sid in enumerate(by_htx[oid]):
             g = intensity[result_of[sid]]
             harvest.append(
                 _batch(
                     oid,
                     f"LUA-{n:03d}",
-                    "paddy",
+                    grown.products[0],
                     None,
                     "harvest",
                     6600,
                     g,
                     baseline[result_of[sid]],
                     {"season": sid, "org": oid},
+                    removals.get(result_of[sid]),
                 )
             )
     bulk(Batch, harvest)
@@ -369,22 +483,27 @@ def _batches(
     inputs: list[dict[str, Any]] = []
     for code in htxs:
         oid = org[code]
+        grown = PROFILES[crop_of[oid]]
         lots = [f"LUA-{n:03d}" for n in range(len(by_htx[oid]))]
         for m in range(len(lots) // HARVESTS_PER_MILL):
             parents = lots[m * HARVESTS_PER_MILL : (m + 1) * HARVESTS_PER_MILL]
-            g = sum(made[(p, oid)]["g_co2e_per_kg"] for p in parents) / len(parents) / 0.65
-            b = sum(made[(p, oid)]["baseline_g_co2e_per_kg"] for p in parents) / len(parents) / 0.65
+            rows = [made[(p, oid)] for p in parents]
+
+            def mean(key: str, rows: list[dict[str, Any]] = rows, r: float = grown.ratio) -> float:
+                return sum(row[key] or 0 for row in rows) / len(rows) / r
+
             milled.append(
                 _batch(
                     oid,
                     f"GAO-{m:02d}",
-                    "milled_rice",
+                    grown.products[1],
                     None,
-                    "milling",
-                    6600 * 5 * 0.65,
-                    g,
-                    b,
+                    grown.step,
+                    6600 * 5 * grown.ratio,
+                    mean("g_co2e_per_kg"),
+                    mean("baseline_g_co2e_per_kg"),
                     {"parents": parents, "org": oid},
+                    mean("removals_kg_co2_per_kg") if grown.planting_year else None,
                 )
             )
     bulk(Batch, milled)
@@ -405,13 +524,16 @@ def _batches(
                 _batch(
                     b["maker_id"],
                     lot,
-                    "packaged_rice",
+                    PROFILES[crop_of[b["maker_id"]]].products[2],
                     gtin,
                     "packing",
                     b["quantity_g"] / 1000 / PACKS_PER_MILL * 0.99,
                     b["g_co2e_per_kg"] / 0.99,
                     b["baseline_g_co2e_per_kg"] / 0.99,
                     {"parent": b["lot_code"], "org": b["maker_id"]},
+                    None
+                    if b["removals_kg_co2_per_kg"] is None
+                    else b["removals_kg_co2_per_kg"] / 0.99,
                 )
             )
     bulk(Batch, packed)
@@ -446,6 +568,7 @@ def _batches(
     code_of = {v: k for k, v in org.items()}
     for b in packed:
         b["holder"] = code_of[b["maker_id"]]
+        b["crop"] = crop_of[b["maker_id"]]
     return packed
 
 
@@ -469,6 +592,7 @@ def _batch(
     g: float,
     base: float,
     derivation: dict[str, Any],
+    removals: float | None = None,
 ) -> dict[str, Any]:
     return {
         "organisation_id": maker,
@@ -482,6 +606,7 @@ def _batch(
         "production_date": date(2026, 4, 1),
         "g_co2e_per_kg": g,
         "baseline_g_co2e_per_kg": base,
+        "removals_kg_co2_per_kg": removals,
         "derivation": derivation,
         "log_index": 0,
     }
@@ -598,17 +723,20 @@ def load_labels(
                     None if state == "valid" else NOW,
                     None,
                     indexes[lot_no],
-                    "packaged_rice",
+                    b["product"],
                     b["holder"],
                     PLACES[0][1],
-                    "rice",
+                    b["crop"],
+                    None
+                    if b["removals_kg_co2_per_kg"] is None
+                    else round(b["removals_kg_co2_per_kg"], 3),
                 )
 
     columns = (
         "id, serial, batch_id, parent_id, request_id, criteria_version, lot, gtin, "
         "g_co2e_per_kg, reduction_permille, methodology, verifier, kid, token, url, issued_at, "
         "expires_at, status, reason_code, reason, status_changed_at, status_log_index, "
-        "log_index, product, organisation, commune, crop"
+        "log_index, product, organisation, commune, crop, removals_kg_co2_per_kg"
     )
     start = time.perf_counter()
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
