@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from registry import config, errors, i18n, keys, limits, numbers, validation
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
+from registry.db import ping_when_idle
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -36,6 +37,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = validation.BoundedInt  # before any route: ids fit the database
 
     sqla.init_app(app)
+    with app.app_context():
+        ping_when_idle(sqla.engine, app.config.get("DB_PING_IDLE_SECONDS", 2.0))
     migrate.init_app(app, sqla, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     i18n.init_app(app)

@@ -49,7 +49,9 @@ def from_environment() -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(folder),
         "SQLALCHEMY_DATABASE_URI": database_url(folder),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections idle this long are pinged before use (registry/db.py,
+        # ping_when_idle): pool_pre_ping's round trip on every checkout, without the cost.
+        "DB_PING_IDLE_SECONDS": float(os.environ.get("DB_PING_IDLE_SECONDS", "2")),
         "PUBLIC_BASE_URL": public_base,
         "REGISTRY_ID": registry_id,
         "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(folder / "keys")),

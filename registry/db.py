@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast, overload
 
@@ -118,3 +119,32 @@ def in_kg(grams_column: Any) -> Any:
 def in_ha(m2_column: Any) -> Any:
     """An m² column (or a sum of one) in ha as a float, for SQL that reads ha."""
     return cast_(m2_column, Float) / M2_PER_HA
+
+
+def ping_when_idle(engine: Any, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it has sat idle `idle_seconds` or
+    more: a connection the server or a firewall dropped while idle is replaced before a
+    request sees it (the pool retries on `DisconnectionError`), as `pool_pre_ping` does,
+    without the round trip `pool_pre_ping` costs on every checkout (one of a label page's
+    three, DESIGN.md §9). A connection that drops while busy fails its statement; the pool
+    then invalidates itself, so the next checkout connects anew."""
+    from sqlalchemy import event, exc
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        record.info["pings"] = record.info.get("pings", 0) + 1
+        try:
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as dropped:
+            raise exc.DisconnectionError() from dropped
