@@ -12,9 +12,11 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
@@ -29,6 +31,12 @@ from flask_babel import lazy_gettext as _l
 
 from registry.db import utcnow
 from registry.errors import DomainError
+
+T = TypeVar("T")
+#: KeyStore.derived's answers: (folder, purpose, make) -> (the files' stats, the answer).
+_DERIVED: dict[
+    tuple[Path, str, Callable[..., Any]], tuple[tuple[tuple[str, int, int], ...], Any]
+] = {}
 
 PURPOSES = ("log", "label")
 
@@ -150,6 +158,33 @@ class KeyStore:
             for path in (self.folder / "retired").glob(f"{purpose}-*.json")
         ]
         return keys + sorted(retired, key=lambda k: k.retired or k.created, reverse=True)
+
+    def derived(self, purpose: str, make: Callable[[list[PublicKeyInfo]], T]) -> T:
+        """`make(self.published(purpose))`, kept per folder until a key file of `purpose`
+        appears, goes or changes (a rotation, a key marked compromised): reading and
+        parsing the files costs more than a label status read or a label page's verdict,
+        a few stat calls do not."""
+        files = self._files(purpose)
+        key = (self.folder, purpose, make)
+        known = _DERIVED.get(key)
+        if known is None or known[0] != files:
+            known = files, make(self.published(purpose))
+            _DERIVED[key] = known
+        return cast(T, known[1])
+
+    def _files(self, purpose: str) -> tuple[tuple[str, int, int], ...]:
+        """(path, mtime, size) of the key files of `purpose`, current and retired."""
+        found = []
+        for directory in (self.folder, self.folder / "retired"):
+            try:
+                with os.scandir(directory) as entries:
+                    for entry in entries:
+                        if entry.name.startswith(purpose):
+                            stat = entry.stat()
+                            found.append((entry.path, stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                continue
+        return tuple(sorted(found))
 
     @staticmethod
     def _retired(purpose: str, record: dict[str, str]) -> PublicKeyInfo:

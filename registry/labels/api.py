@@ -4,9 +4,7 @@ for bearer tokens."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
@@ -36,38 +34,13 @@ def issuer() -> issuance.Issuer:
     )
 
 
-_COMPROMISED: dict[Path, tuple[tuple[tuple[str, int, int], ...], frozenset[str]]] = {}
-
-
 def _compromised() -> frozenset[str]:
     return compromised_in(keystore())
 
 
 def compromised_in(store: KeyStore) -> frozenset[str]:
-    """Kids of compromised label keys. Reading and hashing the key files costs more than
-    the rest of a status read, so the answer is kept, per key folder, until a label key
-    file appears, goes or changes (rotation, a key marked compromised)."""
-    files = _label_key_files(store.folder)
-    known = _COMPROMISED.get(store.folder)
-    if known is None or known[0] != files:
-        known = files, status.compromised_kids(store.published("label"))
-        _COMPROMISED[store.folder] = known
-    return known[1]
-
-
-def _label_key_files(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime, size) of the label key files, current and retired: a few stat calls."""
-    found = []
-    for directory in (folder, folder / "retired"):
-        try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    if entry.name.startswith("label"):
-                        stat = entry.stat()
-                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
-        except FileNotFoundError:
-            continue
-    return tuple(sorted(found))
+    """Kids of compromised label keys, read again only when the key files change."""
+    return store.derived("label", status.compromised_kids)
 
 
 def _object(label: Label | Row[Any], compromised: frozenset[str]) -> dict[str, Any]:

@@ -8,13 +8,11 @@ stays far under 60 KB. Each opening is counted by day, coarse locale and provinc
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -39,7 +37,7 @@ from werkzeug.wrappers import Response
 from registry import crops
 from registry.accounts.models import Organisation
 from registry.db import db, utcnow
-from registry.keys import KeyStore, keystore
+from registry.keys import keystore
 from registry.labels.models import Label
 from registry.labels.status import REASONS
 from registry.ledger import service as ledger
@@ -125,41 +123,11 @@ def show(link_header: str | None = None) -> Response:
         reads = connection.execution_options(isolation_level="AUTOCOMMIT")
         found = judge(
             url,
-            _trusted(keystore()),
+            keystore().derived("label", trust_list),
             lambda serial: reads.execute(LABEL, {"serial": serial.upper()}).first(),
             utcnow(),
         )
         return _page(found, link_header, reads, url if "le" in request.args else None)
-
-
-_TRUST: dict[Path, tuple[tuple[tuple[str, int, int], ...], dict[bytes, Any]]] = {}
-
-
-def _trusted(store: KeyStore) -> dict[bytes, Any]:
-    """The label keys the registry trusts, read from the key files again only when a label
-    key file appears, goes or changes (a rotation, a key marked compromised): a few stat
-    calls instead of reading and parsing every file on every page (~0.15 ms)."""
-    files = _label_key_files(store.folder)
-    known = _TRUST.get(store.folder)
-    if known is None or known[0] != files:
-        known = files, trust_list(store.published("label"))
-        _TRUST[store.folder] = known
-    return known[1]
-
-
-def _label_key_files(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime, size) of the label key files, current and retired."""
-    found = []
-    for directory in (folder, folder / "retired"):
-        try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    if entry.name.startswith("label"):
-                        stat = entry.stat()
-                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
-        except FileNotFoundError:
-            continue
-    return tuple(sorted(found))
 
 
 def unknown() -> Response:
