@@ -152,7 +152,7 @@ def test_an_orchard_page_tells_the_trees_age_practices_and_carbon_taken_up(
     text = text_of(client, longan_label, "vi")
     story = facts(text)
     assert "Vườn cây" in text and "Các năm sinh trưởng" in text
-    assert "Nhãn · Năm sinh trưởng 2025" in story
+    assert "Cây nhãn · Năm sinh trưởng 2025" in story
     assert "Tuổi cây 6 năm tuổi" in story  # planted 2019, the year starts in March 2025
     assert "Phân đạm (N) 48 kg N/ha" in story  # 300 kg × 16 % N on 1 ha
     # 1 ha × 2.6 t C × 1000 × 44/12 = 9,533 kg CO2, over the 8,000 kg picked: 1,192 g/kg.
