@@ -146,5 +146,6 @@ def ping_when_idle(engine: Any, idle_seconds: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            dbapi.rollback()  # end the transaction the ping began: the user may set autocommit
         except Exception as dropped:
             raise exc.DisconnectionError() from dropped

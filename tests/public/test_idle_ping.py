@@ -44,3 +44,16 @@ def test_an_idle_connection_the_server_dropped_is_replaced(app: Flask) -> None:
     with engine.connect() as connection:  # the pooled one is dead: pinged, replaced
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
     engine.dispose()
+
+
+def test_a_pinged_connection_is_left_outside_a_transaction(app: Flask) -> None:
+    """The label page reads on an autocommit connection; psycopg refuses to switch one that
+    is in a transaction, which the ping's SELECT had begun (seen on PostgreSQL)."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
+    ping_when_idle(engine, 0)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    with engine.connect() as connection:  # pinged on checkout
+        reads = connection.execution_options(isolation_level="AUTOCOMMIT")
+        assert reads.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
