@@ -3,8 +3,8 @@ this module, each value with its source.
 
 ``kinds.json`` describes the three kinds of DESIGN.md §10b (rice, annual, perennial): the
 period a result covers (season, crop cycle, growing year), the season types a period may be
-opened as, how far before the start the diary reaches, and whether the period records its
-trees. ``steps.json`` names the processing steps (drying, milling, washing, grading…) and
+opened as, how far before the start the diary reaches, whether the period records its
+trees, and which diary kinds its MRV result cannot do without. ``steps.json`` names the processing steps (drying, milling, washing, grading…) and
 the EPCIS event and CBV business step each one is recorded with. ``catalogue/{code}.json``
 describes one crop: its names, its products (codes unique across the catalogue, so a
 product names its crop) and which of them is harvested, the steps between its products with
@@ -195,6 +195,9 @@ class Kind:
     preseason_days: int
     period_months: int | None
     tree_stand: bool
+    #: The diary kinds without which a period gets no MRV result (registry/verify/inputs.py
+    #: asks for each): the season lists find and mark the seasons that lack one.
+    mrv_needs: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +308,7 @@ def _kind(code: str, document: Mapping[str, Any]) -> Kind:
         preseason_days=_value(where, document, "preseason_days", int),
         period_months=None if months is None else _value(where, document, "period_months", int),
         tree_stand=_value(where, document, "tree_stand", bool),
+        mrv_needs=_strings(where, document, "mrv_needs"),
     )
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry import crops
 from registry.numbers import number
+from registry.trace.finding import Progress
 from registry.trace.models import DiaryKind, HandoverStatus, Scheme, SeasonType, Step
 
 SEASON_LABELS = {
@@ -42,6 +43,21 @@ KIND_LABELS = {
     DiaryKind.RESIDUE: _l("Crop residues"),
     DiaryKind.PRUNING: _l("Pruning"),
     DiaryKind.TREES: _l("Trees cut or replanted"),
+}
+
+#: What a season lacks for its MRV result, as the season list says it ("missing: harvest").
+NEED_LABELS = {
+    DiaryKind.WATER: _l("water (flooding, drainage)"),
+    DiaryKind.HARVEST: _l("harvest"),
+    DiaryKind.PLANTING: _l("year the trees were planted"),
+}
+
+#: Where a season stands on its way to a label (trace.finding.Progress).
+PROGRESS_LABELS = {
+    Progress.OPEN: _l("in progress"),
+    Progress.HARVESTED: _l("harvested"),
+    Progress.REPORTED: _l("reported, waiting for a verifier"),
+    Progress.VERIFIED: _l("verified"),
 }
 
 SCHEME_LABELS = {

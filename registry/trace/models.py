@@ -121,6 +121,10 @@ class Field(Base):
     geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
     drawn_area_m2: Mapped[int | None] = mapped_column(BigInteger)
     drawn_area_ha = InUnits[float | None]("drawn_area_m2", M2_PER_HA)
+    #: code, name and planting-area code without case or accents ("ha dong" finds "Hà
+    #: Đông"), kept by the service (trace.finding.search_text), searched with LIKE on SQLite
+    #: and PostgreSQL alike
+    search_text: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     log_index: Mapped[int] = mapped_column()
 

@@ -23,7 +23,7 @@ from registry.errors import Conflict, DomainError, NotFound
 from registry.i18n import vn_date
 from registry.ledger import service as ledger
 from registry.numbers import number
-from registry.trace import geo
+from registry.trace import finding, geo
 from registry.trace.evidence import EvidenceNotFound, EvidenceStore
 from registry.trace.labels import KIND_LABELS
 from registry.trace.models import (
@@ -85,6 +85,9 @@ def register_field(session: Db, org: Organisation, values: dict[str, Any]) -> Fi
         household=values.get("household"),
         geometry=location.geometry,
         drawn_area_ha=location.area_ha,
+        search_text=finding.search_text(
+            values["code"], values["name"], values.get("planting_area_code")
+        ),
         log_index=-1,
     )
     session.add(field)
