@@ -74,6 +74,15 @@ TYPES: dict[str, ProblemType] = {
             _l("Read the current state of the record, then send the request again."),
         ),
         ProblemType(
+            "request-in-progress",
+            409,
+            _l("A request with this Idempotency-Key is still being processed."),
+            _l(
+                "Wait a moment, then send the same request with the same key again: you will "
+                "get its answer."
+            ),
+        ),
+        ProblemType(
             "too-large",
             413,
             _l("The upload is too large."),
@@ -107,6 +116,15 @@ TYPES: dict[str, ProblemType] = {
             _l(
                 "The request is well formed but the registry's rules refuse it (a mass "
                 "balance, a status, a date): `detail` and `errors` say which."
+            ),
+        ),
+        ProblemType(
+            "idempotency-key-reused",
+            422,
+            _l("This Idempotency-Key was already used for another request."),
+            _l(
+                "Make a new key for each new request; send a key again only with the same "
+                "request, to retry it."
             ),
         ),
         ProblemType(

@@ -32,6 +32,7 @@ class Principal:
     kind: OrgKind
     user: User
     scopes: frozenset[str] | None = None  # None: a signed-in person, not limited by scopes
+    token_id: int | None = None  # the API token acting, if any
 
 
 def principal() -> Principal:
@@ -142,6 +143,7 @@ def _check_token(scope: str) -> None:
             token.organisation.kind,
             token.created_by,
             frozenset(token.scopes),
+            token.id,
         )
         g.principal = acting
         db.session.commit()  # keep last_used_at even if the endpoint only reads

@@ -1,5 +1,6 @@
 """Trace API for farm-management apps and sensor gateways: fields, seasons, the diary and
-evidence uploads. Bearer tokens; `read` to list, `write` to record."""
+evidence uploads. Bearer tokens; `read` to list, `write` to record. Every write takes an
+`Idempotency-Key` (registry/idempotency/): the decorator commits the write with its answer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.trace import evidence as evidence_files
 from registry.trace import schemas, service
 from registry.trace.models import DiaryEntry, Field, Season
@@ -31,6 +34,9 @@ def list_fields() -> list[Field]:
 
 
 @blp.post("/fields")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.FieldIn)
 @blp.response(201, schemas.FieldOut)
@@ -40,7 +46,6 @@ def list_fields() -> list[Field]:
 def create_field(values: dict[str, Any]) -> Field:
     """Register a field (logged as `field.registered`; the household stays private)."""
     field = service.register_field(db.session, acting_organisation(), values)
-    db.session.commit()
     return field
 
 
@@ -54,6 +59,9 @@ def get_field(code: str) -> Field:
 
 
 @blp.post("/fields/<code>/certifications")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.CertificationIn)
 @blp.response(201, schemas.CertificationIn)
@@ -61,7 +69,6 @@ def get_field(code: str) -> Field:
 @kinds_required(OrgKind.PRODUCER)
 def add_certification(values: dict[str, Any], code: str) -> Any:
     cert = service.add_certification(db.session, acting_organisation(), code, values)
-    db.session.commit()
     return {**values, "document": cert.document_sha256}
 
 
@@ -74,6 +81,9 @@ def list_seasons() -> list[Season]:
 
 
 @blp.post("/seasons")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.SeasonIn)
 @blp.response(201, schemas.SeasonOut)
@@ -81,7 +91,6 @@ def list_seasons() -> list[Season]:
 @kinds_required(OrgKind.PRODUCER)
 def open_season(values: dict[str, Any]) -> Season:
     season = service.open_season(db.session, acting_organisation(), values)
-    db.session.commit()
     return season
 
 
@@ -103,6 +112,9 @@ def season_diary(code: str) -> list[DiaryEntry]:
 
 
 @blp.post("/diary")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.DiaryEntryIn)
 @blp.response(201, schemas.DiaryEntryOut)
@@ -111,11 +123,14 @@ def season_diary(code: str) -> list[DiaryEntry]:
 def record_entry(values: dict[str, Any]) -> DiaryEntry:
     """Append a diary entry; `data` is validated by `kind` (see the *Data schemas)."""
     entry = service.record_entry(db.session, acting_organisation(), principal().user, values)
-    db.session.commit()
     return entry
 
 
 @blp.post("/evidence")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
+@blp.alt_response(422, schema=ProblemSchema)
 @blp.doc(security=BEARER, description="multipart/form-data with one `file` part")
 @blp.response(201, schemas.EvidenceOut)
 @token_required("write")
@@ -125,5 +140,4 @@ def upload_evidence() -> Any:
     upload = request.files.get("file")
     store = evidence_files.EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
     record = service.store_evidence(db.session, acting_organisation(), store, upload)
-    db.session.commit()
     return record

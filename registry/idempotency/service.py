@@ -1,0 +1,153 @@
+"""Keys of idempotent writes: claim a key for a request, keep the request's answer in the
+same transaction as its work, replay that answer to a retry.
+
+A key belongs to one caller (a signed-in user or an API token) and names one request, by its
+fingerprint (method, path and a digest of the body). The claim is committed on its own
+before the work starts, so that a second request with the key, sent while the first is still
+being processed, sees it and is told 409 instead of doing the work twice; the answer is
+written by the work's own transaction, so a write and its answer are committed together or
+not at all. A claim whose request failed is released (the failure wrote nothing, so a retry
+may do the work); one left behind by a crashed worker can be taken over after `STALE`.
+Keys are kept `RETENTION` (the draft asks servers to say how long; docs/api.md does)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from registry.db import Db
+from registry.errors import DomainError
+from registry.idempotency.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+RETENTION = timedelta(hours=24)
+STALE = timedelta(minutes=2)  # a request still unanswered after this is taken as lost
+_KEY = re.compile(r"[!#-\[\]-~]{1,255}")  # visible ASCII but quote and backslash (sf-string)
+
+
+class InvalidKey(DomainError):
+    status = 400
+    title = _l("The Idempotency-Key header is not valid.")
+
+
+class KeyReused(DomainError):
+    """The draft's 422: the key was first sent with another request."""
+
+    status = 422
+    slug = "idempotency-key-reused"
+    title = _l("This Idempotency-Key was already used for another request.")
+
+
+class RequestInProgress(DomainError):
+    """The draft's 409: the first request with the key has not been answered yet."""
+
+    status = 409
+    slug = "request-in-progress"
+    title = _l("A request with this Idempotency-Key is still being processed.")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer as it is kept and replayed."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def parse_key(value: str) -> str:
+    """The key of an `Idempotency-Key` header: a structured-field string (`"…"`); a bare
+    value is taken as it is, as most clients send one."""
+    key = value.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not _KEY.fullmatch(key):
+        message = _l("Use 1 to 255 visible ASCII characters, e.g. a UUID.")
+        raise InvalidKey(message, errors={HEADER: [str(message)]})
+    return key
+
+
+def fingerprint(method: str, path: str, body_digest: str) -> str:
+    """What makes two requests the same request: method, path (with its query) and body."""
+    return hashlib.sha256(f"{method.upper()} {path}\n{body_digest}".encode()).hexdigest()
+
+
+def claim(
+    session: Db, caller: str, key: str, fingerprint: str, now: datetime
+) -> IdempotencyKey | Answer:
+    """Claim `key` for the request with `fingerprint` (committed), or the first answer to
+    replay. Raises KeyReused for another request's key and RequestInProgress while the first
+    request with it is still being processed."""
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    record = _find(session, caller, key)
+    if record is None:
+        record = IdempotencyKey(
+            caller=caller,
+            key=key,
+            fingerprint=fingerprint,
+            claimed_at=now,
+            expires_at=now + RETENTION,
+        )
+        session.add(record)
+        try:
+            session.commit()
+            return record
+        except IntegrityError:  # claimed by a concurrent request a moment ago
+            session.rollback()
+            record = _find(session, caller, key)
+            if record is None:
+                raise RequestInProgress() from None
+    session.commit()
+    if record.fingerprint != fingerprint:
+        raise KeyReused()
+    if record.status is not None:
+        return Answer(record.status, dict(record.headers), bytes(record.body))
+    if record.claimed_at <= now - STALE and _take_over(session, record, now):
+        return record
+    raise RequestInProgress()
+
+
+def _find(session: Db, caller: str, key: str) -> IdempotencyKey | None:
+    query = select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def _take_over(session: Db, record: IdempotencyKey, now: datetime) -> bool:
+    """Claim a stale key again; of two retries that try at once, one wins."""
+    taken = session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == record.id,
+            IdempotencyKey.status.is_(None),
+            IdempotencyKey.claimed_at == record.claimed_at,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    session.refresh(record)
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def answer(session: Db, record: IdempotencyKey, found: Answer) -> None:
+    """Keep the answer of the claimed request; the caller commits it with the request's work."""
+    record.status, record.headers, record.body = found.status, found.headers, found.body
+    session.add(record)
+
+
+def release(session: Db, record: IdempotencyKey) -> None:
+    """Give the key back after a request that failed: its work was rolled back, so a retry
+    with the key may do it."""
+    session.rollback()
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.id == record.id, IdempotencyKey.status.is_(None)
+        )
+    )
+    session.commit()
