@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
 from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
@@ -18,19 +18,33 @@ from registry.db import db
 from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
 from registry.idempotency.http import idempotent
 from registry.trace import evidence as evidence_files
-from registry.trace import schemas, service
+from registry.trace import finding, schemas, service
 from registry.trace.models import DiaryEntry, Field, Season
 
 blp = Blueprint("trace_api", __name__, description="Fields, seasons and the farm diary")
 
+#: The list endpoints' answer headers when a `page` is asked for.
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "how many rows match the filters (all pages)",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the next and previous pages",
+        "schema": {"type": "string"},
+    },
+}
+
 
 @blp.get("/fields")
 @blp.doc(security=BEARER)
-@blp.response(200, schemas.FieldOut(many=True))
+@blp.arguments(schemas.FieldQuery, location="query")
+@blp.response(200, schemas.FieldOut(many=True), headers=PAGE_HEADERS)
 @token_required("read")
-def list_fields() -> list[Field]:
-    """The caller's fields."""
-    return service.fields_of(db.session, principal().organisation_id)
+def list_fields(query: dict[str, Any]) -> Any:
+    """The caller's fields by code, filtered as the field list page filters them: every one
+    that matches, or with `page` the 50 of that page."""
+    return _listed(finding.find_fields(db.session, principal().organisation_id, **query))
 
 
 @blp.post("/fields")
@@ -74,10 +88,31 @@ def add_certification(values: dict[str, Any], code: str) -> Any:
 
 @blp.get("/seasons")
 @blp.doc(security=BEARER)
-@blp.response(200, schemas.SeasonOut(many=True))
+@blp.arguments(schemas.SeasonQuery, location="query")
+@blp.response(200, schemas.SeasonOut(many=True), headers=PAGE_HEADERS)
 @token_required("read")
-def list_seasons() -> list[Season]:
-    return service.seasons_of(db.session, principal().organisation_id)
+def list_seasons(query: dict[str, Any]) -> Any:
+    """The caller's seasons, newest sowing first, filtered as the season list page filters
+    them: every one that matches, or with `page` the 50 of that page."""
+    return _listed(finding.find_seasons(db.session, principal().organisation_id, **query))
+
+
+def _listed(page: finding.Page[Any]) -> tuple[list[Any], dict[str, str]]:
+    """The page's rows, with how many match and links to the pages beside it."""
+    links = []
+    if page.has_previous:
+        links.append(f'<{_page_url(page.number - 1)}>; rel="prev"')
+    if page.has_next:
+        links.append(f'<{_page_url(page.number + 1)}>; rel="next"')
+    headers = {"X-Total-Count": str(page.matched)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return page.items, headers
+
+
+def _page_url(number: int) -> str:
+    args = {**request.args.to_dict(), "page": str(number)}
+    return url_for(request.endpoint or "", _external=True, **args)
 
 
 @blp.post("/seasons")

@@ -3,10 +3,12 @@ the pages and spreadsheet imports. Messages are lazy, so they follow the person'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import (
+    EXCLUDE,
     Schema,
     ValidationError,
     fields,
@@ -19,6 +21,7 @@ from marshmallow import (
 from registry import crops
 from registry.db import GRAMS_PER_KG, M2_PER_HA
 from registry.places import PROVINCES
+from registry.trace.finding import Progress
 from registry.trace.models import DiaryKind, Scheme, SeasonType
 from registry.validation import Id, Integer
 
@@ -198,6 +201,43 @@ class SeasonOut(Schema):
     harvested_kg = fields.Float(allow_none=True)
     status = fields.String()
     is_baseline = fields.Boolean()
+
+
+# ---------------------------------------------------------------- list filters
+class ListQuery(Schema):
+    """A list's filters from a query string, so that a filtered page is a URL to share. An
+    empty box is no filter; unknown parameters are left alone; `page` counts from 1 (the
+    API answers every row when it is not given)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(
+        load_default=None, validate=validate.Length(max=100, error=_l("At most {max} characters."))
+    )
+    page = Integer(load_default=None, validate=between(1, 100_000))
+
+    @pre_load
+    def empty_is_none(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in stripped.items() if v != ""}
+
+
+class FieldQuery(ListQuery):
+    commune = fields.String(load_default=None, validate=validate.Length(max=100))
+    crop = fields.String(load_default=None, validate=one_of(crops.codes()))
+
+
+class SeasonQuery(ListQuery):
+    crop = fields.String(load_default=None, validate=one_of(crops.codes()))
+    year = Integer(load_default=None, validate=between(2015, 2100))
+    status = fields.String(load_default=None, validate=one_of(Progress))
+    missing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "only seasons lacking a diary entry their MRV result needs"},
+    )
 
 
 # ---------------------------------------------------------------- diary entry data by kind

@@ -32,13 +32,15 @@ from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError
 from registry.places import PROVINCES
-from registry.trace import geo, questions, schemas, service
+from registry.trace import finding, geo, questions, schemas, service
 from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import (
     DIARY_FIELDS,
     KIND_LABELS,
+    NEED_LABELS,
     OPTION_LABELS,
     PERIOD_HINTS,
+    PROGRESS_LABELS,
     SCHEME_LABELS,
     SEASON_LABELS,
     describe,
@@ -80,13 +82,46 @@ def _store() -> EvidenceStore:
 # ---------------------------------------------------------------- fields
 @bp.get("/fields")
 @producer_only
-def fields() -> str:
-    listed = service.fields_of(db.session, principal().organisation_id)
+def fields() -> Page:
+    """The map of every field, and the list searched, filtered and cut into pages of 50."""
+    org_id = principal().organisation_id
+    listed = service.fields_of(db.session, org_id)
     features = [
         geo.MapFeature(f.code, f.name, url_for("trace.field", code=f.code), f.geometry)
         for f in listed
     ]
-    return render_template("trace/fields.html", fields=listed, map_svg=geo.svg_map(features))
+    query, errors = _load(schemas.FieldQuery(), request.args.to_dict())
+    found = finding.find_fields(db.session, org_id, **_filters(query))
+    return render_template(
+        "trace/fields.html",
+        map_svg=geo.svg_map(features),
+        page=found,
+        filters=request.args if errors else query,
+        errors=errors,
+        args=_list_args(query),
+        communes=[(c, c) for c in finding.communes_of(db.session, org_id)],
+        crops=_crop_options(),
+    ), (400 if errors else 200)
+
+
+def _list_args(query: dict[str, Any] | None) -> dict[str, str]:
+    """The list's filters as its query string has them, without the page: what the links
+    between pages keep (none when some were bad)."""
+    if query is None:
+        return {}
+    return {k: v for k, v in request.args.items() if k in query and k != "page" and v.strip()}
+
+
+def _crop_options() -> list[tuple[str, str]]:
+    return [(code, crop.name) for code, crop in crops.catalogue().items()]
+
+
+def _filters(query: dict[str, Any] | None) -> dict[str, Any]:
+    """A list's validated filters for the service; none (the whole list) when some were bad,
+    so the page still lists beside the messages."""
+    if query is None:
+        return {}
+    return {**query, "page": query["page"] or 1}
 
 
 FIELD_KEYS = ["code", "planting_area_code", "name", "area_ha", "province", "commune", "household"]
@@ -186,10 +221,16 @@ def _season_form(code: str, crop_code: str, errors: dict[str, Any], form: Any) -
     )
 
 
+#: What a link may fill in on the season form: the MRV page's baseline guidance opens it on
+#: the year 2020 and the season type of the season that lacks its baseline.
+PREFILLED = ("year", "season_type")
+
+
 @bp.get("/fields/<code>/seasons/new")
 @producer_only
 def new_season(code: str) -> str:
-    return _season_form(code, request.args.get("crop", crops.DEFAULT), {}, {})
+    prefill = {k: request.args[k] for k in PREFILLED if request.args.get(k)}
+    return _season_form(code, request.args.get("crop", crops.DEFAULT), {}, prefill)
 
 
 @bp.post("/fields/<code>/seasons")
@@ -238,9 +279,28 @@ def add_certification(code: str) -> Page:
 # ---------------------------------------------------------------- seasons and the diary
 @bp.get("/seasons")
 @producer_only
-def seasons() -> str:
-    listed = service.seasons_of(db.session, principal().organisation_id)
-    return render_template("trace/seasons.html", seasons=listed, season_types=SEASON_LABELS)
+def seasons() -> Page:
+    """The seasons searched and filtered, 50 a page, each marked with what its MRV result
+    still lacks in the diary."""
+    org_id = principal().organisation_id
+    query, errors = _load(schemas.SeasonQuery(), request.args.to_dict())
+    found = finding.find_seasons(db.session, org_id, **_filters(query))
+    return render_template(
+        "trace/seasons.html",
+        page=found,
+        missing=finding.missing_of(db.session, found.items),
+        progress=finding.progress_of(db.session, found.items),
+        filters=request.args if errors else query,
+        errors=errors,
+        args=_list_args(query),
+        years=[(y, y) for y in finding.years_of(db.session, org_id)],
+        statuses=list(PROGRESS_LABELS.items()),
+        crops=_crop_options(),
+        season_types=SEASON_LABELS,
+        kinds=KIND_LABELS,
+        need_labels=NEED_LABELS,
+        progress_labels=PROGRESS_LABELS,
+    ), (400 if errors else 200)
 
 
 @bp.get("/seasons/<code>")
