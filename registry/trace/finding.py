@@ -106,8 +106,8 @@ def _paged(session: Db, query: Select[Any], total: int, number: int | None) -> P
         rows = list(session.scalars(query))
         return Page(rows, 1, len(rows), total, per_page=max(len(rows), 1))
     matched = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE))
-    return Page(list(rows), number, matched or 0, total)
+    shown = session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE))
+    return Page(list(shown), number, matched or 0, total)
 
 
 # ---------------------------------------------------------------- fields
