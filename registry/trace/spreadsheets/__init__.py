@@ -25,8 +25,9 @@ refused unread (Python's zipfile stops at the declared size, so the sum is a rea
 and expat ≥ 2.4 (Python's XML parser) refuses entity-expansion bombs.
 
 The package: `choices` (accepted values, matched as people type them), `columns` (sheets,
-columns, examples and limits), `cells` (one cell's value), `reading` (files into rows) and
-`writing` (rows into files, the template and its guide).
+columns, examples and limits), `cells` (one cell's value), `reading` (files into rows),
+`writing` (rows into files, the template and its guide) and `marking` (a file with its
+problems marked, to correct and upload again).
 """
 
 from registry.trace.spreadsheets.cells import CellProblem, parse_date, parse_number
@@ -65,6 +66,7 @@ from registry.trace.spreadsheets.columns import (
     XLSX_MIME,
     Column,
 )
+from registry.trace.spreadsheets.marking import Layout, marked_copy
 from registry.trace.spreadsheets.reading import (
     Book,
     CellError,
@@ -113,6 +115,7 @@ __all__ = [
     "Choices",
     "Column",
     "FileTooLarge",
+    "Layout",
     "Row",
     "Sheet",
     "UnreadableFile",
@@ -120,6 +123,7 @@ __all__ = [
     "cells",
     "detect",
     "fold",
+    "marked_copy",
     "parse_date",
     "parse_number",
     "read",

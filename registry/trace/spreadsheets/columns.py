@@ -80,6 +80,17 @@ def _c(key: str, header: str, type: str, help: str, *aliases: str, **extra: Any)
 ROW_NUMBER = Column(
     IGNORED, "STT", "text", "Số thứ tự (không bắt buộc, không được đọc).", ("tt", "no", "#")
 )
+# The column the marked copy of a file with problems adds (spreadsheets.marking): its header
+# in Vietnamese or English (as the clerk reads the registry), so the corrected copy can be
+# uploaded again as it is.
+ERRORS_COLUMN = Column(
+    IGNORED,
+    "Lỗi cần sửa",
+    "text",
+    "Lỗi hệ thống tìm thấy ở dòng này (không được đọc khi nhập lại).",
+    ("Errors to fix", "lỗi", "errors"),
+    width=60,
+)
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "fields": (
@@ -603,7 +614,7 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
 
 def _lookup(kind: str) -> dict[str, Column]:
     found: dict[str, Column] = {}
-    for column in (*COLUMNS[kind], ROW_NUMBER):
+    for column in (*COLUMNS[kind], ROW_NUMBER, ERRORS_COLUMN):
         for text in (column.header, *column.aliases):
             key = fold(text)
             if key in found and found[key] is not column:

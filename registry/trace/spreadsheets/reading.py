@@ -94,6 +94,7 @@ class Sheet:
     name: str  # as in the workbook, or the CSV file's name
     header_row: int = 1
     headers: dict[str, str] = field(default_factory=dict)  # column key → header as written
+    positions: dict[str, int] = field(default_factory=dict)  # header as written → column (A: 1)
     rows: list[Row] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)  # about the header row
 
@@ -248,7 +249,9 @@ class _Budget:
             )
 
 
-def _read_csv(data: bytes, filename: str, kind: str | None, budget: _Budget) -> Book:
+def csv_records(data: bytes) -> tuple[list[list[str]], str]:
+    """The records of a UTF-8 CSV (record n is row n, as Excel numbers it) and its number
+    style: "comma" (decimal comma) for a `;` file, else "point"."""
     text = data.decode("utf-8-sig")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     # The header line decides: Sniffer weighs every line, and decimal commas in a `;` file
@@ -260,7 +263,11 @@ def _read_csv(data: bytes, filename: str, kind: str | None, budget: _Budget) -> 
         raise _refuse(
             UnreadableFile, _l("The CSV file cannot be read: %(error)s", error=str(exc))
         ) from None
-    style = "comma" if delimiter == ";" else "point"
+    return records, "comma" if delimiter == ";" else "point"
+
+
+def _read_csv(data: bytes, filename: str, kind: str | None, budget: _Budget) -> Book:
+    records, style = csv_records(data)
     rows = ((number, [(v, None) for v in record]) for number, record in enumerate(records, 1))
     sheet = _read_sheet(rows, filename or "CSV", kind, style, budget)
     book = Book(CSV)
@@ -410,10 +417,11 @@ def _guess_kind(texts: list[str]) -> str | None:
 def _map_headers(sheet: Sheet, texts: list[str]) -> list[Column | None]:
     columns: list[Column | None] = []
     lookup = HEADERS[sheet.kind]
-    for text in texts:
+    for number, text in enumerate(texts, 1):
         if not text:
             columns.append(None)
             continue
+        sheet.positions.setdefault(text, number)
         column = lookup.get(fold(text))
         if column is None:
             sheet.errors.append(
