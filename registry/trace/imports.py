@@ -66,6 +66,10 @@ class ImportReport:
     error_count: int = 0
     ignored_sheets: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # For the marked copy (import_checks): every problem, not only the listed ones, and
+    # where each sheet's header was found.
+    every_error: list[RowError] = field(default_factory=list)
+    layouts: list[sheets.Layout] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -91,6 +95,7 @@ def import_file(
     started = time.perf_counter()
     book = sheets.read(data, filename, kind)
     report = ImportReport(filename, book.format, dry_run, ignored_sheets=book.ignored)
+    report.layouts = [sheets.Layout.of(sheet) for sheet in book.sheets]
     run = _Run(session, org, user, report)
     try:
         run.apply(book)
@@ -124,8 +129,10 @@ class _Run:
     # -------------------------------------------------------- errors
     def error(self, sheet: sheets.Sheet, row: int, column: str, message: Any) -> None:
         self.report.error_count += 1
+        error = RowError(sheet.kind, sheet.name, row, column, str(message))
+        self.report.every_error.append(error)
         if len(self.report.errors) < MAX_REPORTED:
-            self.report.errors.append(RowError(sheet.kind, sheet.name, row, column, str(message)))
+            self.report.errors.append(error)
 
     def schema_errors(self, sheet: sheets.Sheet, row: sheets.Row, messages: Any) -> None:
         """Marshmallow messages of a row, each under the column a person sees; columns that

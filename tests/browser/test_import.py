@@ -1,10 +1,14 @@
 """On a 360 px phone: the spreadsheet upload shows its progress, a bad file lists its row
-errors, and after a clean check the same file imports with one more press."""
+errors and offers the file back with them marked, and after a clean check the same file
+imports with one more press."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
+
+from openpyxl import load_workbook
 
 from tests.browser.test_trace import sign_in
 from tests.conftest import Factory
@@ -31,4 +35,34 @@ def test_a_phone_sees_upload_progress_and_imports_after_a_clean_check(
     phone.get_by_role("button", name="Nhập dữ liệu").click()
     phone.wait_for_selector(".flash")
     assert "Đã nhập 1 thửa ruộng" in phone.locator(".flash").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_phone_downloads_its_file_with_the_problems_marked(
+    phone: Any, make: Factory, tmp_path: Path
+) -> None:
+    (tmp_path / "loi.xlsx").write_bytes(workbook(bad=True))
+    sign_in(phone, htx_user(make).email)
+    phone.goto("/import")
+    phone.set_input_files("input[type=file]", str(tmp_path / "loi.xlsx"))
+    phone.get_by_role("button", name="Kiểm tra trước").click()
+    link = phone.get_by_role("link", name="Tải tệp của bạn có đánh dấu lỗi (XLSX)")
+    link.wait_for()
+    assert link.is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    href = link.get_attribute("href")
+    deadline = time.monotonic() + 60  # the copy is made in the background
+    while phone.request.get(href, max_redirects=0).status != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    with phone.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "loi-loi-can-sua.xlsx"
+    with Path(download.value.path()).open("rb") as copy:  # (saved without its extension)
+        sheet = load_workbook(copy)["Nhật ký"]
+    assert sheet["I3"].comment.text == "Hãy nhập hàm lượng đạm (%)."
+
+    phone.goto(href.removesuffix("/marked.xlsx"))
+    assert phone.locator("[data-copy=ready]").is_visible()
+    assert phone.get_by_role("link", name="Tải tệp (XLSX)").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
