@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.reports.views import bp as reports_bp
     from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
+    from registry.trace.map_views import bp as maps_bp
     from registry.trace.views import bp as trace_bp
     from registry.verify.verifier_views import bp as verifier_bp
     from registry.verify.views import bp as verify_bp
@@ -75,12 +76,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verify_bp)
     app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
+    app.register_blueprint(maps_bp)
     app.register_blueprint(batches_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(labels_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     commands.init_app(app)
-    app.after_request(_security_headers)
+    _init_security_headers(app)
     _serve_status_reads_first(app)
     return app
 
@@ -111,7 +113,18 @@ def _init_login(app: Flask) -> None:
         return sqla.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
-def _security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def _init_security_headers(app: Flask) -> None:
+    """The headers every response carries; a configured remote basemap's host is the one
+    addition to the Content-Security-Policy (a misconfigured basemap stops the start here)."""
+    from registry.trace.maps import basemap_from_config, with_map_sources
+
+    basemap = basemap_from_config(app.config)
+    app.extensions["basemap"] = basemap
+    headers = with_map_sources(SECURITY_HEADERS, basemap)
+
+    def security_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.after_request(security_headers)

@@ -65,6 +65,13 @@ def from_environment() -> dict[str, Any]:
         # The request header in which the reverse proxy passes the visitor's ISO 3166-2
         # subdivision (e.g. "VN-CT"), for scan statistics by province; unset: not counted.
         "SCAN_REGION_HEADER": os.environ.get("SCAN_REGION_HEADER") or None,
+        # The field map's basemap (registry/trace/maps.py, docs/maps.md): an XYZ raster
+        # template or a raster PMTiles file (local path or URL), with its credit; unset: a
+        # plain background that needs no network.
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL") or None,
+        "MAP_PMTILES": os.environ.get("MAP_PMTILES") or None,
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION") or None,
+        "MAP_TILE_MAX_ZOOM": os.environ.get("MAP_TILE_MAX_ZOOM") or None,
         "PORT": port,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
