@@ -41,6 +41,7 @@ from registry.keys import keystore
 from registry.labels.models import Label
 from registry.labels.status import REASONS
 from registry.ledger import service as ledger
+from registry.links import fixed_url
 from registry.numbers import whole
 from registry.public import records, scans
 from registry.public.chain import Chain, Shape, chain_of, shape_of, stamp
@@ -61,6 +62,7 @@ from registry.verify.chart import gas_bars
 VIETNAM_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh all year: Vietnam keeps no summer time
 
 bp = Blueprint("label_page", __name__)
+bp.add_app_template_global(fixed_url)  # the public pages' constant links (_page.html)
 
 STATUS = {Verdict.UNKNOWN: 404, Verdict.INVALID: 400}  # the others are answers, 200
 
@@ -151,9 +153,8 @@ def _page(
         label_url=url,  # for the checker's command line
         gettext=bound_gettext(),
     )
-    if label is not None:
-        _count_scan(label.id)
-        db.session.commit()  # when the tally was written
+    if label is not None and _count_scan(label.id):
+        db.session.commit()  # the tally was written
     response = make_response(page, STATUS.get(found.verdict, 200))
     response.headers["Cache-Control"] = "no-cache"  # a revocation shows at once
     response.vary.add("Cookie")  # the language
@@ -162,15 +163,16 @@ def _page(
     return response
 
 
-def _count_scan(label_id: int) -> None:
-    """Count this opening by day, coarse locale and the province the proxy names."""
+def _count_scan(label_id: int) -> bool:
+    """Count this opening by day, coarse locale and the province the proxy names; True
+    when the tally was written (every `SCAN_WRITE_SECONDS`), to be committed."""
     config = current_app.config
     locale = scans.coarse_locale(request.headers.get("Accept-Language"))
     header = config["SCAN_REGION_HEADER"]
     region = request.headers.get(header) if header else None
     every = config.get("SCAN_WRITE_SECONDS", 0 if current_app.testing else 10)
     key = (label_id, today_in_vietnam(), locale, scans.coarse_province(region))
-    scans.count(db.session, key, every)
+    return scans.count(db.session, key, every)
 
 
 @dataclass(frozen=True)

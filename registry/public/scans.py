@@ -102,10 +102,13 @@ class Tally:
 TALLY = Tally()
 
 
-def count(session: Db, key: Key, every: float) -> None:
-    """Count one opening; write the tally when it is due (every request when `every` is 0)."""
-    if TALLY.count(key, every):
-        record(session, TALLY.take())
+def count(session: Db, key: Key, every: float) -> bool:
+    """Count one opening; write the tally when it is due (every request when `every` is 0).
+    True when it wrote, so the caller has something to commit."""
+    if not TALLY.count(key, every):
+        return False
+    record(session, TALLY.take())
+    return True
 
 
 KEY_COLUMNS = ["label_id", "day", "locale", "province"]
