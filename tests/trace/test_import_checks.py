@@ -241,7 +241,7 @@ def test_another_htx_finds_nothing(htx: Htx, make: Factory, tmp_path: Path) -> N
         import_checks.find(tmp_path, htx[0].id, "../" + check.token[3:])
 
 
-def test_a_check_without_problems_keeps_nothing(htx: Htx, tmp_path: Path) -> None:
+def test_a_clean_check_has_nothing_to_mark(htx: Htx, tmp_path: Path) -> None:
     report = run(htx, workbook(), dry_run=True)
     assert report.ok and report.every_error == [] and report.layouts
 
