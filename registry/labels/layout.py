@@ -144,6 +144,11 @@ def reduction(permille: int) -> str:
     return f"{number(permille / 10, '#,##0.0')}%"
 
 
+def removals(kg_co2_per_kg: float) -> str:
+    """The CO₂ an orchard's trees took up per kg of fruit, as the label prints it."""
+    return f"Cây hấp thụ {number(kg_co2_per_kg, '#,##0.###')} kg CO₂/kg"
+
+
 def against_baseline() -> str:
     return f"so với {BASELINE_YEAR}"
 

@@ -74,21 +74,14 @@ SIZES = {
 
 def unit_items(art: LabelArt, width: float, height: float) -> list[Mark | Code | Text]:
     """A unit label: the mark and title across the top, the QR below on the left (24 mm
-    on a 30 mm label), the claims, product and serial in the column beside it; drawn for
-    40 × 30 mm and scaled by height."""
+    on a 30 mm label), the claims, product (and an orchard's uptake) and serial in the
+    column beside it; drawn for 40 × 30 mm and scaled by height."""
     k = height / 30
     band = 5.6 * k
     side = height - band - 0.2 * k
     left = side + 0.3 * k
     column = width - left - 0.8 * k
     middle = left + column / 2
-    claims = (
-        (4.6, 2.9, layout.number(art.g_co2e_per_kg), True),
-        (7.4, 1.9, "g CO₂e/kg", False),
-        (11.6, 2.9, f"−{layout.reduction(art.reduction_permille)}", True),
-        (14.4, 1.9, layout.against_baseline(), False),
-        (18.2, 1.9, art.product, False),
-    )
     return [
         Mark(0.9 * k, 0.7 * k, 4.4 * k),
         layout.line(
@@ -97,9 +90,34 @@ def unit_items(art: LabelArt, width: float, height: float) -> list[Mark | Code |
         Code(0, band, side, qr_symbol(art.url), QUIET_ZONE),
         *(
             layout.line(middle, band + y * k, size * k, text, column, bold, "middle")
-            for y, size, text, bold in claims
+            for y, size, text, bold in _claims(art)
         ),
         layout.line(middle, height - 1.3 * k, 2.2 * k, art.serial, column, True, "middle"),
+    ]
+
+
+def _claims(art: LabelArt) -> list[tuple[float, float, str, bool]]:
+    """(y below the band, em, text, bold) of the column beside the QR, on a 30 mm label.
+    An orchard's fruit also carries its trees' uptake, in two lines like the intensity, so
+    the lines draw closer to keep the product above the serial."""
+    intensity = layout.number(art.g_co2e_per_kg)
+    reduction = f"−{layout.reduction(art.reduction_permille)}"
+    if art.removals_kg_co2_per_kg is None:
+        return [
+            (4.6, 2.9, intensity, True),
+            (7.4, 1.9, "g CO₂e/kg", False),
+            (11.6, 2.9, reduction, True),
+            (14.4, 1.9, layout.against_baseline(), False),
+            (18.2, 1.9, art.product, False),
+        ]
+    return [
+        (4.2, 2.7, intensity, True),
+        (6.6, 1.7, "g CO₂e/kg", False),
+        (9.9, 2.7, reduction, True),
+        (12.3, 1.7, layout.against_baseline(), False),
+        (15.0, 1.7, "Cây hấp thụ", False),
+        (17.4, 1.7, f"{layout.number(art.removals_kg_co2_per_kg, '#,##0.##')} kg CO₂/kg", False),
+        (20.3, 1.7, art.product, False),
     ]
 
 

@@ -22,7 +22,7 @@ from registry.labels.artwork import (
     artwork_svg,
     mark_svg,
 )
-from registry.labels.layout import Text
+from registry.labels.layout import Code, Text
 from registry.labels.models import Label
 from tests.labels.conftest import TODAY
 
@@ -121,3 +121,35 @@ def test_the_mark_is_a_titled_svg() -> None:
     root = ET.fromstring(mark_svg())
     assert root.get("viewBox") == "0 0 1 1"
     assert root.find(f"{SVG}title").text == "Phát thải thấp"  # type: ignore[union-attr]
+
+
+def orchard_art(removals: float) -> LabelArt:
+    url = "https://nhan.haiphong.gov.vn/l/7K3M9QXZ?le=" + "A" * 240
+    return LabelArt("7K3M9QXZ", url, "Nhãn lồng Hưng Yên", 412, 187, removals)
+
+
+def test_an_orchards_label_prints_the_trees_uptake_beside_the_emissions() -> None:
+    """The uptake is its own line under the reduction, never netted into the intensity,
+    and the smaller QR still reads back at 300 dpi."""
+    art = orchard_art(1.2345)
+    assert svg_texts(artwork_svg(art)) == [
+        "PHÁT THẢI THẤP",
+        "Nhãn lồng Hưng Yên",
+        "412 g CO₂e/kg",
+        "Giảm 18,7% so với 2020",
+        "Cây hấp thụ 1,234 kg CO₂/kg",
+        "Số sê-ri 7K3M9QXZ",
+    ]
+    assert qr_texts(Image.open(io.BytesIO(artwork_png(art)))) == [art.url]
+
+
+def test_an_orchards_lines_stay_above_its_qr() -> None:
+    items = artwork_items(orchard_art(12_345.678))
+    (code,) = [i for i in items if isinstance(i, Code)]
+    texts = [i for i in items if isinstance(i, Text)]
+    above = [t for t in texts if t.y < code.y + code.side]  # all but the serial
+    assert len(above) == len(texts) - 1
+    for text in texts:
+        assert text.width <= WIDTH_MM - 4 + 1e-9
+    for text in above:
+        assert text.y <= code.y + 0.5  # a baseline may sit in the QR's white quiet zone

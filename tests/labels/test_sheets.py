@@ -88,3 +88,19 @@ def test_nothing_to_print_or_no_such_size() -> None:
     url = "https://nhan.haiphong.gov.vn/l/7K3M9QXZ?le=AAAA"
     with pytest.raises(KeyError):
         render_sheet([LabelArt("7K3M9QXZ", url, PRODUCT, 1, 1)], "a3")
+
+
+@pytest.mark.parametrize("name", sorted(SIZES))
+def test_an_orchards_unit_label_adds_the_trees_uptake_and_stays_on_the_label(name: str) -> None:
+    width, height = SIZES[name].label
+    url = "https://nhan.haiphong.gov.vn/l/7K3M9QXZ?le=" + "A" * 240
+    longan = LabelArt("7K3M9QXZ", url, "Nhãn lồng Hưng Yên túi 1 kg", 412, 187, 1_234.5678)
+    texts = [item for item in unit_items(longan, width, height) if isinstance(item, Text)]
+    shown = [t.text for t in texts]
+    assert shown[shown.index("Cây hấp thụ") + 1] == "1.234,57 kg CO₂/kg"
+    serial = texts[-1]
+    for item in texts:
+        left = item.x - (item.width / 2 if item.anchor == "middle" else 0)
+        assert 0 <= left and left + item.width <= width + 1e-9
+        assert item.size <= item.y <= height
+        assert item is serial or item.y < serial.y - serial.size  # above the serial
