@@ -23,7 +23,7 @@ from registry.trace.models import DiaryEntry, Field, Season
 
 blp = Blueprint("trace_api", __name__, description="Fields, seasons and the farm diary")
 
-#: The list endpoints' answer headers when a `page` is asked for.
+#: The list endpoints' answer headers: how many rows match, and (with `page`) the pages beside.
 PAGE_HEADERS = {
     "X-Total-Count": {
         "description": "how many rows match the filters (all pages)",
