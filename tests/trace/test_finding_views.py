@@ -16,7 +16,7 @@ from registry.db import db
 from registry.trace import service
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
 from tests.accounts.test_api import bearer
-from tests.conftest import Factory, login
+from tests.conftest import Factory, login, statements_run
 from tests.trace.conftest import field_values
 
 
@@ -140,3 +140,26 @@ def test_the_api_lists_take_the_same_filters_and_answer_as_before_without(
     assert [s["code"] for s in seasons.json] == ["HD-01-2026-DX"]
     bad = client.get("/api/v1/seasons?status=done", headers=auth)
     assert bad.status_code == 422 and "status" in bad.json["errors"], bad.json
+
+
+def test_the_lists_ask_the_database_as_often_for_fifty_rows_as_for_two(
+    app: Flask, client: FlaskClient, htx: tuple[Organisation, User]
+) -> None:
+    """The marker and the status of each season come from a query per page, never per row."""
+
+    def statements(path: str) -> int:
+        with statements_run(app) as found:
+            assert client.get(path).status_code == 200
+        return len(found)
+
+    db.session.commit()  # the signed-in user is read again, as after the seasons below
+    few = statements("/seasons"), statements("/fields?q=ruong")
+    org = htx[0]
+    for i in range(1, 49):
+        values = {"field": f"F-{i:02d}", "season_type": "he_thu", "year": 2026}
+        service.open_season(
+            db.session, org, SeasonIn().load({**values, "sowing_date": "2026-05-02"})
+        )
+    db.session.commit()
+    assert (statements("/seasons"), statements("/fields?q=ruong")) == few
+    assert 'data-counts="50/50"' in client.get("/seasons").get_data(as_text=True)
