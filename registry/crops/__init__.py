@@ -4,8 +4,9 @@ this module, each value with its source.
 ``kinds.json`` describes the three kinds of DESIGN.md §10b (rice, annual, perennial): the
 period a result covers (season, crop cycle, growing year), the season types a period may be
 opened as, how far before the start the diary reaches, whether the period records its
-trees, and which diary kinds its MRV result cannot do without. ``steps.json`` names the processing steps (drying, milling, washing, grading…) and
-the EPCIS event and CBV business step each one is recorded with. ``catalogue/{code}.json``
+trees, and which diary kinds its MRV result cannot do without. ``steps.json`` names the
+processing steps (drying, milling, washing, grading…) and the EPCIS event and CBV business
+step each one is recorded with. ``catalogue/{code}.json``
 describes one crop: its names, its products (codes unique across the catalogue, so a
 product names its crop) and which of them is harvested, the steps between its products with
 the yield range of each output and of the loss, its
