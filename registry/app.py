@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from registry import api, commands
     from registry.accounts.views import bp as accounts_bp
+    from registry.calculator.views import bp as calculator_bp
     from registry.labels.views import bp as labels_bp
     from registry.ledger.views import bp as ledger_bp
     from registry.public.label_page import bp as label_page_bp
@@ -70,6 +71,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resolver_bp)
     app.register_blueprint(label_page_bp)
     app.register_blueprint(register_bp)
+    app.register_blueprint(calculator_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(trace_bp)
