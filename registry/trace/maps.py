@@ -28,6 +28,8 @@ from registry.trace.models import Field
 WALK_MAX_ACCURACY_M = 20  # a corner fix less precise than this is refused on the phone
 DEFAULT_MAX_ZOOM = 19  # most satellite imagery stops at 19 (about 0.3 m a pixel)
 LOCAL_PMTILES_PATH = "/map/basemap.pmtiles"  # where the registry serves a local file
+PMTILES_HEADER_BYTES = 127  # PMTiles v3: magic, version, ..., byte 99 the tile type
+PMTILES_RASTER_TYPES = {2, 3, 4, 5}  # PNG, JPEG, WebP, AVIF (1 is vector, 0 unknown)
 
 
 class BasemapConfigError(ValueError):
@@ -79,7 +81,21 @@ def basemap_from_config(config: Mapping[str, Any]) -> Basemap | None:
     path = Path(pmtiles)
     if not path.is_file():
         raise BasemapConfigError(f"MAP_PMTILES names no file: {pmtiles}")
+    _check_pmtiles_file(path)
     return Basemap("pmtiles", LOCAL_PMTILES_PATH, attribution, max_zoom, file=path)
+
+
+def _check_pmtiles_file(path: Path) -> None:
+    """A PMTiles v3 archive of raster tiles: the map draws images, not vector tiles."""
+    with path.open("rb") as archive:
+        header = archive.read(PMTILES_HEADER_BYTES)
+    if len(header) < PMTILES_HEADER_BYTES or header[:7] != b"PMTiles" or header[7] != 3:
+        raise BasemapConfigError(f"MAP_PMTILES is not a PMTiles version 3 file: {path}")
+    if header[99] not in PMTILES_RASTER_TYPES:
+        raise BasemapConfigError(
+            f"MAP_PMTILES holds vector tiles (or an unknown kind); the map needs raster"
+            f" tiles (PNG, JPEG, WebP or AVIF): {path}"
+        )
 
 
 def _max_zoom(raw: object) -> int:

@@ -4,6 +4,7 @@ config and fields endpoints, and a local PMTiles file served by range."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,71 @@ from tests.trace.test_geo import HAI_PHONG, metres_square, polygon
 
 XYZ = "https://{s}.anh.example.vn/ve-tinh/{z}/{x}/{y}.jpg"
 CREDIT = "© Ảnh vệ tinh Ví Dụ 2025"
+
+
+# --- PMTiles archives for the tests ---------------------------------------------------------
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _tile_id(z: int, x: int, y: int) -> int:
+    """The PMTiles v3 tile id: tiles of lower zooms first, then the Hilbert curve's index."""
+    acc = ((1 << z) * (1 << z) - 1) // 3
+    a = z - 1
+    s = 1 << a if z else 0
+    while s > 0:
+        rx, ry = x & s, y & s
+        acc += ((3 * rx) ^ ry) * (1 << a)
+        if not ry:
+            x, y = (s - 1 - y, s - 1 - x) if rx else (y, x)
+        s >>= 1
+        a -= 1
+    return acc
+
+
+def pmtiles_archive(tiles: list[tuple[int, int, int]], png: bytes) -> bytes:
+    """A raster PMTiles v3 archive (uncompressed directory) where every tile is `png`:
+    one stored copy, each tile's directory entry pointing at it."""
+    ids = sorted(_tile_id(*t) for t in tiles)
+    directory = _varint(len(ids))
+    directory += b"".join(_varint(b - a) for a, b in zip([0, *ids], ids, strict=False))
+    directory += b"".join(_varint(1) for _ in ids)  # run lengths
+    directory += b"".join(_varint(len(png)) for _ in ids)
+    directory += b"".join(_varint(0 + 1) for _ in ids)  # offsets are stored + 1: all at 0
+    zoom = tiles[0][0]
+    header = b"PMTiles" + bytes([3])
+    header += struct.pack(
+        "<QQQQQQQQQQQ",
+        127,  # root directory
+        len(directory),
+        127 + len(directory),  # metadata: {}
+        2,
+        0,  # no leaf directories
+        0,
+        127 + len(directory) + 2,  # tile data
+        len(png),
+        len(ids),
+        len(ids),
+        1,
+    )
+    header += bytes([0, 1, 1, 2, zoom, zoom])  # not clustered, no compression, PNG
+    bounds = [round(v * 10**7) for v in (102.09, 8.13, 109.52, 23.44)]  # Vietnam, W S E N
+    header += struct.pack("<iiiiBii", *bounds, zoom, 0, 0)  # no centre
+    assert len(header) == 127
+    return header + directory + b"{}" + png
+
+
+def test_tile_ids_follow_the_pmtiles_hilbert_order() -> None:
+    """The ids pmtiles.js gives (zxyToTileId) for the same tiles."""
+    tiles = [(0, 0, 0), (1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0), (2, 0, 0), (16, 52961, 28888)]
+    assert [_tile_id(*t) for t in tiles] == [0, 1, 2, 3, 4, 5, 4910177598]
 
 
 def csp(headers: dict[str, str]) -> dict[str, list[str]]:
@@ -66,13 +132,32 @@ def test_a_pmtiles_url_opens_its_host_for_fetches_and_blob_images() -> None:
     assert directives["img-src"] == ["'self'", "data:", "blob:"]
 
 
+def archive_file(tmp_path: Path, tile_type: int = 2) -> Path:
+    """A small raster PMTiles file (one PNG tile), or with another tile type in its header."""
+    data = bytearray(pmtiles_archive([(16, 52961, 28888)], b"\x89PNG not really"))
+    data[99] = tile_type
+    path = tmp_path / "do-son.pmtiles"
+    path.write_bytes(bytes(data))
+    return path
+
+
 def test_a_local_pmtiles_file_is_served_by_the_registry(tmp_path: Path) -> None:
-    tiles = tmp_path / "do-son.pmtiles"
-    tiles.write_bytes(b"PMTiles")
+    tiles = archive_file(tmp_path)
     basemap = basemap_from_config({"MAP_PMTILES": str(tiles), "MAP_TILE_ATTRIBUTION": CREDIT})
     assert basemap == Basemap("pmtiles", LOCAL_PMTILES_PATH, CREDIT, 19, file=tiles)
     directives = csp(with_map_sources(SECURITY_HEADERS, basemap))
     assert directives["img-src"] == ["'self'", "data:", "blob:"] and "connect-src" not in directives
+
+
+def test_a_local_file_must_be_a_raster_pmtiles_archive(tmp_path: Path) -> None:
+    credit = {"MAP_TILE_ATTRIBUTION": CREDIT}
+    vector = archive_file(tmp_path, tile_type=1)
+    with pytest.raises(BasemapConfigError, match="vector tiles"):
+        basemap_from_config({"MAP_PMTILES": str(vector), **credit})
+    image = tmp_path / "orthophoto.tif"
+    image.write_bytes(b"II*\x00" + bytes(200))
+    with pytest.raises(BasemapConfigError, match="not a PMTiles version 3 file"):
+        basemap_from_config({"MAP_PMTILES": str(image), **credit})
 
 
 @pytest.mark.parametrize(
@@ -189,15 +274,15 @@ def test_the_fields_geojson_holds_the_htxs_own_fields_only(
 
 
 def test_a_local_pmtiles_file_is_read_by_range(app: Flask, make: Factory, tmp_path: Path) -> None:
-    tiles = tmp_path / "do-son.pmtiles"
-    tiles.write_bytes(bytes(range(256)) * 4)
+    tiles = archive_file(tmp_path)
     served = create_app({**app.config, "MAP_PMTILES": str(tiles), "MAP_TILE_ATTRIBUTION": CREDIT})
     client = served.test_client()
     assert client.get(LOCAL_PMTILES_PATH).status_code == 302  # signed-in staff only
     login(client, make.user(make.org(kind=OrgKind.PRODUCER)))
-    part = client.get(LOCAL_PMTILES_PATH, headers={"Range": "bytes=16-31"})
-    assert part.status_code == 206 and part.data == bytes(range(16, 32))
-    assert part.headers["Content-Range"] == "bytes 16-31/1024"
+    part = client.get(LOCAL_PMTILES_PATH, headers={"Range": "bytes=0-15"})
+    size = tiles.stat().st_size
+    assert part.status_code == 206 and part.data == tiles.read_bytes()[:16]
+    assert part.headers["Content-Range"] == f"bytes 0-15/{size}"
     assert client.get("/map/config.json").json["basemap"]["url"] == LOCAL_PMTILES_PATH
 
 
