@@ -62,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.map_views import bp as maps_bp
     from registry.trace.views import bp as trace_bp
+    from registry.training.views import bp as training_bp
     from registry.verify.verifier_views import bp as verifier_bp
     from registry.verify.views import bp as verify_bp
 
@@ -72,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(label_page_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(calculator_bp)
+    app.register_blueprint(training_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(trace_bp)
