@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.trace.batch_views import bp as batches_bp
     from registry.trace.import_views import bp as trace_import_bp
     from registry.trace.map_views import bp as maps_bp
+    from registry.trace.offline import bp as offline_bp
     from registry.trace.views import bp as trace_bp
     from registry.training.views import bp as training_bp
     from registry.verify.verifier_views import bp as verifier_bp
@@ -81,6 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verifier_bp)
     app.register_blueprint(trace_import_bp)
     app.register_blueprint(maps_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(batches_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(labels_bp)

@@ -459,3 +459,19 @@ class EvidenceOut(Schema):
     size = fields.Integer()
     original_name = fields.String()
     metadata = fields.Dict(attribute="meta")
+
+
+class PhotoContextIn(Strict):
+    """When and where the phone says a photo was taken (the file's time and the phone's
+    position when it was chosen), for photos whose EXIF no longer says so: phones strip
+    the position from photos picked in a browser."""
+
+    taken_at = fields.AwareDateTime(load_default=None)
+    lat = fields.Float(load_default=None, validate=between(-90, 90))
+    lon = fields.Float(load_default=None, validate=between(-180, 180))
+    accuracy_m = fields.Float(load_default=None, validate=between(0, 100_000))
+
+    @validates_schema
+    def both_coordinates(self, data: dict[str, Any], **_: Any) -> None:
+        if (data["lat"] is None) != (data["lon"] is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lat")

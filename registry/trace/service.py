@@ -436,9 +436,15 @@ def _require_evidence(session: Db, organisation_id: int, hashes: list[str], name
 
 # ---------------------------------------------------------------- evidence
 def store_evidence(
-    session: Db, org: Organisation, store: EvidenceStore, upload: FileStorage | None
+    session: Db,
+    org: Organisation,
+    store: EvidenceStore,
+    upload: FileStorage | None,
+    device: dict[str, Any] | None = None,
 ) -> EvidenceFile:
-    """Keep an uploaded photo or document (re-encoded, EXIF stripped) for the organisation."""
+    """Keep an uploaded photo or document (re-encoded, EXIF stripped) for the organisation.
+    `device` (`PhotoContextIn` values) is when and where the phone says the photo was taken:
+    kept where the photo's own EXIF says nothing, marked as the phone's."""
     if upload is None or not upload.filename:
         raise InvalidEntry(errors={"file": [str(_l("Choose a photo or a PDF file."))]})
     stored = store.save(cast(BinaryIO, upload.stream), upload.filename, upload.mimetype)
@@ -450,11 +456,24 @@ def store_evidence(
             content_type=stored.content_type,
             size=stored.size,
             original_name=stored.original_name,
-            meta=stored.metadata,
+            meta=_with_device(stored.metadata, device or {}),
         )
         session.add(record)
         session.flush()
     return record
+
+
+def _with_device(metadata: dict[str, Any], device: dict[str, Any]) -> dict[str, Any]:
+    """The EXIF's time and position, or else the phone's (`*_source: "device"`)."""
+    found = dict(metadata)
+    if not found.get("taken_at") and device.get("taken_at"):
+        taken = device["taken_at"].astimezone(UTC).isoformat(timespec="seconds")
+        found |= {"taken_at": taken, "taken_at_naive": False, "taken_at_source": "device"}
+    if not found.get("gps") and device.get("lat") is not None:
+        position = {"lat": device["lat"], "lon": device["lon"], "alt": None}
+        found |= {"gps": position | {"accuracy_m": device.get("accuracy_m")}}
+        found["gps_source"] = "device"
+    return found
 
 
 def evidence_of(session: Db, organisation_id: int, sha256: str) -> EvidenceFile:
@@ -462,6 +481,21 @@ def evidence_of(session: Db, organisation_id: int, sha256: str) -> EvidenceFile:
     if record is None:
         raise EvidenceNotFound()
     return record
+
+
+def correction_target(season: Season, kind: DiaryKind, supersedes: int | None) -> int | None:
+    """The entry that a refused entry of `kind` could correct instead: the latest correction
+    of the entry it meant to correct, or else the season's current entry of its kind (for
+    the phone's outbox, whose entries may be refused when they arrive late)."""
+    current = [e for e in current_entries(season) if e.kind is kind]
+    if supersedes is not None:
+        by_id = {e.id: e for e in season.entries}
+        later = {e.supersedes_id: e for e in season.entries if e.supersedes_id}
+        entry = by_id.get(supersedes)
+        while entry is not None and entry.id in later:
+            entry = later[entry.id]
+        return entry.id if entry is not None and entry.kind is kind else None
+    return current[-1].id if current else None
 
 
 def current_entries(season: Season) -> list[DiaryEntry]:

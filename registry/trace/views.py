@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,7 +31,8 @@ from registry import crops
 from registry.accounts.access import acting_organisation, kinds_required, principal
 from registry.accounts.models import OrgKind
 from registry.db import db
-from registry.errors import DomainError
+from registry.errors import DomainError, problem, wants_problem_json
+from registry.idempotency.http import idempotent
 from registry.places import PROVINCES
 from registry.trace import finding, geo, questions, schemas, service
 from registry.trace.evidence import EvidenceStore
@@ -325,13 +327,18 @@ def season(code: str) -> str:
 
 @bp.route("/seasons/<code>/diary", methods=["GET", "POST"])
 @producer_only
+@idempotent
 def diary_entry(code: str) -> Page:
     """The quick phone form: pick what happened, fill two or three boxes, save. Only the
-    kinds of entry the season's crop keeps are offered; another one posted is refused."""
+    kinds of entry the season's crop keeps are offered; another one posted is refused.
+    The phone's outbox (static/js/outbox.js) posts the same form asking for JSON, with an
+    `Idempotency-Key`: it gets 201 and the entry, or problem details."""
     acting = principal()
     found = service.season_by_code(db.session, acting.organisation_id, code)
     crop = found.crop_info
     kind = request.values.get("kind", "")
+    if request.method == "POST" and wants_problem_json():
+        return _record_for_outbox(found, kind)
     if kind not in DiaryKind.__members__.values():
         return _kinds_page(found, {})
     if not crop.offers(kind):
@@ -344,11 +351,16 @@ def diary_entry(code: str) -> Page:
     corrects = request.values.get("supersedes", type=int)
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        entry, errors = _record_from_form(code, DiaryKind(kind))
-        if entry is not None:
-            flash(_("Saved in the diary."), "success")
-            for question in questions.of(entry.season):
-                flash(str(question), "warning")
+        try:
+            _record_from_form(code, DiaryKind(kind))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = _flat(localise(_messages(exc)))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = _flat(localise(exc.errors)) or {"_": [str(exc.title)]}
+        else:
+            _saved(found)
             return redirect(url_for("trace.season", code=found.code))
     original = next((e for e in found.entries if e.id == corrects), None)
     form = request.form if request.method == "POST" else _prefill(original)
@@ -364,6 +376,45 @@ def diary_entry(code: str) -> Page:
         option_labels=OPTION_LABELS,
         today=service.today_in_vietnam().isoformat(),
     ), (422 if errors else 200)
+
+
+def _saved(season: Any) -> None:
+    flash(_("Saved in the diary."), "success")
+    for question in questions.of(season):
+        flash(str(question), "warning")
+
+
+def _record_for_outbox(season: Any, kind: str) -> Response:
+    """The diary form's answer to the outbox: 201 and the entry, or problem details. A
+    refusal by the diary's rules names the entry it could correct instead (`correct`), so
+    the clerk can send it as a correction of that one or discard it."""
+    if kind not in DiaryKind.__members__.values() or not season.crop_info.offers(kind):
+        message = _("Choose a kind of entry this season keeps.")
+        return problem(422, message, errors={"kind": [message]})
+    try:
+        entry = _record_from_form(season.code, DiaryKind(kind))
+    except ValidationError as exc:
+        db.session.rollback()
+        return problem(422, _("Some fields are not valid."), errors=localise(_messages(exc)))
+    except DomainError as exc:
+        db.session.rollback()
+        supersedes = request.form.get("supersedes", type=int)
+        target = service.correction_target(season, DiaryKind(kind), supersedes)
+        detail = str(exc.detail) if exc.detail else None
+        errors = localise(exc.errors) or None
+        extra = {"correct": target} if target is not None else None
+        return problem(exc.status, str(exc.title), detail, errors, slug=exc.kind, extra=extra)
+    _saved(entry.season)
+    body = schemas.DiaryEntryOut().dump(entry)
+    body["url"] = url_for("trace.season", code=season.code, _anchor=f"entry-{entry.id}")
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = body["url"]
+    return response
+
+
+def _messages(exc: ValidationError) -> dict[str, Any]:
+    return exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
 
 
 def _kinds_page(season: Any, errors: dict[str, Any]) -> str:
@@ -388,7 +439,9 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _record_from_form(code: str, kind: DiaryKind) -> tuple[Any, dict[str, Any]]:
+def _record_from_form(code: str, kind: DiaryKind) -> Any:
+    """Record the posted entry (with its photo, if any); raises ValidationError or a
+    DomainError. Not committed: `@idempotent` commits it with the answer it keeps."""
     names = [spec["name"] for spec in DIARY_FIELDS[kind.value]]
     data: dict[str, Any] = _form(names)
     for spec in DIARY_FIELDS[kind.value]:
@@ -401,21 +454,17 @@ def _record_from_form(code: str, kind: DiaryKind) -> tuple[Any, dict[str, Any]]:
         "data": data,
         **_form(["supersedes", "reason"]),
     }
-    try:
-        photo = request.files.get("photo")
-        if photo and photo.filename:
-            stored = service.store_evidence(db.session, acting_organisation(), _store(), photo)
-            entry_data["evidence"] = [stored.sha256]
-        values, errors = _load(schemas.DiaryEntryIn(), entry_data)
-        if values is None:
-            db.session.rollback()
-            return None, _flat(errors)
-        entry = service.record_entry(db.session, acting_organisation(), principal().user, values)
-    except DomainError as exc:
-        db.session.rollback()
-        return None, _flat(localise(exc.errors)) or {"_": [str(exc.title)]}
-    db.session.commit()
-    return entry, {}
+    photo = request.files.get("photo")
+    if photo and photo.filename:
+        device = schemas.PhotoContextIn().load(_form(PHOTO_KEYS))
+        org = acting_organisation()
+        stored = service.store_evidence(db.session, org, _store(), photo, device)
+        entry_data["evidence"] = [stored.sha256]
+    values = schemas.DiaryEntryIn().load(entry_data)
+    return service.record_entry(db.session, acting_organisation(), principal().user, values)
+
+
+PHOTO_KEYS = ["taken_at", "lat", "lon", "accuracy_m"]  # the phone's, for a photo without EXIF
 
 
 def _flat(errors: dict[str, Any]) -> dict[str, Any]:
