@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskCliRunner
 
+from registry import crops
 from registry.calculator import service
 from registry.calculator.data import FILE, UnitsError, units
 from registry.verify.methodology import DEFAULT_ID, load_methodology
@@ -98,8 +99,6 @@ def test_a_rice_season_in_sao_and_bao_gives_the_figures_of_registry_mrv_calc(
 def test_a_vegetable_cycle_in_cong_gives_the_figures_of_registry_mrv_calc(
     runner: FlaskCliRunner,
 ) -> None:
-    from registry import crops
-
     n_pct = crops.catalogue()["vegetable"].residue_n_pct
     assert n_pct is not None
     document = {
