@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -35,6 +35,8 @@ def config() -> dict[str, Any]:
 @bp.get("/fields/map.geojson")
 @producer_only
 def features() -> Response:
+    """The HTX's fields; an unchanged list answers 304 to the phone's copy (its ETag), so a
+    slow connection does not fetch hundreds of boundaries again on every visit."""
     collection = maps.field_features(
         db.session,
         principal().organisation_id,
@@ -42,7 +44,10 @@ def features() -> Response:
     )
     response = jsonify(FieldsGeoJsonOut().dump(collection))
     response.mimetype = "application/geo+json"
-    return response
+    response.cache_control.private = True
+    response.cache_control.no_cache = True  # always ask, usually answered 304
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get(maps.LOCAL_PMTILES_PATH)

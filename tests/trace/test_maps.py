@@ -271,6 +271,12 @@ def test_the_fields_geojson_holds_the_htxs_own_fields_only(
     }
     assert second["geometry"]["type"] == "Polygon"
     assert len(second["geometry"]["coordinates"][0]) == 5
+    etag = response.headers["ETag"]
+    again = client.get("/fields/map.geojson", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data  # the phone's copy is still good
+    _register(app, mine.id, "DS-03", square)
+    changed = client.get("/fields/map.geojson", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and len(changed.json["features"]) == 3
 
 
 def test_a_local_pmtiles_file_is_read_by_range(app: Flask, make: Factory, tmp_path: Path) -> None:
