@@ -129,3 +129,19 @@ def test_the_home_page_and_the_public_footer_link_to_it(client: FlaskClient) -> 
     assert 'href="/calculator"' in home
     register = client.get("/register", headers=VI).get_data(as_text=True)
     assert 'href="/calculator"' in register
+
+
+def test_it_speaks_english_through_the_language_switch(client: FlaskClient) -> None:
+    client.get("/lang/en")
+    html = client.get(f"/calculator?{urlencode(RICE_IN_SAO)}").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Emissions calculator" in html and "sào, northern (360 m²)" in html
+    assert "Alternate wetting and drying (AWD)" in html
+
+
+def test_one_address_is_limited_to_a_minute_s_worth_of_calculations(app: Flask) -> None:
+    from registry import create_app
+
+    limited = create_app({**app.config, "RATE_LIMITS": True}).test_client()
+    statuses = [limited.get("/calculator?crop=rice").status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
