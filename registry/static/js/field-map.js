@@ -64,7 +64,9 @@
     var drawn = drawFields(map, fields, el.dataset.map, el.dataset.focus);
     var bounds = drawn.getBounds();
     ctx.hasFields = bounds.isValid();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+    // Room for the buttons at the top left and for half a marker on every side.
+    var room = { paddingTopLeft: [64, 40], paddingBottomRight: [48, 40], maxZoom: 18 };
+    if (bounds.isValid()) map.fitBounds(bounds, room);
     else map.fitBounds(config.bounds);
     if (el.dataset.map === "draw" && panel) boundaryTools(ctx, panel);
   }
