@@ -198,14 +198,18 @@ def to_document(entry: Entry) -> dict[str, Any]:
     for form, calc in FEEDS.items():
         if calc not in document and form in entry and takes(kind, form):
             document[calc] = _ha(entry, form) if form == "removed_area" else entry[form]
-    if takes(kind, next(iter(u.amendments), "")):
-        document["organic"] = [
-            {"kind": a["kind"], "t_ha": _kg(entry, code) / 1000 / area_ha}
-            for code, a in u.amendments.items()
-            if entry.get(code)
-        ]
+    organic = [
+        {"kind": a["kind"], "t_ha": _kg(entry, code) / 1000 / area_ha}
+        for code, a in u.amendments.items()
+        if entry.get(code) and takes(kind, code)
+    ]
     for name, value in _residues(entry, kind, area_ha).items():
-        document[name] = document.get(name, []) + value if name == "organic" else value
+        if name == "organic":
+            organic += value
+        else:
+            document[name] = value
+    if organic:  # only rice takes amendments (crop_rules); straw ploughed in is one
+        document["organic"] = organic
     return document
 
 

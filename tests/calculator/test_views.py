@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry.verify.methodology import DEFAULT_ID, load_methodology
 from tests.calculator.test_service import RICE_IN_SAO, VEGETABLE_IN_CONG
@@ -145,3 +147,26 @@ def test_one_address_is_limited_to_a_minute_s_worth_of_calculations(app: Flask) 
     limited = create_app({**app.config, "RATE_LIMITS": True}).test_client()
     statuses = [limited.get("/calculator?crop=rice").status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+NAMES = sorted({*RICE_IN_SAO, *VEGETABLE_IN_CONG, "tree_age", "removed_area", "climate"})
+VALUES = st.one_of(
+    st.sampled_from(["", "0", "-1", "1e308", "nan", "1,5", "bao", "sao", "left", "burned"]),
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(list(load_methodology(DEFAULT_ID).crops)),
+    st.dictionaries(st.sampled_from(NAMES), VALUES, max_size=8),
+)
+def test_whatever_is_typed_the_answer_is_a_page_never_500(
+    app: Flask, crop: str, typed: dict[str, str]
+) -> None:
+    query = {**VEGETABLE_IN_CONG, "tree_age": "5", "crop": crop, **typed}
+    response = app.test_client().get(f"/calculator?{urlencode(query)}", headers=VI)
+    assert response.status_code in (200, 400, 422), query  # 400: the app refuses NUL anywhere
+    html = response.get_data(as_text=True)
+    assert ('id="result"' in html) == (response.status_code == 200)  # the form was sent
