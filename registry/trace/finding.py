@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import enum
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -30,6 +28,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from registry import crops
 from registry.db import Db
+from registry.folding import fold
 from registry.trace.models import DiaryEntry, DiaryKind, Field, Season, SeasonStatus
 from registry.verify.models import EmissionResult, MrvReport, ReportSeason, ReportStatus
 
@@ -75,14 +74,6 @@ class Page(Generic[T]):
     def first(self) -> int:
         """The position of the page's first row (1-based; 0 on an empty page)."""
         return (self.number - 1) * self.per_page + 1 if self.items else 0
-
-
-def fold(text: str) -> str:
-    """Text as it is searched: lower case, no accents (đ is d), words of letters and digits
-    (the rule the spreadsheets match their choices with, spreadsheets.choices.fold)."""
-    text = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
 def search_text(code: str, name: str, planting_area_code: str | None) -> str:

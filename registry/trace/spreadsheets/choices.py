@@ -5,20 +5,12 @@ data's own choices (registry.trace.schemas)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from registry import crops
+from registry.folding import fold
 from registry.places import PROVINCES
-
-
-def fold(text: str) -> str:
-    """Text as it is matched: lower case, no accents (đ is d), words of letters and digits."""
-    text = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from registry.folding import fold
 from registry.trace.spreadsheets.cells import CellProblem, parse_number
-from registry.trace.spreadsheets.choices import fold
 from registry.trace.spreadsheets.columns import ERRORS_COLUMN, HEADERS, SHEET_NAMES, XLSX
 from registry.trace.spreadsheets.reading import Sheet, csv_records, detect
 
