@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
-from registry.trace.spreadsheets.choices import BOOLEANS, PROVINCE_LOOKUP, fold
+from registry.folding import fold
+from registry.trace.spreadsheets.choices import BOOLEANS, PROVINCE_LOOKUP
 from registry.trace.spreadsheets.columns import Column
 
 

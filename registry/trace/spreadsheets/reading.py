@@ -16,10 +16,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry.errors import DomainError
+from registry.folding import fold
 from registry.numbers import whole
 from registry.trace.models import DiaryKind
 from registry.trace.spreadsheets.cells import COERCE, CellProblem
-from registry.trace.spreadsheets.choices import DIARY_KINDS, fold
+from registry.trace.spreadsheets.choices import DIARY_KINDS
 from registry.trace.spreadsheets.columns import (
     COLUMNS,
     CSV,
