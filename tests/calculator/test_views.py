@@ -104,6 +104,10 @@ def test_bad_input_is_422_with_the_message_beside_its_field(
     if message:
         assert shown.group(1) == message
     assert 'id="result"' not in html
+    assert (
+        "Vui lòng sửa các trường được đánh dấu bên dưới." in html
+    )  # said first, linking the field
+    assert f'<a href="#f-{field}">' in html
 
 
 @pytest.mark.parametrize(
