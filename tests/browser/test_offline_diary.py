@@ -219,6 +219,16 @@ def test_a_diary_kept_offline_arrives_once(clerk: Any, app: Flask) -> None:
     assert diary(app)[0] == []
     clerk.context.set_offline(False)  # the `online` event sends them
     arrived_once(clerk, app)
+    clerk.wait_for_function(  # kept again without the one-time "Saved in the diary."
+        """async () => {
+            const kept = await caches.match(location.pathname);
+            return kept && !(await kept.text()).includes('class="flash');
+        }"""
+    )
+    clerk.context.set_offline(True)
+    clerk.reload()
+    expect(clerk.locator(".timeline > li")).to_have_count(3)
+    expect(clerk.locator("main .flash")).to_have_count(0)
 
 
 def test_the_server_stopping_mid_sync_loses_and_repeats_nothing(

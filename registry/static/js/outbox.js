@@ -175,20 +175,24 @@
     }).catch(function () {});
   }
 
-  // The season's diary pages, kept on the phone while there is a connection.
+  // The season's diary pages, kept on the phone while there is a connection. A page that
+  // shows a one-time message ("Saved in the diary.") is kept again without it, so that the
+  // phone does not show it again offline.
   function keepPages() {
-    if (!window.caches || !navigator.onLine || !words.offlinePages) return;
-    var pages = JSON.parse(words.offlinePages);
+    if (!window.caches || !navigator.onLine) return;
+    var pages = words.offlinePages ? JSON.parse(words.offlinePages) : [];
     caches.open(Outbox.PAGES).then(function (cache) {
+      if (document.querySelector("main .flash")) keep(cache, location.pathname + location.search);
       pages.forEach(function (url) {
-        cache.match(url).then(function (kept) {
-          if (kept) return;
-          return fetch(url, { credentials: "same-origin" }).then(function (response) {
-            if (response.ok && !response.redirected) return cache.put(url, response);
-          });
-        }).catch(function () {});
+        cache.match(url).then(function (kept) { if (!kept) return keep(cache, url); });
       });
     });
+  }
+
+  function keep(cache, url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (response.ok && !response.redirected) return cache.put(url, response);
+    }).catch(function () {});
   }
 
   document.querySelectorAll("form[data-outbox]").forEach(capture);
