@@ -280,7 +280,8 @@ def bound_gettext() -> Callable[..., str]:
     """The templates' `_` with this request's catalogue looked up once: Flask-Babel's looks
     the locale and its catalogue up again for each of a page's ~60 strings (a third of the
     chain's rendering). It behaves as Jinja's i18n `_` does (newstyle: the text escaped
-    when autoescaping, then `%` with the variables, always)."""
+    when autoescaping, then `%` with the variables, which changes nothing in a text
+    without variables or a `%`, so that is skipped: most of the page's strings)."""
     translate = get_translations().ugettext
 
     @pass_context
@@ -288,7 +289,7 @@ def bound_gettext() -> Callable[..., str]:
         text = translate(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)
-        return text % variables
+        return text % variables if variables or "%" in text else text
 
     return gettext
 

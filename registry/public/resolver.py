@@ -11,6 +11,7 @@ GS1 Digital Link syntax is a 400, an identifier the registry does not hold a 404
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -94,6 +95,18 @@ def _with_query(href: str) -> str:
 
 def _levels(link: dl.DigitalLink, token: str | None) -> list[dl.Level]:
     """Product, then lot, then item: the links each level offers, from the URL alone."""
+    upper = dl.DigitalLink(link.gtin, link.lot)
+    levels = list(_upper_levels(current_app.config["PUBLIC_BASE_URL"], request.script_root, upper))
+    if link.serial is not None:
+        levels.append(_item_level(link, token))
+    return levels
+
+
+@lru_cache(maxsize=4096)
+def _upper_levels(base: str, script_root: str, link: dl.DigitalLink) -> tuple[dl.Level, ...]:
+    """The product's and the lot's levels, the same for every label of a lot: built once
+    per lot (and per public base and script root, which the links are made of) rather
+    than on every label page of the lot."""
     gtin = link.gtin
     product = _public_url("register.product", gtin=gtin)
     levels = [
@@ -123,9 +136,7 @@ def _levels(link: dl.DigitalLink, token: str | None) -> list[dl.Level]:
                 trace,
             )
         )
-    if link.serial is not None:
-        levels.append(_item_level(link, token))
-    return levels
+    return tuple(levels)
 
 
 def _item_level(link: dl.DigitalLink, token: str | None) -> dl.Level:
