@@ -153,23 +153,24 @@ def _parse_json(pasted: str) -> Any:
 
 @bp.route("/fields/new", methods=["GET", "POST"])
 @producer_only
+@idempotent
 def new_field() -> Page:
+    """The new-field form. The phone's outbox (static/js/outbox.js) posts the same form
+    asking for JSON, with an `Idempotency-Key`: it gets 201 and the field, or the problem
+    details of the app's error handlers (422 with a message by field, 409 for a code
+    already taken); a retry gets the first answer, never a second field."""
     errors: dict[str, Any] = {}
+    if request.method == "POST" and wants_problem_json():
+        return _field_created(_register_from_form())
     if request.method == "POST":
-        data = _form(FIELD_KEYS)
-        location = _location_from_form()
-        if location is not None:
-            data["location"] = _parse_json(location) if isinstance(location, str) else location
-        values, errors = _load(schemas.FieldIn(), data)
-        if values is not None:
-            try:
-                field = service.register_field(db.session, acting_organisation(), values)
-            except DomainError as exc:
-                errors = localise(exc.errors)
-            else:
-                db.session.commit()
-                flash(_("Field %(code)s registered.", code=field.code), "success")
-                return redirect(url_for("trace.field", code=field.code))
+        try:
+            field = _register_from_form()
+        except ValidationError as exc:
+            errors = localise(_messages(exc))
+        except DomainError as exc:
+            errors = localise(exc.errors)
+        else:
+            return redirect(url_for("trace.field", code=field.code))
     org = acting_organisation()
     status = 422 if errors else 200
     return render_template(
@@ -180,6 +181,27 @@ def new_field() -> Page:
         default_province=org.province,
         default_commune=org.commune,
     ), status
+
+
+def _register_from_form() -> Any:
+    """Register the posted field; raises ValidationError or a DomainError. Not committed:
+    `@idempotent` commits it with its answer."""
+    data = _form(FIELD_KEYS)
+    location = _location_from_form()
+    if location is not None:
+        data["location"] = _parse_json(location) if isinstance(location, str) else location
+    field = service.register_field(db.session, acting_organisation(), schemas.FieldIn().load(data))
+    flash(_("Field %(code)s registered.", code=field.code), "success")
+    return field
+
+
+def _field_created(field: Any) -> Response:
+    body = schemas.FieldOut().dump(field)
+    body["url"] = url_for("trace.field", code=field.code)
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = body["url"]
+    return response
 
 
 def _field_page(code: str, errors: dict[str, Any], form: Any) -> str:
