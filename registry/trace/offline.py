@@ -1,8 +1,9 @@
-"""The farm diary as an offline web app (issue 21): the web app manifest, the service worker
-at the site's root, its icons, the page shown for a page the phone has not kept, and the
-CSRF token the outbox sends its entries with. The outbox itself is static/js/outbox.js; its
-entries are posted to the diary form (trace.views.diary_entry), which answers JSON and keeps
-their `Idempotency-Key`."""
+"""Field work as an offline web app (issue 21): the web app manifest, the service worker at
+the site's root, its icons, the page shown for a page the phone has not kept, and the CSRF
+token the outbox sends its entries with. The outbox itself is static/js/outbox.js; its
+entries are posted to the form they were made with, the diary's (trace.views.diary_entry) or
+the new field's (trace.views.new_field), which answer JSON and keep their
+`Idempotency-Key`."""
 
 from __future__ import annotations
 
@@ -29,21 +30,28 @@ from registry.trace.models import Season
 bp = Blueprint("offline", __name__)
 
 # The pages that work offline and show the outbox (templates/base.html asks).
-DIARY_PAGES = frozenset({"trace.seasons", "trace.season", "trace.diary_entry", "offline.page"})
+DIARY_PAGES = frozenset(
+    {"trace.seasons", "trace.season", "trace.diary_entry", "trace.new_field", "offline.page"}
+)
 ICON_SIZES = (192, 512)
 GREEN, PALE = "#1f7a3a", "#c9ecd2"  # static/leaf.svg's colours
 
 
 @bp.app_template_global()
 def offline_diary() -> bool:
-    """Whether this page is one of the diary's offline pages."""
+    """Whether this page is one of the offline pages: the diary's and the new-field form."""
     return request.endpoint in DIARY_PAGES
 
 
 @bp.app_template_global()
-def offline_pages(season: Season) -> list[str]:
-    """The season's pages the phone keeps so that its diary opens without a connection:
-    the season, what happened today, and the form of each kind of entry its crop keeps."""
+def offline_pages(season: Season | None = None) -> list[str]:
+    """The pages the phone keeps, from an offline page, so that they open without a
+    connection: the new-field form and what its map reads (to walk a field with no signal),
+    and on a season's page the season, what happened today, and the form of each kind of
+    entry its crop keeps."""
+    field_form = [url_for("trace.new_field"), url_for("maps.config"), url_for("maps.features")]
+    if season is None:
+        return field_form
     forms = [
         url_for("trace.diary_entry", code=season.code, kind=k) for k in season.crop_info.diary_kinds
     ]
@@ -51,6 +59,7 @@ def offline_pages(season: Season) -> list[str]:
         url_for("trace.season", code=season.code),
         url_for("trace.diary_entry", code=season.code),
         *forms,
+        *field_form,
     ]
 
 

@@ -1,18 +1,27 @@
-// The farm diary's service worker, served as /sw.js (registry/trace/offline.py). It keeps
-// the diary's pages (seasons, a season, its diary forms) and the files they need, so that
-// they open with no connection: network first, the kept copy when the network fails or is
-// too slow. Other pages are left to the network, with a page saying there is no
-// connection. Writes never pass through here: the outbox (outbox-store.js) keeps them in
-// IndexedDB and sends them, from the page or from Background Sync below. Nothing is ever
-// fetched from another site.
+// The field work's service worker, served as /sw.js (registry/trace/offline.py). It keeps
+// the diary's pages (seasons, a season, its diary forms), the new-field form with its map
+// (the vendored Leaflet, the map's settings and the HTX's fields as GeoJSON: the map draws
+// on its plain background, no basemap needed, so a boundary can be walked) and the files
+// they need, so that they open with no connection: network first, the kept copy when the
+// network fails or is too slow. Other pages are left to the network, with a page saying
+// there is no connection. Writes never pass through here: the outbox (outbox-store.js)
+// keeps them in IndexedDB and sends them, from the page or from Background Sync below.
+// Nothing is ever fetched from another site.
 "use strict";
 importScripts("/static/js/outbox-store.js");
 
 var SHELL = [
   "/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/leaf.svg",
-  "/static/js/outbox-store.js", "/static/js/outbox.js"
+  "/static/js/outbox-store.js", "/static/js/outbox.js",
+  // the new-field form's map (templates/trace/_map.html)
+  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  "/static/vendor/leaflet.markercluster/MarkerCluster.css", "/static/css/map.css",
+  "/static/js/field-map.js", "/static/js/locate.js"
 ];
 var DIARY = /^\/seasons(\/[^/]+(\/diary)?)?\/?$/;  // /seasons, /seasons/<code>, its diary forms
+// The new-field form and what its map reads: the HTX's own data, kept with the pages (so
+// deleted on signing out), never with the static files.
+var FIELD_FORM = /^\/(fields\/new|fields\/map\.geojson|map\/config\.json)$/;
 var SLOW_MS = 4000;  // on a weak signal, show the kept copy after this long
 
 self.addEventListener("install", function (event) {
@@ -30,7 +39,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (DIARY.test(url.pathname)) {
+  if (DIARY.test(url.pathname) || FIELD_FORM.test(url.pathname)) {
     event.respondWith(networkFirst(request, Outbox.PAGES));
   } else if (url.pathname.indexOf("/static/") === 0 || SHELL.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, Outbox.STATIC));
