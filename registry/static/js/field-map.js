@@ -351,14 +351,17 @@
       state.corners.push(event.latlng);
       changed();
     });
-    // A boundary walked but not closed is not lost when the clerk presses Register.
+    // A boundary walked but not closed is not lost when the clerk presses Register. Heard
+    // in the capture phase: before the outbox (outbox.js) reads the form to keep it.
     output.form.addEventListener("submit", function () {
       if (!state.finished && state.corners.length >= 3) finish();
-    });
+    }, true);
+    output.addEventListener("change", preload);  // a boundary pasted, or put back by the outbox
     window.addEventListener("pagehide", stopWatch);
     preload();
 
-    // The form shown again (a refused submission) keeps its boundary: edit it, don't redo it.
+    // The form shown again (a refused submission, or reopened from the outbox) keeps its
+    // boundary: edit it, don't redo it.
     function preload() {
       var geometry;
       try { geometry = JSON.parse(output.value); } catch (e) { return; }

@@ -1,13 +1,16 @@
-// The phone's outbox for the farm diary (issue 21), shared by the pages (outbox.js) and
-// the service worker (sw.js): diary entries saved in IndexedDB, photos included as Blobs,
-// each with the Idempotency-Key it was given when it was saved, and sent to the diary form
-// (which answers JSON) when the connection is there. Sending an entry again after a
-// dropped connection gets the registry's first answer, never a second entry.
+// The phone's outbox for field work (issue 21), shared by the pages (outbox.js) and the
+// service worker (sw.js): the forms a clerk saves with no connection (diary entries, photos
+// included as Blobs, and new fields with their walked boundary), kept in IndexedDB, each
+// with the Idempotency-Key it was given when it was saved, and posted to the form itself
+// (which answers JSON) when the connection is there. Sending one again after a dropped
+// connection gets the registry's first answer, never a second record.
 //
 // An entry is { id (its Idempotency-Key), url, fields: [[name, value]…], photo: {blob,
-// name, taken_at, lat, lon, accuracy_m} | null, season, label, date, queued_at, state,
-// problem }, where state is "waiting", "signin" (the session ended: sign in to send) or
-// "refused" (the registry will not take it as it is: `problem` says why).
+// name, taken_at, lat, lon, accuracy_m} | null, label (what it is), date, subject (the
+// season or field it is about; `season` in entries saved before fields were), edit (the
+// form to open pre-filled to correct it, or none), queued_at, state, problem }, where state
+// is "waiting", "signin" (the session ended: sign in to send) or "refused" (the registry
+// will not take it as it is: `problem` says why).
 var Outbox = (function () {
   "use strict";
   var DB = "ptt-outbox", STORE = "entries";
@@ -83,7 +86,8 @@ var Outbox = (function () {
 
   // Send one entry: "sent", "network" (no connection: stop), "signin", "later" (the
   // registry is busy or failed: try again later) or "refused" (the entry is marked so).
-  function send(entry, csrf) {
+  // A sent entry's answer names where it now is (its `url`): kept in `sentTo` by id.
+  function send(entry, csrf, sentTo) {
     return fetch(entry.url, {
       method: "POST",
       body: body(entry),
@@ -91,7 +95,12 @@ var Outbox = (function () {
       redirect: "manual",  // a redirect means the session ended (to the sign-in page)
       headers: { "Accept": "application/json", "Idempotency-Key": entry.id, "X-CSRFToken": csrf }
     }).then(function (response) {
-      if (response.ok) return remove(entry.id).then(function () { return "sent"; });
+      if (response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (answer.url) sentTo[entry.id] = answer.url;
+          return remove(entry.id).then(function () { return "sent"; });
+        });
+      }
       if (response.type === "opaqueredirect" || response.status === 401) return "signin";
       if (response.status >= 500 || response.status === 429) return "later";
       return response.json().catch(function () { return {}; }).then(function (problem) {
@@ -108,12 +117,12 @@ var Outbox = (function () {
   }
 
   // Send every entry that waits, oldest first, one sender at a time (pages and the service
-  // worker may all try at once). Resolves to how many of each outcome.
+  // worker may all try at once). Resolves to how many of each outcome, and `sentTo`.
   function sendAll() {
     var work = function () {
       return all().then(function (entries) {
         var todo = entries.filter(function (e) { return e.state !== "refused"; });
-        var counts = { sent: 0, network: 0, signin: 0, later: 0, refused: 0 };
+        var counts = { sent: 0, network: 0, signin: 0, later: 0, refused: 0, sentTo: {} };
         if (!todo.length) return counts;
         return token().then(function (csrf) {
           if (csrf === null) { counts.network = todo.length; return counts; }
@@ -121,7 +130,7 @@ var Outbox = (function () {
           return todo.reduce(function (chain, entry) {
             return chain.then(function (stop) {
               if (stop) return stop;
-              return send(entry, csrf).then(function (outcome) {
+              return send(entry, csrf, counts.sentTo).then(function (outcome) {
                 counts[outcome] += 1;
                 if (outcome === "signin") return mark([entry], "signin").then(function () { return true; });
                 return outcome === "network";

@@ -1,8 +1,10 @@
-// The diary pages' side of the outbox (outbox-store.js): registers the service worker,
-// keeps the season's diary pages on the phone, saves each diary form in the outbox before
-// sending it, and shows what waits ("3 mục chờ gửi"), what needs a sign-in and what the
-// registry refused, with "send as a correction" and "discard". Entries are sent on opening
-// a diary page, on the `online` event and by Background Sync where the browser has it.
+// The field pages' side of the outbox (outbox-store.js): registers the service worker,
+// keeps the pages the clerk needs offline on the phone, saves each form marked
+// `data-outbox` (a diary entry, a new field) in the outbox before sending it, and shows what
+// waits ("3 mục chờ gửi"), what needs a sign-in and what the registry refused, with "send
+// as a correction" (an entry naming the one to correct), "correct" (a form reopened with
+// what was saved, to change and save again) and "discard". Entries are sent on opening an
+// outbox page, on the `online` event and by Background Sync where the browser has it.
 // Without IndexedDB or a service worker the forms post as they always did.
 (function () {
   "use strict";
@@ -45,18 +47,17 @@
   function item(entry) {
     var li = document.createElement("li");
     li.dataset.state = entry.state;
-    var what = entry.label + " · " + entry.date + " · " + entry.season;
-    li.appendChild(text("span", entry.photo ? what + " · " + words.photo : what));
+    var what = [entry.label, entry.date, entry.subject || entry.season];
+    if (entry.photo) what.push(words.photo);
+    li.appendChild(text("span", what.filter(Boolean).join(" · ")));
     if (entry.state === "refused") li.appendChild(refusal(entry));
     return li;
   }
 
   function refusal(entry) {
     var part = document.createElement("div");
-    var problem = entry.problem || {};
-    var why = [problem.title, problem.detail].concat(flatten(problem.errors)).filter(Boolean);
-    part.appendChild(text("p", words.refused + " " + why.join(" "), "error"));
-    if (problem.correct) {
+    part.appendChild(text("p", words.refused + " " + reasons(entry.problem).join(" "), "error"));
+    if (entry.problem && entry.problem.correct) {
       var label = text("label", words.reason);
       var reason = document.createElement("input");
       var given = entry.fields.filter(function (p) { return p[0] === "reason"; })[0];
@@ -68,11 +69,21 @@
         return Outbox.asCorrection(entry, reason.value.trim() || words.reasonDefault).then(sendNow);
       }));
     }
+    if (entry.edit) {
+      var edit = text("a", words.edit, "button");
+      edit.href = entry.edit + "#outbox=" + encodeURIComponent(entry.id);
+      part.appendChild(edit);
+    }
     part.appendChild(button(words.discard, "button secondary", function () {
       if (!window.confirm(words.discardConfirm)) return Promise.resolve();
       return Outbox.remove(entry.id).then(render);
     }));
     return part;
+  }
+
+  function reasons(problem) {
+    problem = problem || {};
+    return [problem.title, problem.detail].concat(flatten(problem.errors)).filter(Boolean);
   }
 
   function flatten(errors) {
@@ -112,19 +123,26 @@
     });
   }
 
-  // The diary form: saved in the outbox first, then sent. Sent, the season page opens; not
-  // sent (no connection, signed out), the season page opens from the phone, showing it
-  // waiting; refused at once, the form posts as without the outbox so its messages show.
+  // A form marked `data-outbox`: saved in the outbox first, then sent. Then its
+  // `data-done-url` opens (from the phone when there is no connection, showing the entry
+  // waiting), or with `data-open-answer` the page the registry's answer names when it was
+  // sent at once; refused at once, the form posts as without the outbox so its messages
+  // show beside its fields. Opened to correct a refused entry (`#outbox=<id>`), it is
+  // filled with what was saved, and saving it replaces that entry.
   function capture(form) {
     var photoInput = form.querySelector("input[type=file]");
     if (photoInput) photoInput.addEventListener("change", locate);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var entry = fromForm(form, photoInput);
+      var sentTo = {};
       Outbox.put(entry).then(function () {
+        return form.dataset.replaces ? Outbox.remove(form.dataset.replaces) : null;
+      }).then(function () {
         requestSync();
         if (!navigator.onLine) return "network";
-        return Outbox.sendAll().then(function () {
+        return Outbox.sendAll().then(function (counts) {
+          sentTo = counts.sentTo || {};
           return Outbox.all().then(function (left) {
             var mine = left.filter(function (e) { return e.id === entry.id; })[0];
             return mine ? mine.state : "sent";
@@ -134,9 +152,12 @@
         if (state === "refused") {
           return Outbox.remove(entry.id).then(function () { HTMLFormElement.prototype.submit.call(form); });
         }
-        location.href = form.dataset.seasonUrl;
+        var answer = state === "sent" && "openAnswer" in form.dataset && sentTo[entry.id];
+        location.href = answer || form.dataset.doneUrl;
       }, function () { HTMLFormElement.prototype.submit.call(form); });
     });
+    reopen(form);
+    window.addEventListener("hashchange", function () { reopen(form); });  // from this page's list
   }
 
   function fromForm(form, photoInput) {
@@ -152,11 +173,54 @@
       accuracy_m: position ? position.accuracy : null
     } : null;
     var date = form.querySelector("[name=date]");
+    var named = form.dataset.subjectInput && form.elements[form.dataset.subjectInput];
     return {
       id: Outbox.newKey(), url: form.action || location.href, fields: fields, photo: photo,
-      season: form.dataset.season, label: (document.querySelector("h1") || {}).textContent || "",
-      date: date ? date.value : "", queued_at: Date.now(), state: "waiting", problem: null
+      subject: named ? named.value.trim().toUpperCase() : form.dataset.subject,
+      label: (document.querySelector("h1") || {}).textContent || "",
+      date: date ? date.value : "", edit: form.dataset.outboxEdit || null,
+      queued_at: Date.now(), state: "waiting", problem: null
     };
+  }
+
+  // The form opened from a refused entry's "correct" (`#outbox=<id>`): its inputs filled
+  // with what was saved (a walked boundary included: the map draws it again from its
+  // input's `change`), and why it was refused, beside the inputs it is about or above.
+  function reopen(form) {
+    var found = /^#outbox=(.+)$/.exec(location.hash);
+    if (!found) return;
+    var id = decodeURIComponent(found[1]);
+    Outbox.all().then(function (entries) {
+      var entry = entries.filter(function (e) { return e.id === id; })[0];
+      if (!entry) return;
+      form.dataset.replaces = entry.id;
+      entry.fields.forEach(function (pair) {
+        var input = form.elements[pair[0]];
+        if (!input || input.type === "hidden") return;
+        if (input.type === "checkbox") input.checked = true;
+        else input.value = pair[1];
+        if (input.dispatchEvent) input.dispatchEvent(new Event("change"));
+      });
+      showRefusal(form, entry.problem || {});
+    });
+  }
+
+  function showRefusal(form, problem) {
+    document.querySelectorAll(".outbox-refusal").forEach(function (old) { old.remove(); });
+    var general = [problem.title, problem.detail];
+    Object.keys(problem.errors || {}).forEach(function (name) {
+      var messages = flatten(problem.errors[name]);
+      var input = form.elements[name];  // an input, or a fieldset named so (the location)
+      if (!input || !input.closest) { general = general.concat(messages); return; }
+      input.setAttribute("aria-invalid", "true");
+      var note = text("p", messages.join(" "), "error outbox-refusal");
+      note.id = name + "-refused";
+      input.setAttribute("aria-describedby", note.id);
+      input.closest(".field, fieldset").appendChild(note);
+    });
+    var top = text("p", words.refused + " " + general.filter(Boolean).join(" "), "error-summary outbox-refusal");
+    top.setAttribute("role", "alert");
+    form.parentNode.insertBefore(top, form);
   }
 
   function locate() {
@@ -175,9 +239,10 @@
     }).catch(function () {});
   }
 
-  // The season's diary pages, kept on the phone while there is a connection. A page that
-  // shows a one-time message ("Saved in the diary.") is kept again without it, so that the
-  // phone does not show it again offline.
+  // The pages this one needs offline (`data-offline-pages`: a season's diary forms, the
+  // new-field form and its map's data), kept on the phone while there is a connection. A
+  // page that shows a one-time message ("Saved in the diary.") is kept again without it, so
+  // that the phone does not show it again offline.
   function keepPages() {
     if (!window.caches || !navigator.onLine) return;
     var pages = words.offlinePages ? JSON.parse(words.offlinePages) : [];
