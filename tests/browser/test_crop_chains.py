@@ -89,7 +89,7 @@ def test_each_crop_from_its_field_to_its_valid_label_on_a_phone(
     # the HTX: its field, and the season the harvest was drawn from
     sign_in(phone, login)
     phone.get_by_role("link", name="Thửa ruộng").first.click()
-    phone.locator(f"a[href$='/fields/{field}']").first.click()
+    phone.locator(f"td a[href$='/fields/{field}']").click()  # the list's link, not the map's
     phone.wait_for_url(f"**/fields/{field}")
     fits(phone)
     phone.locator(f"a[href$='/seasons/{season}']").first.click()
