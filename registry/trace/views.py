@@ -34,7 +34,7 @@ from registry.db import db
 from registry.errors import DomainError, problem, wants_problem_json
 from registry.idempotency.http import idempotent
 from registry.places import PROVINCES
-from registry.trace import finding, geo, questions, schemas, service
+from registry.trace import finding, geo, maps, questions, schemas, service
 from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import (
     DIARY_FIELDS,
@@ -87,10 +87,10 @@ def _store() -> EvidenceStore:
 def fields() -> Page:
     """The map of every field, and the list searched, filtered and cut into pages of 50."""
     org_id = principal().organisation_id
-    listed = service.fields_of(db.session, org_id)
-    features = [
-        geo.MapFeature(f.code, f.name, url_for("trace.field", code=f.code), f.geometry)
-        for f in listed
+    mapped = maps.field_features(db.session, org_id, lambda code: url_for("trace.field", code=code))
+    features = [  # the map without script: the same light read as /fields/map.geojson
+        geo.MapFeature(*(f["properties"][k] for k in ("code", "name", "href")), f["geometry"])
+        for f in mapped["features"]
     ]
     query, errors = _load(schemas.FieldQuery(), request.args.to_dict())
     found = finding.find_fields(db.session, org_id, **_filters(query))
@@ -170,6 +170,7 @@ def new_field() -> Page:
         except DomainError as exc:
             errors = localise(exc.errors)
         else:
+            flash(_("Field %(code)s registered.", code=field.code), "success")
             return redirect(url_for("trace.field", code=field.code))
     org = acting_organisation()
     status = 422 if errors else 200
@@ -190,9 +191,7 @@ def _register_from_form() -> Any:
     location = _location_from_form()
     if location is not None:
         data["location"] = _parse_json(location) if isinstance(location, str) else location
-    field = service.register_field(db.session, acting_organisation(), schemas.FieldIn().load(data))
-    flash(_("Field %(code)s registered.", code=field.code), "success")
-    return field
+    return service.register_field(db.session, acting_organisation(), schemas.FieldIn().load(data))
 
 
 def _field_created(field: Any) -> Response:
@@ -401,6 +400,8 @@ def diary_entry(code: str) -> Page:
 
 
 def _saved(season: Any) -> None:
+    """The page's messages after an entry is saved from the form (never for the outbox's
+    JSON posts: a phone sending ten entries would stack ten of them on the next page)."""
     flash(_("Saved in the diary."), "success")
     for question in questions.of(season):
         flash(str(question), "warning")
@@ -408,8 +409,9 @@ def _saved(season: Any) -> None:
 
 def _record_for_outbox(season: Any, kind: str) -> Response:
     """The diary form's answer to the outbox: 201 and the entry, or problem details. A
-    refusal by the diary's rules names the entry it could correct instead (`correct`), so
-    the clerk can send it as a correction of that one or discard it."""
+    correction refused because the entry was corrected meanwhile names the latest
+    correction (`correct`), so the clerk can send it as a correction of that one or discard
+    it."""
     if kind not in DiaryKind.__members__.values() or not season.crop_info.offers(kind):
         message = _("Choose a kind of entry this season keeps.")
         return problem(422, message, errors={"kind": [message]})
@@ -420,19 +422,28 @@ def _record_for_outbox(season: Any, kind: str) -> Response:
         return problem(422, _("Some fields are not valid."), errors=localise(_messages(exc)))
     except DomainError as exc:
         db.session.rollback()
-        supersedes = request.form.get("supersedes", type=int)
-        target = service.correction_target(season, DiaryKind(kind), supersedes)
+        target = _correct_instead(season, DiaryKind(kind), exc)
         detail = str(exc.detail) if exc.detail else None
         errors = localise(exc.errors) or None
         extra = {"correct": target} if target is not None else None
         return problem(exc.status, str(exc.title), detail, errors, slug=exc.kind, extra=extra)
-    _saved(entry.season)
     body = schemas.DiaryEntryOut().dump(entry)
     body["url"] = url_for("trace.season", code=season.code, _anchor=f"entry-{entry.id}")
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = body["url"]
     return response
+
+
+def _correct_instead(season: Any, kind: DiaryKind, exc: DomainError) -> int | None:
+    """The entry a refused correction could correct instead, only when it was refused
+    because a colleague corrected the same entry meanwhile. Any other refusal (a date in
+    the future, too much area…) would be refused again, or would silently replace a valid
+    entry, if it were resent as a correction."""
+    supersedes = request.form.get("supersedes", type=int)
+    if not isinstance(exc, service.AlreadyCorrected) or supersedes is None:
+        return None
+    return service.correction_target(season, kind, supersedes)
 
 
 def _messages(exc: ValidationError) -> dict[str, Any]:
