@@ -144,9 +144,17 @@ def reduction(permille: int) -> str:
     return f"{number(permille / 10, '#,##0.0')}%"
 
 
+UPTAKE = "Cây hấp thụ"  # "the trees took up", before the CO₂ per kg of an orchard's fruit
+
+
+def uptake(kg_co2_per_kg: float) -> str:
+    """The CO₂ an orchard's trees took up per kg of fruit, as labels print it: "1,236 kg CO₂/kg"."""
+    return f"{number(kg_co2_per_kg, '#,##0.###')} kg CO₂/kg"
+
+
 def removals(kg_co2_per_kg: float) -> str:
-    """The CO₂ an orchard's trees took up per kg of fruit, as the label prints it."""
-    return f"Cây hấp thụ {number(kg_co2_per_kg, '#,##0.###')} kg CO₂/kg"
+    """The uptake in one line: "Cây hấp thụ 1,236 kg CO₂/kg"."""
+    return f"{UPTAKE} {uptake(kg_co2_per_kg)}"
 
 
 def against_baseline() -> str:

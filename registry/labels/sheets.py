@@ -115,8 +115,8 @@ def _claims(art: LabelArt) -> list[tuple[float, float, str, bool]]:
         (6.6, 1.7, "g CO₂e/kg", False),
         (9.9, 2.7, reduction, True),
         (12.3, 1.7, layout.against_baseline(), False),
-        (15.0, 1.7, "Cây hấp thụ", False),
-        (17.4, 1.7, f"{layout.number(art.removals_kg_co2_per_kg, '#,##0.##')} kg CO₂/kg", False),
+        (15.0, 1.7, layout.UPTAKE, False),
+        (17.4, 1.7, layout.uptake(art.removals_kg_co2_per_kg), False),
         (20.3, 1.7, art.product, False),
     ]
 

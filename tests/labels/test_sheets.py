@@ -97,7 +97,7 @@ def test_an_orchards_unit_label_adds_the_trees_uptake_and_stays_on_the_label(nam
     longan = LabelArt("7K3M9QXZ", url, "Nhãn lồng Hưng Yên túi 1 kg", 412, 187, 1_234.5678)
     texts = [item for item in unit_items(longan, width, height) if isinstance(item, Text)]
     shown = [t.text for t in texts]
-    assert shown[shown.index("Cây hấp thụ") + 1] == "1.234,57 kg CO₂/kg"
+    assert shown[shown.index("Cây hấp thụ") + 1] == "1.234,568 kg CO₂/kg"
     serial = texts[-1]
     for item in texts:
         left = item.x - (item.width / 2 if item.anchor == "middle" else 0)
