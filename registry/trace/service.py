@@ -50,6 +50,11 @@ class SeasonNotFound(NotFound):
     title = _l("This season does not exist in your organisation.")
 
 
+class AlreadyCorrected(Conflict):
+    """A correction of an entry that someone corrected meanwhile: the one refusal the
+    phone's outbox may resend as a correction of the latest correction instead."""
+
+
 class InvalidEntry(DomainError):
     title = _l("This diary entry cannot be recorded.")
 
@@ -414,7 +419,9 @@ def _superseded(
             }
         )
     if session.scalar(select(DiaryEntry.id).where(DiaryEntry.supersedes_id == entry_id)):
-        raise Conflict(errors={"supersedes": [str(_l("This entry was already corrected."))]})
+        raise AlreadyCorrected(
+            errors={"supersedes": [str(_l("This entry was already corrected."))]}
+        )
     return previous
 
 
@@ -483,19 +490,16 @@ def evidence_of(session: Db, organisation_id: int, sha256: str) -> EvidenceFile:
     return record
 
 
-def correction_target(season: Season, kind: DiaryKind, supersedes: int | None) -> int | None:
-    """The entry that a refused entry of `kind` could correct instead: the latest correction
-    of the entry it meant to correct, or else the season's current entry of its kind (for
-    the phone's outbox, whose entries may be refused when they arrive late)."""
-    current = [e for e in current_entries(season) if e.kind is kind]
-    if supersedes is not None:
-        by_id = {e.id: e for e in season.entries}
-        later = {e.supersedes_id: e for e in season.entries if e.supersedes_id}
-        entry = by_id.get(supersedes)
-        while entry is not None and entry.id in later:
-            entry = later[entry.id]
-        return entry.id if entry is not None and entry.kind is kind else None
-    return current[-1].id if current else None
+def correction_target(season: Season, kind: DiaryKind, supersedes: int) -> int | None:
+    """The entry that a correction refused as AlreadyCorrected could correct instead: the
+    latest correction of the entry it meant to correct (for the phone's outbox, whose
+    corrections may arrive after a colleague's)."""
+    by_id = {e.id: e for e in season.entries}
+    later = {e.supersedes_id: e for e in season.entries if e.supersedes_id}
+    entry = by_id.get(supersedes)
+    while entry is not None and entry.id in later:
+        entry = later[entry.id]
+    return entry.id if entry is not None and entry.kind is kind else None
 
 
 def current_entries(season: Season) -> list[DiaryEntry]:

@@ -151,6 +151,30 @@ def test_a_refused_entry_names_the_entry_it_could_correct(
     assert entries(app) == 3
 
 
+def test_only_a_correction_of_an_entry_corrected_meanwhile_offers_to_correct(
+    client: FlaskClient, make: Factory
+) -> None:
+    """Any other refusal resent as a correction of the season's latest entry of its kind
+    would be refused again (a date in the future) or silently replace a valid entry (too
+    many trees cut): it names no entry to correct."""
+    a_season(client, make)
+    drained = {"kind": "water", "date": "2026-07-25", "event": "drainage"}
+    assert outbox_post(client, WATER, drained).status_code == 201
+    future = outbox_post(client, WATER, {**drained, "date": "2099-01-01"})
+    assert future.status_code == 422 and "date" in future.json["errors"]
+    assert "correct" not in future.json
+    post(client, "/fields/new", {**FIELD_FORM, "code": "hd-01", "area_ha": "0.5"})
+    orchard = {"crop": "fruit_tree", "year": "2026", "sowing_date": "2026-01-01"}
+    form = "/fields/HD-01/seasons/new?crop=fruit_tree"
+    post(client, "/fields/HD-01/seasons", {**orchard, "planting_year": "2016"}, form_page=form)
+    trees = "/seasons/HD-01-2026-N/diary?kind=trees"
+    cut = {"kind": "trees", "date": "2026-02-10", "change": "cut", "area_ha": "0.04"}
+    assert outbox_post(client, trees, cut).status_code == 201
+    too_much = outbox_post(client, trees, {**cut, "area_ha": "0.5"})
+    assert too_much.status_code == 422 and "area_ha" in too_much.json["errors"]["data"]
+    assert "correct" not in too_much.json
+
+
 def test_field_errors_come_back_as_problem_details(client: FlaskClient, make: Factory) -> None:
     a_season(client, make)
     bad = outbox_post(client, WATER, {"kind": "water", "date": "2099-01-01", "event": "x"})
