@@ -129,7 +129,6 @@ def test_an_outbox_entry_is_recorded_once_with_its_photos_time_and_place(
     assert meta["taken_at"] == "2026-07-25T01:30:00+00:00"
     assert meta["taken_at_source"] == meta["gps_source"] == "device"
     assert meta["gps"] == {"lat": 20.7105, "lon": 106.7802, "alt": None, "accuracy_m": 8.0}
-    assert "Đã ghi vào nhật ký." in client.get(SEASON).get_data(as_text=True)
 
 
 def test_a_refused_entry_names_the_entry_it_could_correct(
@@ -173,6 +172,23 @@ def test_only_a_correction_of_an_entry_corrected_meanwhile_offers_to_correct(
     too_much = outbox_post(client, trees, {**cut, "area_ha": "0.5"})
     assert too_much.status_code == 422 and "area_ha" in too_much.json["errors"]["data"]
     assert "correct" not in too_much.json
+
+
+def test_entries_sent_by_the_outbox_leave_no_messages_for_the_next_page(
+    client: FlaskClient, make: Factory
+) -> None:
+    """A phone sending its entries in JSON does not stack "Saved in the diary." (and the
+    season's questions) once per entry on the page the clerk opens next."""
+    a_season(client, make)
+    assert "Đã mở vụ" in client.get(SEASON).get_data(as_text=True)  # its message shown
+    for day in ("2026-07-20", "2026-07-21", "2026-07-22"):
+        sent = outbox_post(client, WATER, {"kind": "water", "date": day, "event": "drainage"})
+        assert sent.status_code == 201
+    page = client.get(SEASON).get_data(as_text=True)
+    assert "Đã ghi vào nhật ký." not in page and 'class="flash' not in page
+    assert all(f"{day}/07/2026" in page for day in ("20", "21", "22"))
+    post(client, WATER, {"kind": "water", "date": "2026-07-23", "event": "drainage"})
+    assert client.get(SEASON).get_data(as_text=True).count("Đã ghi vào nhật ký.") == 1
 
 
 def test_field_errors_come_back_as_problem_details(client: FlaskClient, make: Factory) -> None:
