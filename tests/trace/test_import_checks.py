@@ -290,3 +290,22 @@ def test_the_import_page_links_the_marked_copy_for_its_htx_only(
     assert other.get(link).status_code == 404
     assert other.get(link.removesuffix("/marked.xlsx")).status_code == 404
     assert client.get("/import/checks/abc/marked.xlsx").status_code == 404
+
+
+def test_a_message_naming_a_header_written_as_a_formula_stays_text(
+    htx: Htx, tmp_path: Path
+) -> None:
+    """A clerk's header "=Diện tích (ha)" still names its column (folded); the message that
+    repeats it must not become a formula in the errors column."""
+    book = load_workbook(io.BytesIO(bad_workbook()))
+    sheet = book["Thửa ruộng"]
+    area = header_positions(sheet)["Diện tích (ha)"]
+    sheet.cell(1, area).value = "=Diện tích (ha)"
+    sheet.cell(1, area).data_type = "s"
+    out = io.BytesIO()
+    book.save(out)
+    _, _, path = marked(htx, tmp_path, out.getvalue())
+    copy = load_workbook(path)["Thửa ruộng"]
+    errors = header_positions(copy)["Lỗi cần sửa"]
+    cell = copy.cell(3, errors)
+    assert cell.data_type == "s" and cell.value.startswith("=Diện tích (ha)")

@@ -179,6 +179,7 @@ class _Marker:
                 self._note(self.sheet.cell(row, column), texts)
                 continue
             cell = self.sheet.cell(row, column, "\n".join(texts))
+            cell.data_type = "s"  # a message may start with a header the clerk wrote as "=…"
             cell.fill, cell.font, cell.alignment = self.fill, self.font, self.wrap
 
     def _errors_column(self) -> int:
