@@ -1,4 +1,4 @@
-"""The calculator's query string (the shareable link, /tmp/brief/calc_url.md) as a
+"""The calculator's query string (the shareable link, docs/calculator.md) as a
 marshmallow schema, built from units.json and the methodology's vocabularies so that a new
 fertiliser grade or unit is a data change. Blank form fields count as left out; numbers
 take a decimal point or a Vietnamese decimal comma. Messages are lazy, shown beside the

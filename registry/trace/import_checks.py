@@ -162,8 +162,9 @@ def make(check: Check) -> Path:
 def submit(app: Flask, check: Check) -> None:
     """Make the copy on this process's worker thread."""
     check.queued.touch()
-    executor = app.extensions.setdefault(EXECUTOR, ThreadPoolExecutor(max_workers=1))
-    executor.submit(_run, app, check)
+    if EXECUTOR not in app.extensions:
+        app.extensions[EXECUTOR] = ThreadPoolExecutor(max_workers=1)
+    app.extensions[EXECUTOR].submit(_run, app, check)
 
 
 def ensure(app: Flask, check: Check) -> None:
