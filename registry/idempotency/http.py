@@ -65,7 +65,11 @@ def idempotent(view: Callable[P, Any]) -> Callable[P, Response]:
             service.release(db.session, found)
             return response
         service.answer(db.session, found, _kept(response))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except BaseException:  # nothing was written: a retry may do the work
+            service.release(db.session, found)
+            raise
         return response
 
     return wrapper

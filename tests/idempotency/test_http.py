@@ -11,10 +11,13 @@ import threading
 import uuid
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from registry.accounts.models import ApiToken
 from registry.db import db, utcnow
@@ -104,6 +107,36 @@ def test_a_key_still_in_progress_is_409_and_a_refused_write_frees_its_key(
     )
     assert busy.status_code == 409 and busy.json["type"].endswith("/problems/request-in-progress")
     assert count(app, DiaryEntry) == 0
+
+
+def test_a_write_whose_commit_fails_frees_its_key(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry and its answer fail to commit together (the database refuses them): the
+    claim is given back, so the client's retry is processed, not told 409 for minutes."""
+    auth = writer(app, make)
+    a_season(client, auth)
+    commit = Session.commit
+
+    def refused_once(session: Session) -> None:
+        answered = [o for o in session.dirty if isinstance(o, IdempotencyKey) and o.status]
+        if answered and not refused:
+            refused.append(answered)
+            raise OperationalError("COMMIT", {}, Exception("the database went away"))
+        commit(session)
+
+    refused: list[Any] = []
+    monkeypatch.setattr(Session, "commit", refused_once)
+    failed = client.post("/api/v1/diary", json=ENTRY, headers=keyed(auth, "k-4"))
+    assert (
+        failed.status_code == 500
+        and refused
+        and count(app, IdempotencyKey) == 0
+        and count(app, DiaryEntry) == 0
+    )
+    retry = client.post("/api/v1/diary", json=ENTRY, headers=keyed(auth, "k-4"))
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+    assert count(app, DiaryEntry) == 1 and count(app, IdempotencyKey) == 1
 
 
 def test_a_bad_key_is_400_with_the_header_named(
