@@ -135,10 +135,11 @@ def page() -> str:
 
 @bp.get("/outbox/token")
 def token() -> Response:
-    """A CSRF token for the outbox's next posts; 401 (never a redirect) when signed out, so
+    """A CSRF token for the outbox's next posts, and who is signed in (`user`: the outbox
+    sends only the entries this user saved); 401 (never a redirect) when signed out, so
     the outbox keeps its entries and asks the clerk to sign in."""
     if not current_user.is_authenticated:
         return problem(401, str(STATUS_TITLES[401]))
-    response = jsonify({"csrf_token": generate_csrf()})
+    response = jsonify({"csrf_token": generate_csrf(), "user": current_user.id})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from registry.accounts.models import Organisation, OrgKind
+from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
 from registry.ledger.models import LogEntry
 from registry.trace import service
@@ -291,3 +291,59 @@ def test_an_entry_refused_on_arrival_is_sent_as_a_correction(
     entries = diary(app)[0]
     assert [e.data["kg"] for e in entries] == [5000.0, 5100.0, 5200.0]
     assert entries[2].supersedes_id == entries[1].id and entries[2].reason == "Cân ở kho"
+
+
+def sign_out(page: Any) -> None:
+    """The header's "Đăng xuất", as the clerk taps it (its submit event runs)."""
+    page.locator("form[action$='/logout']").evaluate("(form) => form.requestSubmit()")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_an_entry_waits_for_the_clerk_who_saved_it_on_a_shared_phone(
+    clerk: Any, app: Flask, make: Factory
+) -> None:
+    """A note saved offline by one clerk, who signs out before it is sent; a colleague
+    signs in on the same phone and records an entry online: only the colleague's is sent,
+    the first waits for its clerk, and is sent once, as theirs, when they sign in again."""
+    with app.app_context():
+        first = db.session.scalars(select(User)).one()
+        colleague = make.user(first.organisation)
+        db.session.expunge_all()
+    kept_offline(clerk)
+    clerk.context.set_offline(True)
+    clerk.goto(f"/seasons/{SEASON}/diary?kind=note")
+    clerk.get_by_label("Ngày", exact=True).fill("2026-02-03")
+    clerk.get_by_label("Ghi chú").fill("Ruộng của chị Lan")
+    clerk.get_by_role("button", name="Lưu").click()
+    clerk.wait_for_url(f"**/seasons/{SEASON}")
+    expect(clerk.locator("#outbox h2")).to_have_text("1 mục chờ gửi")
+    clerk.route("**/diary*", lambda route: route.abort())  # the signal drops as it returns
+    clerk.context.set_offline(False)
+    expect(clerk.locator("#outbox .outbox-status")).to_contain_text("Không có mạng")
+    sign_out(clerk)
+    clerk.unroute("**/diary*")
+
+    sign_in(clerk, colleague.email)
+    clerk.goto(f"/seasons/{SEASON}/diary?kind=note")
+    clerk.get_by_label("Ngày", exact=True).fill("2026-02-04")
+    clerk.get_by_label("Ghi chú").fill("Ruộng của anh Minh")
+    clerk.get_by_role("button", name="Lưu").click()
+    clerk.wait_for_url(f"**/seasons/{SEASON}")
+    waiting = clerk.locator("#outbox li[data-state=signin]")
+    expect(waiting).to_contain_text("Do cán bộ khác lưu")
+    expect(clerk.locator("#outbox h2")).to_have_text("1 mục chờ gửi")
+    entries = diary(app)[0]
+    assert [(e.data["text"], e.recorded_by_id) for e in entries] == [
+        ("Ruộng của anh Minh", colleague.id)
+    ]
+    sign_out(clerk)
+
+    sign_in(clerk, first.email)
+    clerk.goto(f"/seasons/{SEASON}")
+    expect(clerk.locator(".timeline > li")).to_have_count(2, timeout=20_000)
+    expect(clerk.locator("#outbox")).to_be_hidden()
+    entries = diary(app)[0]
+    assert [(e.data["text"], e.recorded_by_id) for e in entries] == [
+        ("Ruộng của chị Lan", first.id),
+        ("Ruộng của anh Minh", colleague.id),
+    ]

@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.trace.models import DiaryEntry, EvidenceFile
-from tests.conftest import Factory, csrf_token
+from tests.conftest import Factory, csrf_token, login
 from tests.trace.test_views import FIELD_FORM, post, signed_in_htx
 
 SEASON = "/seasons/DS-01-2026-VM"
@@ -91,6 +92,21 @@ def test_the_outbox_token_is_401_when_signed_out(client: FlaskClient, make: Fact
     signed_in_htx(client, make)
     signed_in = client.get("/outbox/token")
     assert signed_in.json["csrf_token"] and signed_in.headers["Cache-Control"] == "no-store"
+
+
+def test_the_outbox_token_and_pages_name_who_is_signed_in(
+    client: FlaskClient, make: Factory
+) -> None:
+    """On a shared phone the outbox sends an entry only in the session of the clerk who
+    saved it: the pages give it who is signed in to keep with each entry (`data-user`),
+    and the token who is signed in now."""
+    org = make.org(kind=OrgKind.PRODUCER)
+    first, second = make.user(org), make.user(org)
+    for user in (first, second):
+        login(client, user)
+        assert client.get("/outbox/token").json["user"] == user.id
+        assert f'data-user="{user.id}"' in client.get("/seasons").get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/fields")})
 
 
 def test_only_the_diary_pages_carry_the_manifest_and_the_outbox(

@@ -8,9 +8,11 @@
 // An entry is { id (its Idempotency-Key), url, fields: [[name, value]…], photo: {blob,
 // name, taken_at, lat, lon, accuracy_m} | null, label (what it is), date, subject (the
 // season or field it is about; `season` in entries saved before fields were), edit (the
-// form to open pre-filled to correct it, or none), queued_at, state, problem }, where state
-// is "waiting", "signin" (the session ended: sign in to send) or "refused" (the registry
-// will not take it as it is: `problem` says why).
+// form to open pre-filled to correct it, or none), user (the id of who was signed in when
+// it was saved: it is sent only in their session, as a phone may be shared; none in entries
+// saved before users were kept, sent in any session), queued_at, state, problem }, where
+// state is "waiting", "signin" (the session ended, or another user is signed in: sign in
+// to send) or "refused" (the registry will not take it as it is: `problem` says why).
 var Outbox = (function () {
   "use strict";
   var DB = "ptt-outbox", STORE = "entries";
@@ -60,12 +62,14 @@ var Outbox = (function () {
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // A CSRF token for this session, or "signin" when signed out, or null without network.
+  // This session's { csrf, user } (a CSRF token, who is signed in), or "signin" when signed
+  // out, or null without network.
   function token() {
     return fetch(TOKEN_URL, { credentials: "same-origin", cache: "no-store" }).then(
       function (response) {
         if (response.status === 401) return "signin";
-        return response.ok ? response.json().then(function (b) { return b.csrf_token; }) : null;
+        if (!response.ok) return null;
+        return response.json().then(function (b) { return { csrf: b.csrf_token, user: String(b.user) }; });
       },
       function () { return null; }
     );
@@ -116,32 +120,47 @@ var Outbox = (function () {
     }, function () { return "network"; });
   }
 
+  // Whether `entry` may be sent in the session of `user`: only its own user's.
+  function ownedBy(entry, user) { return !entry.user || entry.user === user; }
+
   // Send every entry that waits, oldest first, one sender at a time (pages and the service
-  // worker may all try at once). Resolves to how many of each outcome, and `sentTo`.
+  // worker may all try at once): those of the signed-in user; another user's stay, waiting
+  // for them to sign in. Resolves to how many of each outcome, and `sentTo`.
   function sendAll() {
     var work = function () {
       return all().then(function (entries) {
         var todo = entries.filter(function (e) { return e.state !== "refused"; });
         var counts = { sent: 0, network: 0, signin: 0, later: 0, refused: 0, sentTo: {} };
         if (!todo.length) return counts;
-        return token().then(function (csrf) {
-          if (csrf === null) { counts.network = todo.length; return counts; }
-          if (csrf === "signin") return mark(todo, "signin").then(function () { counts.signin = todo.length; return counts; });
-          return todo.reduce(function (chain, entry) {
-            return chain.then(function (stop) {
-              if (stop) return stop;
-              return send(entry, csrf, counts.sentTo).then(function (outcome) {
-                counts[outcome] += 1;
-                if (outcome === "signin") return mark([entry], "signin").then(function () { return true; });
-                return outcome === "network";
-              });
-            });
-          }, Promise.resolve(false)).then(function () { return counts; });
+        return token().then(function (session) {
+          if (session === null) { counts.network = todo.length; return counts; }
+          if (session === "signin") return mark(todo, "signin").then(function () { counts.signin = todo.length; return counts; });
+          var others = todo.filter(function (e) { return !ownedBy(e, session.user); });
+          counts.signin = others.length;
+          return mark(others, "signin").then(function () {
+            var own = todo.filter(function (e) { return ownedBy(e, session.user); });
+            return sendEach(own, session.csrf, counts);
+          });
         });
       });
     };
     if (self.navigator && navigator.locks) return navigator.locks.request("ptt-outbox", work);
     return work();
+  }
+
+  // Send `entries` in turn, counting each outcome; stop at the first with no network or
+  // no session.
+  function sendEach(entries, csrf, counts) {
+    return entries.reduce(function (chain, entry) {
+      return chain.then(function (stop) {
+        if (stop) return stop;
+        return send(entry, csrf, counts.sentTo).then(function (outcome) {
+          counts[outcome] += 1;
+          if (outcome === "signin") return mark([entry], "signin").then(function () { return true; });
+          return outcome === "network";
+        });
+      });
+    }, Promise.resolve(false)).then(function () { return counts; });
   }
 
   function mark(entries, state) {

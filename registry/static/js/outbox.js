@@ -1,7 +1,8 @@
 // The field pages' side of the outbox (outbox-store.js): registers the service worker,
 // keeps the pages the clerk needs offline on the phone, saves each form marked
 // `data-outbox` (a diary entry, a new field) in the outbox before sending it, and shows what
-// waits ("3 mục chờ gửi"), what needs a sign-in and what the registry refused, with "send
+// waits ("3 mục chờ gửi"), what needs a sign-in (another clerk's entries wait for them:
+// each is saved with who was signed in, `data-user`) and what the registry refused, with "send
 // as a correction" (an entry naming the one to correct), "correct" (a form reopened with
 // what was saved, to change and save again) and "discard". Entries are sent on opening an
 // outbox page, on the `online` event and by Background Sync where the browser has it.
@@ -40,7 +41,7 @@
       var list = box.querySelector(".outbox-list");
       list.textContent = "";
       entries.forEach(function (entry) { list.appendChild(item(entry)); });
-      if (entries.some(function (e) { return e.state === "signin"; })) list.appendChild(signIn());
+      if (entries.some(function (e) { return e.state === "signin" && !another(e); })) list.appendChild(signIn());
     });
   }
 
@@ -51,7 +52,13 @@
     if (entry.photo) what.push(words.photo);
     li.appendChild(text("span", what.filter(Boolean).join(" · ")));
     if (entry.state === "refused") li.appendChild(refusal(entry));
+    else if (entry.state === "signin" && another(entry)) li.appendChild(text("p", words.otherUser, "muted"));
     return li;
+  }
+
+  // Saved by someone other than who is signed in on this page: sent when they sign in.
+  function another(entry) {
+    return Boolean(entry.user && words.user && entry.user !== words.user);
   }
 
   function refusal(entry) {
@@ -178,7 +185,7 @@
       id: Outbox.newKey(), url: form.action || location.href, fields: fields, photo: photo,
       subject: named ? named.value.trim().toUpperCase() : form.dataset.subject,
       label: (document.querySelector("h1") || {}).textContent || "",
-      date: date ? date.value : "", edit: form.dataset.outboxEdit || null,
+      date: date ? date.value : "", edit: form.dataset.outboxEdit || null, user: words.user || null,
       queued_at: Date.now(), state: "waiting", problem: null
     };
   }
