@@ -88,10 +88,7 @@ def fields() -> Page:
     """The map of every field, and the list searched, filtered and cut into pages of 50."""
     org_id = principal().organisation_id
     mapped = maps.field_features(db.session, org_id, lambda code: url_for("trace.field", code=code))
-    features = [  # the map without script: the same light read as /fields/map.geojson
-        geo.MapFeature(*(f["properties"][k] for k in ("code", "name", "href")), f["geometry"])
-        for f in mapped["features"]
-    ]
+    features = [_map_feature(f) for f in mapped["features"]]  # the map without script
     query, errors = _load(schemas.FieldQuery(), request.args.to_dict())
     found = finding.find_fields(db.session, org_id, **_filters(query))
     return render_template(
@@ -104,6 +101,12 @@ def fields() -> Page:
         communes=[(c, c) for c in finding.communes_of(db.session, org_id)],
         crops=_crop_options(),
     ), (400 if errors else 200)
+
+
+def _map_feature(feature: dict[str, Any]) -> geo.MapFeature:
+    """A feature of /fields/map.geojson as the server's SVG map draws it."""
+    found = feature["properties"]
+    return geo.MapFeature(found["code"], found["name"], found["href"], feature["geometry"])
 
 
 def _list_args(query: dict[str, Any] | None) -> dict[str, str]:
