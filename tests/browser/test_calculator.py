@@ -34,7 +34,7 @@ def test_an_officer_enters_a_rice_season_in_sao_and_bao_and_sees_awd_and_straw(
 
     awd = phone.locator('[data-comparison="awd"]')
     straw = phone.locator('[data-comparison="residue_removed"]')
-    assert "Tưới ngập khô xen kẽ (AWD)" in awd.inner_text()
+    assert "Tưới ướt khô xen kẽ (AWD)" in awd.inner_text()
     assert "%" in awd.inner_text() and "-" in awd.inner_text()  # a cut, in kg and in %
     assert "rơm rạ" in straw.inner_text()
     assert awd.is_visible() and straw.is_visible()

@@ -286,7 +286,7 @@ def test_an_entry_refused_on_arrival_is_sent_as_a_correction(
     refused = clerk.locator("#outbox li[data-state=refused]")
     refused.wait_for()
     assert "Không được nhận" in refused.inner_text() and "đã được sửa rồi" in refused.inner_text()
-    refused.get_by_role("button", name="Gửi như bản sửa").click()
+    refused.get_by_role("button", name="Gửi làm bản sửa").click()
     clerk.wait_for_function("() => document.getElementById('outbox').hidden")
     entries = diary(app)[0]
     assert [e.data["kg"] for e in entries] == [5000.0, 5100.0, 5200.0]

@@ -46,7 +46,7 @@ def test_a_rice_season_in_sao_and_bao_shows_its_figures_and_comparisons(
     assert "kg CO₂e mỗi ha" in html
     for code in ("awd", "residue_removed", "less_n", "electric_pump"):
         assert f'data-comparison="{code}"' in html
-    assert "Tưới ngập khô xen kẽ (AWD)" in html
+    assert "Tưới ướt khô xen kẽ (AWD)" in html
     assert "registry mrv calc" in html  # the input the command gives the same figures for
 
 
