@@ -183,7 +183,9 @@ def three_entries_offline(page: Any) -> None:
 
 def diary(app: Flask) -> tuple[list[DiaryEntry], list[LogEntry], list[EvidenceFile]]:
     with app.app_context():
-        entries = list(db.session.scalars(select(DiaryEntry).order_by(DiaryEntry.date)))
+        entries = list(
+            db.session.scalars(select(DiaryEntry).order_by(DiaryEntry.date, DiaryEntry.id))
+        )
         logged = list(db.session.scalars(select(LogEntry).where(LogEntry.type == "season.diary")))
         photos = list(db.session.scalars(select(EvidenceFile)))
         db.session.expunge_all()
