@@ -248,7 +248,9 @@ def test_the_server_stopping_mid_sync_loses_and_repeats_nothing(
     server.start()
     clerk.reload()  # opening a diary page sends what waits; the second gets its first answer
     arrived_once(clerk, app)
-    assert server.replays == 1
+    # The second was answered from its key: once, or twice when the page and the browser's
+    # Background Sync both retried it before either heard back (still one entry).
+    assert server.replays >= 1
 
 
 def test_an_entry_refused_on_arrival_is_sent_as_a_correction(
