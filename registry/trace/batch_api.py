@@ -1,6 +1,7 @@
 """Batches API for mills', traders' and retailers' systems: register and process batches,
 hand them over, export their history as EPCIS 2.0 and capture partners' EPCIS events.
-Bearer tokens; `read` to look, `write` to change."""
+Bearer tokens; `read` to look, `write` to change. Every write takes an `Idempotency-Key`
+(registry/idempotency), which also commits it: a retried key gets the first answer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.trace import batch_schemas as schemas
 from registry.trace import batches, capture
 from registry.trace.models import Batch, Handover
@@ -42,6 +45,9 @@ def list_batches() -> list[Batch]:
 
 
 @blp.post("/batches")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.HarvestBatchIn)
 @blp.response(201, schemas.BatchOut)
@@ -51,11 +57,13 @@ def list_batches() -> list[Batch]:
 def register_harvest(values: dict[str, Any]) -> Batch:
     """A paddy batch drawn from approved seasons (never more than their verified harvest)."""
     batch = batches.register_harvest(db.session, acting_organisation(), values, _base())
-    db.session.commit()
     return batch
 
 
 @blp.post("/batches/transform")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.TransformIn)
 @blp.response(201, schemas.BatchOut)
@@ -65,11 +73,13 @@ def register_harvest(values: dict[str, Any]) -> Batch:
 def transform(values: dict[str, Any]) -> Batch:
     """Drying, husking, milling, polishing or packing, within the step's yield range."""
     batch = batches.transform(db.session, acting_organisation(), values, _base())
-    db.session.commit()
     return batch
 
 
 @blp.post("/batches/merge")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.MergeIn)
 @blp.response(201, schemas.BatchOut)
@@ -79,7 +89,6 @@ def transform(values: dict[str, Any]) -> Batch:
 def merge(values: dict[str, Any]) -> Batch:
     """Batches of one product merged into one."""
     batch = batches.merge(db.session, acting_organisation(), values, _base())
-    db.session.commit()
     return batch
 
 
@@ -93,6 +102,9 @@ def get_batch(batch_id: int) -> Batch:
 
 
 @blp.post("/batches/<int:batch_id>/split")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.SplitIn)
 @blp.response(201, schemas.BatchOut(many=True))
@@ -101,11 +113,13 @@ def get_batch(batch_id: int) -> Batch:
 @kinds_required(*MAKERS)
 def split(values: dict[str, Any], batch_id: int) -> list[Batch]:
     parts = batches.split(db.session, acting_organisation(), batch_id, values["parts"], _base())
-    db.session.commit()
     return parts
 
 
 @blp.post("/batches/<int:batch_id>/ship")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.ShipIn)
 @blp.response(201, schemas.HandoverOut)
@@ -123,7 +137,6 @@ def ship(values: dict[str, Any], batch_id: int) -> Handover:
         values["kg"],
         values["note"],
     )
-    db.session.commit()
     return handover
 
 
@@ -137,6 +150,9 @@ def pending() -> list[Handover]:
 
 
 @blp.post("/handovers/<int:handover_id>/answer")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.AnswerIn)
 @blp.response(200, schemas.HandoverOut)
@@ -152,7 +168,6 @@ def answer(values: dict[str, Any], handover_id: int) -> Handover:
         _base(),
         values["reason"],
     )
-    db.session.commit()
     return handover
 
 
@@ -172,6 +187,9 @@ def export(batch_id: int) -> Any:
 
 
 @blp.post("/epcis/capture")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER, requestBody=EPCIS_DOCUMENT)
 @blp.response(201, schemas.CaptureOut)
 @blp.alt_response(422, schema=ProblemSchema)
@@ -181,5 +199,4 @@ def capture_events() -> dict[str, Any]:
     rows = capture.capture(
         db.session, acting_organisation(), request.get_json(silent=True), _base()
     )
-    db.session.commit()
     return {"captured": len(rows), "events": [r.event_id for r in rows]}

@@ -124,3 +124,33 @@ def test_less_than_a_gram_is_refused_on_the_field_and_documented(client: FlaskCl
     spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert spec["SeasonDrawIn"]["properties"]["kg"]["minimum"] == 0.001
     assert spec["FieldIn"]["properties"]["area_ha"]["minimum"] == 0.0001
+
+
+def test_a_retried_write_gets_its_first_answer_and_changes_nothing_more(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    grower,
+    mill: Organisation,
+) -> None:
+    """A mill's system that retries after a timeout sends the same Idempotency-Key: the
+    batch is made, split and shipped once, each retry answered as the first time."""
+    htx, _ = tokens(app, make, grower, mill)
+    harvest = {"lot_code": "LUA-9", "draws": [{"season": grower[1].code, "kg": 1000}]}
+
+    def twice(path: str, body: dict[str, object]) -> dict[str, object]:
+        key = {**htx, "Idempotency-Key": f"retry-{path}"}
+        first, again = (client.post(path, json=body, headers=key) for _ in range(2))
+        assert first.status_code == again.status_code == 201, first.json
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_data() == first.get_data()
+        return first.json
+
+    paddy = twice("/api/v1/batches", harvest)
+    parts = twice(f"/api/v1/batches/{paddy['id']}/split", {"parts": [{"kg": 400}]})
+    sent = twice(f"/api/v1/batches/{parts[0]['id']}/ship", {"receiver": "MILL-1"})
+    held = client.get("/api/v1/batches?all=1", headers=htx).json
+    assert sorted(b["lot_code"] for b in held).count("LUA-9") == 1
+    assert len(held) == 1 + len(parts)  # one paddy batch, one split
+    pending = client.get("/api/v1/handovers", headers=htx).json
+    assert [h["id"] for h in pending] == [sent["id"]]
