@@ -13,6 +13,7 @@ from registry import config, errors, i18n, keys, limits, numbers, validation
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 from registry.db import ping_when_idle
+from registry.storage import config as storage_config
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -45,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     numbers.init_app(app)
     keys.init_app(app)
     limits.init_app(app)
+    storage_config.init_app(app)
     _init_login(app)
 
     from registry import api, commands

@@ -60,6 +60,9 @@ def from_environment() -> dict[str, Any]:
         # Report pages rebuild their sums at most this often (registry/reports/rollup.py).
         "REPORTS_MAX_AGE_SECONDS": int(os.environ.get("REPORTS_MAX_AGE_SECONDS", "300")),
         "EVIDENCE_DIR": os.environ.get("REGISTRY_EVIDENCE_DIR", str(folder / "evidence")),
+        # Where files go (registry/storage): unset for {instance}/files, file:///folder, or
+        # s3://bucket/prefix for S3-compatible object storage.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", "demo.phatthaithap.vn/log"),
         # The request header in which the reverse proxy passes the visitor's ISO 3166-2
