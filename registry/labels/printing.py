@@ -2,15 +2,15 @@
 
 A sheet of thousands of labels takes seconds, longer than a page should wait; so the
 request creates a `PrintJob`, one worker thread per process renders it page by page
-(recording progress every few pages in its own session), and the PDF is written to
-`{instance}/prints/{job}.pdf`. The progress page refreshes itself (no script needed).
+(recording progress every few pages in its own session), and the PDF is written to the
+store (`registry.storage`) as `prints/{job}.pdf`. The progress page refreshes itself (no
+script needed).
 Jobs are small and local: a job lost with a restarted process is simply started again."""
 
 from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from flask import Flask
 from flask_babel import force_locale
@@ -23,6 +23,7 @@ from registry.errors import DomainError, NotFound
 from registry.labels import sheets
 from registry.labels.artwork import LabelArt
 from registry.labels.models import JobStatus, Label, PrintJob
+from registry.storage import store
 from registry.trace.labels import PRODUCT_LABELS
 
 PROGRESS_EVERY = 5  # pages between progress writes
@@ -33,12 +34,8 @@ class PrintRefused(DomainError):
     title = _l("This print sheet cannot be made.")
 
 
-def folder(instance: str | Path) -> Path:
-    return Path(instance) / "prints"
-
-
-def pdf_path(instance: str | Path, job_id: int) -> Path:
-    return folder(instance) / f"{job_id}.pdf"
+def pdf_key(job_id: int) -> str:
+    return f"prints/{job_id}.pdf"
 
 
 def start(session: Db, org: Organisation, label: Label, size: str) -> PrintJob:
@@ -71,7 +68,7 @@ def submit(app: Flask, job_id: int) -> None:
 def _run(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
-            render(db.session, job_id, Path(app.instance_path))
+            render(db.session, job_id)
         except Exception as exc:
             db.session.rollback()
             _set(
@@ -86,7 +83,7 @@ def _run(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
-def render(session: Db, job_id: int, instance: Path) -> Path:
+def render(session: Db, job_id: int) -> str:
     """Render a job now (the worker's body; tests and the CLI call it directly)."""
     job = session.get(PrintJob, job_id)
     if job is None:
@@ -100,11 +97,10 @@ def render(session: Db, job_id: int, instance: Path) -> Path:
             _set(session, job_id, done=done, total=total)
 
     pdf = sheets.render_sheet(arts, job.size, progress)
-    path = pdf_path(instance, job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf)
+    key = pdf_key(job_id)
+    store().put(key, pdf, content_type="application/pdf", cache_control="private, no-cache")
     _set(session, job_id, status=JobStatus.DONE, finished_at=utcnow())
-    return path
+    return key
 
 
 def _set(session: Db, job_id: int, **values: object) -> None:

@@ -4,6 +4,7 @@ and the verifier page where anyone pastes a label URL."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -15,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -41,6 +41,7 @@ from registry.labels.models import (
     PrintJob,
     RequestStatus,
 )
+from registry.storage import Blob, Missing, store, web
 from registry.trace.labels import PRODUCT_LABELS
 from registry.trace.service import today_in_vietnam
 from registry.validation import localise
@@ -351,11 +352,17 @@ def print_job(job_id: int) -> Response:
 @login_required
 def print_pdf(job_id: int) -> Response:
     job = _job_for(job_id)
-    path = printing.pdf_path(current_app.instance_path, job.id)
-    if job.status is not JobStatus.DONE or not path.exists():
+    if job.status is not JobStatus.DONE:
         abort(404)
     name = f"nhan-{job.label.serial}-{job.size}.pdf"
-    return send_file(path, mimetype="application/pdf", download_name=name)
+    return web.send(partial(_print_sheet, job.id), mimetype="application/pdf", download_name=name)
+
+
+def _print_sheet(job_id: int) -> Blob:
+    try:
+        return store().open(printing.pdf_key(job_id))
+    except Missing:
+        abort(404)
 
 
 @bp.get("/labels/<serial>/artwork.<any(png, svg):kind>")

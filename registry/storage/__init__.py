@@ -2,20 +2,23 @@
 
 Evidence photos, print sheets, generated reports and the log's tiles are kept as objects
 named by keys such as `evidence/ab/abcd….jpg` or `log/tile/0/x001/234`: relative paths
-of `/`-separated parts, none empty, `.` or `..`. Every process of a deployment (web servers
-and job workers on several machines) reads and writes the same store, so a file written by a
-worker is served by any web server. `STORAGE_URL` chooses the backend (`registry.storage.config`).
+of `/`-separated parts, none empty or starting with `.`. Every process of a deployment (web
+servers and job workers on several machines) reads and writes the same store, so a file
+written by a worker is served by any web server. `STORAGE_URL` chooses the backend
+(`registry.storage.config`); `registry.storage.web.send` streams an object to a browser.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Protocol
 
 from flask import current_app
 
 EXTENSION = "registry.storage"
-_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
 
 
 class Missing(LookupError):
@@ -24,6 +27,20 @@ class Missing(LookupError):
 
 class BadKey(ValueError):
     """A key that is not a plain relative path."""
+
+
+class StorageUnavailable(RuntimeError):
+    """The configured store cannot be used (no such bucket or folder, endpoint unreachable,
+    credentials refused): raised when the app starts, not at the first upload."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    """An object opened for reading: `file` streams its `size` bytes. Whoever opens it
+    closes it, or hands it to a response that does (`registry.storage.web.send`)."""
+
+    file: IO[bytes]
+    size: int
 
 
 class Store(Protocol):
@@ -42,6 +59,10 @@ class Store(Protocol):
         """The object's bytes; raises `Missing`."""
         ...
 
+    def open(self, key: str) -> Blob:
+        """The object as a stream, for files too big to hold whole; raises `Missing`."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def delete(self, key: str) -> None:
@@ -53,10 +74,18 @@ class Store(Protocol):
         (the app then streams the object itself, after its own access checks)."""
         ...
 
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key that starts with `prefix` (a plain string prefix), in sorted order."""
+        ...
+
+    def check(self) -> None:
+        """Raise `StorageUnavailable` with the reason when the store cannot be used."""
+        ...
+
 
 def check_key(key: str) -> str:
     parts = key.split("/")
-    if not key or any(not _PART.match(part) or part in {".", ".."} for part in parts):
+    if not key or any(not _PART.match(part) for part in parts):
         raise BadKey(f"not a storage key: {key!r}")
     return key
 

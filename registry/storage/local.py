@@ -1,14 +1,19 @@
 """The default backend: objects as files under one folder (a shared mount for several
-machines). A write goes to a temporary file in the same folder first and is renamed into
-place, so a reader never sees half an object."""
+machines). A write goes to a temporary file in the same folder first and is flushed to disk
+and renamed into place, so a reader never sees half an object and a crash right after a
+write loses nothing that was acknowledged. Temporary files start with `.`, which no key
+part may (`check_key`), so they never show as objects."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from registry.storage import Missing, check_key
+from registry.storage import Blob, Missing, StorageUnavailable, check_key
+
+_ABSENT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
 
 class LocalStore:
@@ -32,6 +37,8 @@ class LocalStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -40,8 +47,15 @@ class LocalStore:
     def get(self, key: str) -> bytes:
         try:
             return self.path(key).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        except _ABSENT as exc:
             raise Missing(key) from exc
+
+    def open(self, key: str) -> Blob:
+        try:
+            file = self.path(key).open("rb")
+        except _ABSENT as exc:
+            raise Missing(key) from exc
+        return Blob(file, os.fstat(file.fileno()).st_size)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -52,3 +66,21 @@ class LocalStore:
     def url(self, key: str, expires: int = 300) -> str | None:
         check_key(key)
         return None
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        folder = self.root / prefix.rpartition("/")[0]
+        found = (
+            path.relative_to(self.root).as_posix()
+            for path in folder.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        )
+        yield from sorted(key for key in found if key.startswith(prefix))
+
+    def check(self) -> None:
+        """The folder exists (it is made when it does not) and this process may write it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(f"storage folder {self.root}: {exc.strerror}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageUnavailable(f"storage folder {self.root}: not writable by this process")
