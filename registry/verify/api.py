@@ -13,6 +13,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.trace import service as trace
 from registry.verify import reports, results
 from registry.verify.calc_schema import CalcInputSchema, calc_from_input
@@ -109,6 +111,9 @@ def list_reports() -> list[MrvReport]:
 
 
 @blp.post("/mrv/reports")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(ReportIn)
 @blp.response(201, ReportOut)
@@ -124,17 +129,17 @@ def create_report(values: dict[str, Any]) -> MrvReport:
         values["period_end"],
         values["seasons"],
     )
-    db.session.commit()
     return report
 
 
 @blp.post("/mrv/reports/<int:report_id>/submit")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.response(200, ReportOut)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
 def submit_report(report_id: int) -> MrvReport:
     """Freeze, digest and log the report; it then waits for a verifier."""
-    report = reports.submit(db.session, acting_organisation(), report_id)
-    db.session.commit()
-    return report
+    return reports.submit(db.session, acting_organisation(), report_id)

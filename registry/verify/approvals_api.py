@@ -13,6 +13,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.validation import Id, Integer
 from registry.verify import approvals
 from registry.verify.models import Approval, Decision
@@ -157,6 +159,9 @@ def statement(values: dict[str, Any], report_id: int) -> dict[str, Any]:
 
 
 @blp.post("/mrv/reports/<int:report_id>/decision")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(DecisionIn)
 @blp.response(201, ApprovalOut)
@@ -165,8 +170,6 @@ def statement(values: dict[str, Any], report_id: int) -> dict[str, Any]:
 @kinds_required(OrgKind.VERIFIER)
 def decision(values: dict[str, Any], report_id: int) -> Approval:
     """Record a signed statement: checked word for word and against the key first."""
-    approval = approvals.record_decision(
+    return approvals.record_decision(
         db.session, acting_organisation(), report_id, values["statement"], values["signature"]
     )
-    db.session.commit()
-    return approval
