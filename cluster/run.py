@@ -1,0 +1,419 @@
+"""A small cluster on this machine, driven and checked: two web servers and two job workers
+on one PostgreSQL database, Redis for the rate limits and one storage folder, as two
+machines of a deployment would share them.
+
+    .venv/bin/python -m cluster.run            # or: make cluster
+    .venv/bin/python -m cluster.run --chains 2 --threads 2 --big-import 1500   # smaller
+
+1. a fresh database (dropped and created again), migrated, with keys and the demo data;
+2. two gunicorn servers (2 workers each) and two `registry worker` processes;
+3. client threads walk the whole chain through both servers in turn (cluster/drive.py);
+4. halfway, a large import is sent and, while a worker is importing it, that worker is
+   killed with SIGKILL; nothing is started in its place for `--grace` seconds, in which the
+   other worker must take the job over and finish it (else a restarted worker is given the
+   chance, and the report says so);
+5. every acknowledged write is read back through both servers and the database (nothing
+   lost, nothing done twice: cluster/checks.py), `registry log verify` must pass, and the
+   shared checks (../shared/checks/all.py) against each server;
+6. every process is stopped, on success, failure or Ctrl-C, and none may be left behind.
+
+Exit status 0 when everything holds; the report lists counts, timings and problems."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from cluster import drive, spreadsheet
+from cluster.chain import Actors, Plan
+from cluster.client import Client, Journal, Refused, Servers, Write, expect
+from cluster.processes import Process, Processes, wait_until_serving
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED_CHECKS = PROJECT.parent / "shared" / "checks" / "all.py"
+BIN = Path(sys.executable).parent
+#: Job timings for the run: workers beat every 2 s, one silent for 8 s is taken as dead, and
+#: the check for such workers runs every 5 s (six-field cron: seconds last).
+JOB_SETTINGS = {
+    "JOBS_HEARTBEAT_SECONDS": "2",
+    "JOBS_STALLED_SECONDS": "8",
+    "JOBS_STALLED_CRON": "* * * * * */5",
+}
+PAUSE_SECONDS = 5.0  # a worker is paused at most this long (under JOBS_STALLED_SECONDS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/registry_cluster"
+    redis_url: str = "redis://127.0.0.1:6379/7"
+    ports: tuple[int, int] = (5201, 5202)
+    chains: int = 8
+    threads: int = 4
+    units: int = 200
+    import_rows: int = 60
+    big_import: int = 3000  # rows of the import a worker is killed in
+    grace: float = 60.0  # seconds the surviving worker has to finish the killed one's job
+    keep: bool = False  # keep the folder (logs, instance) and the database
+
+
+@dataclass
+class Report:
+    """What the run measured and found; printed at the end."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        begin = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.monotonic() - begin
+
+    def print(self) -> None:
+        print("== cluster run")
+        for line in self.lines:
+            print(f"  {line}")
+        print("  timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
+        for problem in self.problems:
+            print(f"  PROBLEM {problem}")
+        print("  PASS: nothing lost, nothing done twice" if not self.problems else "  FAIL")
+
+
+# ---------------------------------------------------------------- set-up
+def fresh_database(url: str) -> None:
+    """Drop and create the run's database (through the server's `postgres` database)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(url: str) -> None:
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        name = sql.Identifier(parts.path.lstrip("/"))
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def preflight(settings: Settings) -> list[str]:
+    """What is missing before anything starts: the database server, Redis, free ports."""
+    found = []
+    try:
+        fresh_database(settings.database_url)
+    except psycopg.Error as exc:
+        found.append(f"PostgreSQL at {settings.database_url}: {exc}")
+    redis = urlsplit(settings.redis_url)
+    if not _answers(redis.hostname or "127.0.0.1", redis.port or 6379):
+        found.append(f"nothing answers at {settings.redis_url} (Redis)")
+    found += [f"port {port} is taken" for port in settings.ports if _answers("127.0.0.1", port)]
+    return found
+
+
+def _answers(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
+
+
+def environment(settings: Settings, folder: Path) -> dict[str, str]:
+    """What every process of the run shares, as machines of one deployment would."""
+    return {
+        **os.environ,
+        **JOB_SETTINGS,
+        "DATABASE_URL": settings.database_url,
+        "REGISTRY_INSTANCE": str(folder / "instance"),
+        "STORAGE_URL": f"file://{folder / 'files'}",
+        "RATELIMIT_STORAGE_URI": settings.redis_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{settings.ports[0]}",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def registry(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "registry"), *args], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"registry {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def start_servers(processes: Processes, settings: Settings, env: dict[str, str]) -> list[str]:
+    bases = []
+    for n, port in enumerate(settings.ports, 1):
+        argv = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--no-control-socket",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+        server = processes.start(f"web{n}", [*argv, "wsgi:app"], env)
+        bases.append(f"http://127.0.0.1:{port}")
+        wait_until_serving(server, f"{bases[-1]}/log/checkpoint")
+    return bases
+
+
+def start_worker(processes: Processes, name: str, env: dict[str, str]) -> Process:
+    return processes.start(name, [str(BIN / "registry"), "worker"], env)
+
+
+# ---------------------------------------------------------------- the killed worker
+@dataclass
+class Kill:
+    """The large import a worker was killed in, and how the work was finished."""
+
+    rows: int = 0
+    job: str = ""
+    victim: str = ""
+    done_at_kill: int = 0
+    recovered_by: str = ""
+    seconds_to_finish: float = 0.0
+
+
+def kill_in_a_job(
+    processes: Processes,
+    workers: list[Process],
+    client: Client,
+    journal: Journal,
+    settings: Settings,
+    env: dict[str, str],
+) -> Kill:
+    """Send the large import, make sure a worker holds its job (the other one is paused
+    until one of them has taken it, briefly, so that neither looks dead), SIGKILL the
+    holder while it imports, then give the survivor `grace` seconds alone to finish."""
+    kill = Kill(rows=settings.big_import)
+    prefix = "BIG-I"
+    data, counts = spreadsheet.workbook(prefix, settings.big_import)
+    sent = spreadsheet.send(client, prefix, data)
+    if sent.status == 201:
+        raise Refused("the import was answered at once (201), not as a job (202)", sent)
+    kill.job = spreadsheet.job_url(sent)
+    holder, survivor = _holder(processes, workers, client, kill.job)
+    kill.victim, kill.done_at_kill = holder.name, _until_importing(client, kill.job)
+    processes.kill(holder)
+    killed = time.monotonic()
+    try:
+        report = spreadsheet.follow(client, sent, settings.grace)
+        kill.recovered_by = f"{survivor.name}, alone"
+    except Refused:
+        workers.append(start_worker(processes, f"{holder.name}-restarted", env))
+        report = spreadsheet.follow(client, sent, settings.grace)
+        kill.recovered_by = f"{holder.name} restarted after {settings.grace:.0f} s"
+    kill.seconds_to_finish = time.monotonic() - killed
+    if report.get("counts") != counts:
+        raise Refused(f"the large import counted {report.get('counts')}, not {counts}", sent)
+    journal.add(Write("import", prefix, "BIG", {"counts": counts}, server=sent.server))
+    return kill
+
+
+def _holder(
+    processes: Processes, workers: list[Process], client: Client, job: str
+) -> tuple[Process, Process]:
+    """(the worker running the job, the other): each in turn pauses the other one until
+    the job runs, so the one left awake is the one that took it."""
+    for turn in range(20):
+        awake, paused = workers[turn % 2], workers[1 - turn % 2]
+        processes.pause(paused)
+        try:
+            if _wait_status(client, job, ("running", "done"), PAUSE_SECONDS) == "running":
+                return awake, paused
+        finally:
+            processes.resume(paused)
+        time.sleep(1)  # both awake: the paused one answers its heartbeat again
+    raise RuntimeError(f"no worker took the job {job}")
+
+
+def _wait_status(client: Client, job: str, wanted: tuple[str, ...], seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    status = ""
+    while time.monotonic() < deadline:
+        status = expect("follow the job", client.get(job), 200)["status"]
+        if status in wanted:
+            return str(status)
+        time.sleep(0.1)
+    return status
+
+
+def _until_importing(client: Client, job: str) -> int:
+    """Wait until the job has got some way into its rows (or 2 s), so the kill is mid-work."""
+    deadline = time.monotonic() + 2
+    while True:
+        found = expect("follow the job", client.get(job), 200)
+        if found["status"] != "running":
+            raise Refused("the job ended before its worker could be killed", found)
+        if found["done"] > 0 or time.monotonic() > deadline:
+            return int(found["done"])
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------- the run
+def run(settings: Settings, report: Report) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="registry-cluster-"))
+    report.lines.append(f"folder {folder} (logs, instance, files)")
+    env = environment(settings, folder)
+    try:
+        with report.timed("database and demo"):
+            fresh_database(settings.database_url)
+            for args in (("migrate",), ("keys", "generate"), ("demo",)):
+                registry(env, *args)
+        with Processes(folder, PROJECT) as processes:
+            _cluster(processes, settings, env, report, folder)
+        left = processes.left_behind()
+        if left:
+            report.problems.append(f"processes left behind: {', '.join(left)}")
+    finally:
+        if not settings.keep and not report.problems:
+            shutil.rmtree(folder, ignore_errors=True)
+            drop_database(settings.database_url)
+
+
+def _cluster(
+    processes: Processes, settings: Settings, env: dict[str, str], report: Report, folder: Path
+) -> None:
+    with report.timed("start"):
+        bases = start_servers(processes, settings, env)
+        workers = [start_worker(processes, f"worker{n}", env) for n in (1, 2)]
+        actors = drive.make_tokens(env)
+    key = folder / "instance" / "demo-verifier.pem"
+    plan = Plan(key, str(BIN / "registry"), settings.units, settings.import_rows)
+    journal = Journal()
+    with report.timed("drive"):
+        outcome, kill = _drive_and_kill(
+            processes, workers, bases, actors, plan, settings, journal, env
+        )
+    report.lines.append(drive.summary(outcome))
+    report.lines.append(
+        f"killed {kill.victim} (SIGKILL) at row {kill.done_at_kill} of a {kill.rows}-row import; "
+        f"finished by {kill.recovered_by} {kill.seconds_to_finish:.1f} s later"
+    )
+    with report.timed("read back"):
+        report.problems += drive.verify(journal, bases, actors, settings.database_url)
+    with report.timed("log verify and shared checks"):
+        report.problems += _log_verified(env) + _shared_checks(bases)
+
+
+def _drive_and_kill(
+    processes: Processes,
+    workers: list[Process],
+    bases: list[str],
+    actors: Actors,
+    plan: Plan,
+    settings: Settings,
+    journal: Journal,
+    env: dict[str, str],
+) -> tuple[drive.Outcome, Kill]:
+    """The chains on their threads; from here, once half of them have their label, the
+    large import and the kill."""
+    outcomes: list[drive.Outcome] = []
+    chains = threading.Thread(
+        target=lambda: outcomes.append(
+            drive.drive(bases, actors, plan, settings.chains, settings.threads, journal)
+        ),
+        name="chains",
+    )
+    chains.start()
+    while chains.is_alive() and sum(1 for _ in journal.of("label")) < settings.chains // 2:
+        time.sleep(0.2)
+    client = Client(Servers(bases), actors.producer, journal)
+    try:
+        kill = kill_in_a_job(processes, workers, client, journal, settings, env)
+    finally:
+        client.close()
+        chains.join()
+    return outcomes[0], kill
+
+
+def _log_verified(env: dict[str, str]) -> list[str]:
+    try:
+        registry(env, "log", "verify")
+    except RuntimeError as exc:
+        return [f"registry log verify: {exc}"]
+    return []
+
+
+def _shared_checks(bases: list[str]) -> list[str]:
+    found = []
+    for base in bases:
+        done = subprocess.run(
+            [sys.executable, str(SHARED_CHECKS), base], cwd=PROJECT, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            found.append(
+                f"shared checks against {base}:\n{done.stdout[-2000:]}{done.stderr[-500:]}"
+            )
+    return found
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the run as Ctrl-C does: through the clean-up."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _arguments(argv: list[str] | None) -> Settings:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=defaults.database_url)
+    parser.add_argument("--redis-url", default=defaults.redis_url)
+    parser.add_argument("--ports", type=int, nargs=2, default=defaults.ports)
+    for name in ("chains", "threads", "units", "import_rows", "big_import"):
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
+        )
+    parser.add_argument("--grace", type=float, default=defaults.grace)
+    parser.add_argument("--keep", action="store_true", help="keep the folder and the database")
+    args = parser.parse_args(argv)
+    return Settings(**{**vars(args), "ports": tuple(args.ports)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = _arguments(argv)
+    report = Report()
+    _stop_on_sigterm()
+    missing = preflight(settings)
+    if missing:
+        print("cannot start the cluster:\n  " + "\n  ".join(missing))
+        return 2
+    try:
+        with report.timed("total"):
+            run(settings, report)
+    except KeyboardInterrupt:
+        report.problems.append("interrupted")
+    except Exception as exc:  # any failure is reported as such, after the clean-up
+        report.problems.append(f"{type(exc).__name__}: {exc}")
+    report.print()
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The HTX's spreadsheet import, as its farm-management software sends one: a workbook of
+fields, one season each and diary rows, every code under one prefix so that the rows can
+be counted back. The registry answers 201 with the report when it imports in the request,
+or 202 when a job worker does it: then the import's progress is followed to its end."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from cluster.client import Answer, Client, Journal, Refused, Write, expect
+from registry.trace.spreadsheets import write_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROWS_PER_FIELD = 20  # a field, its season and 18 diary rows
+FOLLOW_SECONDS = 600.0  # an import's job is given this long to finish
+
+
+def workbook(prefix: str, rows: int) -> tuple[bytes, dict[str, int]]:
+    """About `rows` data rows (at least 3) under `prefix`, and how many of each kind."""
+    count = max(1, rows // ROWS_PER_FIELD)
+    fields = [
+        {
+            "code": f"{prefix}{i:03d}",
+            "name": f"Ruộng nhập {prefix} {i}",
+            "area_ha": 0.5,
+            "province": "Cần Thơ",
+            "commune": "xã Thới Lai",
+            "location": {"type": "Point", "coordinates": [105.50 + i / 10000, 10.05]},
+        }
+        for i in range(count)
+    ]
+    seasons = [
+        {"field": f["code"], "season_type": "he_thu", "year": 2026, "sowing_date": date(2026, 5, 2)}
+        for f in fields
+    ]
+    diary = [_diary_row(f"{fields[n % count]['code']}-2026-HT", n) for n in range(rows - 2 * count)]
+    counts = {"fields": count, "seasons": count, "diary": len(diary)}
+    return write_xlsx({"fields": fields, "seasons": seasons, "diary": diary}), counts
+
+
+def _diary_row(season: str, n: int) -> dict[str, Any]:
+    on = date(2026, 5, 3) + timedelta(days=n % 90)
+    if n % 3 == 0:
+        return {"season": season, "date": on, "kind": "water", "data": {"event": "flooding"}}
+    if n % 3 == 1:
+        data = {"product": "NPK 20-20-15", "kg": 25.5, "n_pct": 20.0}
+        return {"season": season, "date": on, "kind": "fertiliser", "data": data}
+    return {"season": season, "date": on, "kind": "note", "data": {"text": f"Thăm đồng {n}"}}
+
+
+def import_rows(client: Client, journal: Journal, chain: str, rows: int) -> dict[str, int]:
+    """Import `rows` rows under the prefix `{chain}-I`, wait for the import to finish, and
+    journal it with the counts the registry reported."""
+    prefix = f"{chain}-I"
+    data, counts = workbook(prefix, rows)
+    answer = send(client, prefix, data)
+    report = follow(client, answer)
+    if report.get("counts") != counts:
+        raise Refused(f"the import counted {report.get('counts')}, not {counts}", answer)
+    journal.add(Write("import", prefix, chain, {"counts": counts}, server=answer.server))
+    return counts
+
+
+def send(client: Client, prefix: str, data: bytes) -> Answer:
+    files = {"file": (f"{prefix}.xlsx", data, XLSX)}
+    sent = client.post("/api/v1/imports", files=files, params={"dry_run": "false"})
+    return expect("send the import", sent, 201, 202)
+
+
+def job_url(answer: Answer) -> str:
+    """Where a 202 says its job can be followed (/api/v1/jobs/<id>)."""
+    return str(answer.headers.get("Location") or f"/api/v1/jobs/{answer.body['id']}")
+
+
+def follow(client: Client, answer: Answer, seconds: float = FOLLOW_SECONDS) -> dict[str, Any]:
+    """The import's report: at once (201), or once its job has finished (202)."""
+    if answer.status == 201:
+        return dict(answer.body)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = expect("follow the import", client.get(job_url(answer)), 200)
+        if found["status"] == "failed":
+            raise Refused("the import's job failed", found)
+        if found["status"] == "done":
+            return dict(found["result"])
+        time.sleep(0.5)
+    raise Refused(f"the import did not finish in {seconds:.0f} s", answer)
