@@ -1,6 +1,6 @@
 """The `registry` commands that need the app: migrate, org and user create, demo, keys
-generate/rotate, log verify, plus Flask's own `run` and `db` commands. registry/cli.py
-routes to them; `registry label verify` it runs without the app."""
+generate/rotate, log verify and publish-tiles, plus Flask's own `run` and `db` commands.
+registry/cli.py routes to them; `registry label verify` it runs without the app."""
 
 from __future__ import annotations
 
@@ -27,10 +27,11 @@ from registry.db import db
 from registry.errors import DomainError
 from registry.keys import PURPOSES, keystore
 from registry.labels import offline_cli
-from registry.ledger import note
+from registry.ledger import note, publish
 from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
+from registry.storage import store as file_store
 from registry.validation import ID_MAX, localise
 from registry.verify import signing, ties
 from registry.verify.calc_schema import calc_from_json
@@ -280,6 +281,25 @@ def log_verify() -> None:
     if not report.ok:
         sys.exit(1)
     click.echo("log verified: every stored hash and checkpoint matches the entries")
+
+
+@log_group.command("publish-tiles")
+@with_appcontext
+def log_publish_tiles() -> None:
+    """Publish the log as static tiles (DESIGN §6b) to the file store, checkpoint last:
+    the tiles completed since the last publication and the current partial ones."""
+    origin = current_app.config["LOG_ORIGIN"]
+    try:
+        done = publish.publish_current(db.session, file_store(), origin, keystore().private("log"))
+    except publish.ForeignStore as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"size {done.size} (the store held {done.previous}): {done.written} tiles written, "
+        f"{done.removed} replaced partial tiles removed"
+    )
+    if not done.current:
+        click.echo("a larger checkpoint was published meanwhile; it stays", err=True)
 
 
 @click.group("mrv")

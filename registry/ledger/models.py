@@ -55,3 +55,16 @@ class LogCheckpoint(Base):
     note: Mapped[bytes] = mapped_column(LargeBinary)
     key_hash: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LogPublication(Base):
+    """The size of the newest checkpoint published with its tiles to the file store
+    (`registry.ledger.publish`). Publishers raise it only upwards, holding its row while
+    they write the store's checkpoint, so the store's checkpoint never goes back in size."""
+
+    __tablename__ = "log_publication"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
