@@ -10,7 +10,8 @@ from marshmallow import Schema, ValidationError
 
 from registry.db import db
 from registry.keys import keystore
-from registry.ledger import note, schemas, service
+from registry.ledger import note, publish, schemas, service, tiles
+from registry.storage import store
 from registry.validation import INT_MAX
 
 bp = Blueprint("ledger", __name__)
@@ -114,6 +115,19 @@ def checkpoint() -> Response:
 def entry(index: int) -> Response:
     body = service.entry(db.session, index)
     return _cacheable(Response(body, mimetype="application/json"), IMMUTABLE)
+
+
+@bp.get("/log/tile/<path:path>")
+def tile(path: str) -> Response:
+    """Hash tiles and entry bundles (DESIGN.md §6b) from the file store, or built from the
+    database when not published yet: every tile of the served checkpoint is available."""
+    try:
+        wanted = tiles.parse(path)
+    except ValueError as exc:
+        raise publish.BadTilePath(errors={"path": [tiles.PATH_FORM]}) from exc
+    body = publish.tile_bytes(db.session, store(), wanted)
+    response = Response(body, mimetype="application/octet-stream")
+    return _cacheable(response, publish.cache_control(wanted))
 
 
 @bp.get("/log/proof/inclusion")
