@@ -63,6 +63,9 @@ def from_environment() -> dict[str, Any]:
         # Where files go (registry/storage): unset for {instance}/files, file:///folder, or
         # s3://bucket/prefix for S3-compatible object storage.
         "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        # The S3 API server for s3:// when it is not AWS (MinIO, Ceph, a Vietnamese cloud);
+        # credentials and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+        "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,
         # C2SP origin of the transparency log: a schema-less URL naming this log.
         "LOG_ORIGIN": os.environ.get("LOG_ORIGIN", "demo.phatthaithap.vn/log"),
         # The request header in which the reverse proxy passes the visitor's ISO 3166-2

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app
-
 from registry.db import Db
 from registry.demo.accounts import DEMO_PASSWORD, ORGANISATIONS, USERS, load_accounts
 from registry.demo.batches import load_batches
@@ -16,7 +14,7 @@ from registry.demo.labels import load_labels
 from registry.demo.labels import summary as labels_summary
 from registry.demo.mrv import VERIFIER_LOGIN, load_mrv, reports_by_state, with_photos
 from registry.labels.issuance import Issuer
-from registry.trace.evidence import EvidenceStore
+from registry.trace.evidence import app_store
 
 __all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "load_demo", "summary"]
 
@@ -25,8 +23,8 @@ def load_demo(session: Db, instance: Path, issuer: Issuer) -> int:
     """Create whatever part of the demo is missing; returns how many records it added.
     `instance` receives the demo verifier's private key (its 'own machine'); `issuer`
     signs the demo labels, and its base URL names the batches in their EPCIS events.
-    Diary photos go where the app keeps evidence (EVIDENCE_DIR)."""
-    photos = EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
+    Diary photos go where the app keeps evidence (its store, `registry.storage`)."""
+    photos = app_store()
     created = load_accounts(session) + load_farms(session, photos)
     created += load_farms(session, photos, HORTICULTURE) + load_certificates(session)
     created += load_mrv(session, instance / "demo-verifier.pem")

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, request, send_file
-from werkzeug.wrappers import Response
+from flask import Response, current_app, request, send_file
 
 from registry.storage import Blob
 

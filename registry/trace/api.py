@@ -4,10 +4,9 @@ evidence uploads. Bearer tokens; `read` to list, `write` to record. Every write 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
 from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
@@ -173,6 +172,6 @@ def record_entry(values: dict[str, Any]) -> DiaryEntry:
 def upload_evidence() -> Any:
     """Store a photo or PDF by its SHA-256; reference the digest from diary entries."""
     upload = request.files.get("file")
-    store = evidence_files.EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
+    store = evidence_files.app_store()
     record = service.store_evidence(db.session, acting_organisation(), store, upload)
     return record

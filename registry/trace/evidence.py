@@ -8,7 +8,10 @@ the image data. Where and when a photo was taken is still useful evidence, so it
 the EXIF first and handed back as metadata for the diary entry to keep.
 
 A file's name is the SHA-256 of the stored bytes, so it is written once, never changes and can
-be cited from signed records. PDFs are kept byte for byte (only their size is limited).
+be cited from signed records. PDFs are kept byte for byte (only their size is limited). The
+bytes live in the registry's store (`registry.storage`: a folder or S3-compatible storage)
+under `evidence/ab/abcdef…`. Files kept by earlier versions in `EVIDENCE_DIR/ab/cdef…` are
+still read from there until `registry storage migrate` has copied them (docs/storage.md).
 """
 
 from __future__ import annotations
@@ -16,29 +19,35 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
-import os
 import re
 import struct
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageOps
+from werkzeug.wrappers import Response
 
+from registry import storage
 from registry.errors import DomainError, NotFound
+from registry.storage import Blob, Missing, Store, web
+from registry.storage.local import LocalStore
+from registry.trace.models import EvidenceFile
 
 MAX_SIDE = 2048  # px, longest side of a stored photo: plenty to see a field or a receipt
 JPEG_QUALITY = 85
 NAME_LIMIT = 120
 CHUNK = 1024 * 1024
+CACHE = "private, max-age=86400, immutable"  # as the registry serves it: a file never changes
 JPEG = "image/jpeg"
 PDF = "application/pdf"
 # Sniffed type -> the only Pillow plugin allowed to decode it.
@@ -104,11 +113,33 @@ class StoredFile:
     metadata: dict[str, object]
 
 
-class EvidenceStore:
-    """Content-addressed files under `folder`, laid out as `folder/ab/cdef…` (the SHA-256)."""
+def app_store() -> EvidenceStore:
+    """The evidence of the current app: its store, and `EVIDENCE_DIR` of earlier versions."""
+    return EvidenceStore(storage.store(), Path(current_app.config["EVIDENCE_DIR"]))
 
-    def __init__(self, folder: Path, max_bytes: int = 10 * 1024 * 1024) -> None:
-        self.folder = Path(folder)
+
+def send(record: EvidenceFile) -> Response:
+    """The file of `record` streamed to the browser (after the view's access checks): a
+    photo inline, a PDF as a download under its original name; never changes, so cached."""
+    return web.send(
+        partial(app_store().open, record.sha256),
+        mimetype=record.content_type,
+        download_name=record.original_name,
+        attachment=record.content_type == PDF,
+        etag=record.sha256,
+        cache_control=CACHE,
+    )
+
+
+class EvidenceStore:
+    """Content-addressed files in `files` under `evidence/ab/abcdef…` (the SHA-256); files of
+    earlier versions are read from `legacy/ab/cdef…` until they are migrated."""
+
+    def __init__(
+        self, files: Store, legacy: Path | None = None, max_bytes: int = 10 * 1024 * 1024
+    ) -> None:
+        self.files = files
+        self.legacy = LocalStore(legacy) if legacy is not None else None
         self.max_bytes = max_bytes
 
     def save(
@@ -123,22 +154,33 @@ class EvidenceStore:
         kind = _sniff(raw)
         stored, metadata = (raw, {}) if kind == PDF else _reencode(raw, kind)
         sha256 = hashlib.sha256(stored).hexdigest()
-        _write_once(self.path(sha256), stored)
         content_type = PDF if kind == PDF else JPEG
+        key = self.key(sha256)
+        if not self.files.exists(key):  # a content-addressed file never changes
+            self.files.put(key, stored, content_type=content_type, cache_control=CACHE)
         return StoredFile(sha256, content_type, len(stored), _clean_name(filename), metadata)
 
-    def path(self, sha256: str) -> Path:
-        """Where a file lives; anything but 64 lowercase hex digits is refused, so no name
-        from a URL can reach outside the folder."""
+    def key(self, sha256: str) -> str:
+        """Where a file lives in the store; anything but 64 lowercase hex digits is refused,
+        so no name from a URL can reach another object."""
         if not isinstance(sha256, str) or not _HEX.fullmatch(sha256):
             raise _not_found()
-        return self.folder / sha256[:2] / sha256[2:]
+        return f"evidence/{sha256[:2]}/{sha256}"
 
-    def open(self, sha256: str) -> bytes:
-        """The stored bytes, or `EvidenceNotFound` (404) when there is no such file."""
+    def open(self, sha256: str) -> Blob:
+        """The stored file as a stream, or `EvidenceNotFound` (404) when there is none."""
+        key = self.key(sha256)
         try:
-            return self.path(sha256).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            return self.files.open(key)
+        except Missing:
+            return self._open_legacy(sha256)
+
+    def _open_legacy(self, sha256: str) -> Blob:
+        if self.legacy is None:
+            raise _not_found()
+        try:
+            return self.legacy.open(f"{sha256[:2]}/{sha256[2:]}")
+        except Missing as exc:
             raise _not_found() from exc
 
     def _read(self, data: bytes | BinaryIO) -> bytes:
@@ -366,21 +408,3 @@ def _clean_name(filename: str) -> str:
         else:
             name = name[:NAME_LIMIT]
     return name or "file"
-
-
-def _write_once(target: Path, content: bytes) -> None:
-    """Atomic (temp file in the same folder, then `os.replace`) and idempotent: a
-    content-addressed file never changes, so an existing one of the right size is kept."""
-    if target.is_file() and target.stat().st_size == len(content):
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -226,7 +226,7 @@ class DiaryEntry(Base):
 
 
 class EvidenceFile(Base):
-    """Metadata of a stored evidence file; the bytes live on disk under their SHA-256."""
+    """Metadata of a stored evidence file; the bytes live in the store under their SHA-256."""
 
     __tablename__ = "evidence_files"
 

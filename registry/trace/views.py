@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,8 +31,8 @@ from registry.db import db
 from registry.errors import DomainError, problem, wants_problem_json
 from registry.idempotency.http import idempotent
 from registry.places import PROVINCES
+from registry.trace import evidence as evidence_files
 from registry.trace import finding, geo, maps, questions, schemas, service
-from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import (
     DIARY_FIELDS,
     KIND_LABELS,
@@ -75,10 +72,6 @@ def _load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, 
 def _form(keys: list[str]) -> dict[str, Any]:
     """The named form fields, leaving out empty ones so that optional fields stay optional."""
     return {k: request.form[k] for k in keys if request.form.get(k, "").strip()}
-
-
-def _store() -> EvidenceStore:
-    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
 
 
 # ---------------------------------------------------------------- fields
@@ -288,7 +281,7 @@ def add_certification(code: str) -> Page:
         scan = request.files.get("document")
         if scan and scan.filename:
             data["document"] = service.store_evidence(
-                db.session, acting_organisation(), _store(), scan
+                db.session, acting_organisation(), evidence_files.app_store(), scan
             ).sha256
         values, errors = _load(schemas.CertificationIn(), data)
         if values is not None:
@@ -494,7 +487,7 @@ def _record_from_form(code: str, kind: DiaryKind) -> Any:
     if photo and photo.filename:
         device = schemas.PhotoContextIn().load(_form(PHOTO_KEYS))
         org = acting_organisation()
-        stored = service.store_evidence(db.session, org, _store(), photo, device)
+        stored = service.store_evidence(db.session, org, evidence_files.app_store(), photo, device)
         entry_data["evidence"] = [stored.sha256]
     values = schemas.DiaryEntryIn().load(entry_data)
     return service.record_entry(db.session, acting_organisation(), principal().user, values)
@@ -514,12 +507,4 @@ def _flat(errors: dict[str, Any]) -> dict[str, Any]:
 def evidence(sha256: str) -> Response:
     """A stored photo or document, for its own organisation only."""
     record = service.evidence_of(db.session, principal().organisation_id, sha256)
-    response = send_file(
-        _store().path(sha256),
-        mimetype=record.content_type,
-        as_attachment=record.content_type == "application/pdf",
-        download_name=record.original_name,
-        max_age=86400,
-    )
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return evidence_files.send(record)

@@ -15,7 +15,6 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -26,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -44,8 +42,8 @@ from registry.errors import DomainError, NotFound
 from registry.numbers import whole
 from registry.places import PROVINCES
 from registry.reports.labels_text import local_time
+from registry.trace import evidence as evidence_files
 from registry.trace import service as trace
-from registry.trace.evidence import EvidenceStore
 from registry.trace.labels import KIND_LABELS, SEASON_LABELS, describe
 from registry.trace.models import DiaryEntry, EvidenceFile
 from registry.validation import localise
@@ -92,10 +90,6 @@ def _errors(exc: DomainError) -> dict[str, Any]:
     db.session.rollback()
     errors: dict[str, Any] = localise(exc.errors) if exc.errors else {}
     return errors or {"_": [str(exc.detail or exc.title)]}
-
-
-def _store() -> EvidenceStore:
-    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]))
 
 
 def _submitted(report_id: int) -> MrvReport:
@@ -329,19 +323,7 @@ def evidence(report_id: int, sha256: str) -> Response:
     cited = {sha for s in report.content.get("seasons", []) for sha in s.get("evidence", [])}
     if sha256 not in cited:
         abort(404)
-    record = trace.evidence_of(db.session, report.organisation_id, sha256)
-    path = _store().path(sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=record.content_type,
-        as_attachment=record.content_type == "application/pdf",
-        download_name=record.original_name,
-        max_age=86400,
-    )
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return evidence_files.send(trace.evidence_of(db.session, report.organisation_id, sha256))
 
 
 @bp.post("/mrv/reports/<int:report_id>/corrections")

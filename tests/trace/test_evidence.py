@@ -19,6 +19,7 @@ from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
 from registry.errors import DomainError
+from registry.storage.local import LocalStore
 from registry.trace import evidence
 from registry.trace.evidence import (
     MAX_SIDE,
@@ -42,8 +43,18 @@ TINY_PDF = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence")
+def files(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "files")
+
+
+@pytest.fixture
+def store(files: LocalStore, tmp_path: Path) -> EvidenceStore:
+    return EvidenceStore(files, legacy=tmp_path / "evidence")
+
+
+def kept(store: EvidenceStore, sha256: str) -> bytes:
+    """The bytes stored for a digest."""
+    return store.files.get(store.key(sha256))
 
 
 def rendered(exc: DomainError) -> dict[str, Any]:
@@ -229,15 +240,15 @@ def test_stored_image_carries_no_exif_icc_xmp_or_comment(store: EvidenceStore) -
         xmp=b"<x:xmpmeta>SN-998877</x:xmpmeta>",
     )
     stored = store.save(data, "a.jpg")
-    kept = store.open(stored.sha256)
-    with Image.open(BytesIO(kept)) as image:
+    body = kept(store, stored.sha256)
+    with Image.open(BytesIO(body)) as image:
         assert image.format == "JPEG"
         assert len(image.getexif()) == 0
         assert not {"exif", "icc_profile", "xmp", "comment"} & set(image.info)
     for secret in (b"SN-998877", b"Nguyen Van A", b"ICC-SECRET"):
-        assert secret not in kept
-    assert hashlib.sha256(kept).hexdigest() == stored.sha256
-    assert stored.size == len(kept)
+        assert secret not in body
+    assert hashlib.sha256(body).hexdigest() == stored.sha256
+    assert stored.size == len(body)
 
 
 def test_exif_orientation_is_applied(store: EvidenceStore) -> None:
@@ -247,7 +258,7 @@ def test_exif_orientation_is_applied(store: EvidenceStore) -> None:
     exif[ExifTags.Base.Orientation] = 6  # shown rotated 90° clockwise
     stored = store.save(jpeg(image, exif=exif), "rotated.jpg")
     assert (stored.metadata["width"], stored.metadata["height"]) == (40, 60)
-    with Image.open(BytesIO(store.open(stored.sha256))) as upright:
+    with Image.open(BytesIO(kept(store, stored.sha256))) as upright:
         assert upright.size == (40, 60)
         red, _, blue = rgb(upright, (20, 10))
         assert red > 200 and blue < 60  # the left half is now on top
@@ -261,7 +272,7 @@ def test_png_alpha_is_flattened_on_white(store: EvidenceStore) -> None:
     stored = store.save(png(image), "logo.png", declared_type="image/png")
     assert stored.content_type == "image/jpeg"
     assert stored.original_name == "logo.png"
-    with Image.open(BytesIO(store.open(stored.sha256))) as flat:
+    with Image.open(BytesIO(kept(store, stored.sha256))) as flat:
         assert flat.mode == "RGB"
         assert all(value > 245 for value in rgb(flat, (5, 10)))
         red, green, blue = rgb(flat, (35, 10))
@@ -274,14 +285,14 @@ def test_palette_png_with_transparency_is_flattened(store: EvidenceStore) -> Non
     image.paste(1, (8, 0, 16, 16))
     image.info["transparency"] = 0
     stored = store.save(png(image), "a.png")
-    with Image.open(BytesIO(store.open(stored.sha256))) as flat:
+    with Image.open(BytesIO(kept(store, stored.sha256))) as flat:
         assert all(value > 245 for value in rgb(flat, (2, 8)))
         assert rgb(flat, (13, 8))[0] > 150
 
 
 def test_sixteen_bit_grey_png_is_scaled_not_clipped(store: EvidenceStore) -> None:
     stored = store.save(png(Image.new("I;16", (16, 16), 32768)), "scan.png")
-    with Image.open(BytesIO(store.open(stored.sha256))) as image:
+    with Image.open(BytesIO(kept(store, stored.sha256))) as image:
         assert 110 < grey(image, (8, 8)) < 145
 
 
@@ -297,7 +308,7 @@ def test_large_photo_is_downscaled_to_the_longest_side(store: EvidenceStore) -> 
     data = jpeg(Image.new("RGB", (6000, 4000), (90, 120, 30)), quality=50)
     stored = store.save(data, "big.jpg")
     assert (stored.metadata["width"], stored.metadata["height"]) == (MAX_SIDE, 1365)
-    with Image.open(BytesIO(store.open(stored.sha256))) as image:
+    with Image.open(BytesIO(kept(store, stored.sha256))) as image:
         assert image.size == (MAX_SIDE, 1365)
 
 
@@ -318,7 +329,7 @@ def test_pdf_is_kept_byte_for_byte(store: EvidenceStore) -> None:
         original_name="hóa đơn phân bón.pdf",
         metadata={},
     )
-    assert store.open(stored.sha256) == TINY_PDF
+    assert kept(store, stored.sha256) == TINY_PDF
 
 
 def test_text_renamed_to_jpg_is_refused(store: EvidenceStore) -> None:
@@ -363,11 +374,11 @@ def test_huge_stream_is_refused_after_reading_one_byte_too_many(store: EvidenceS
     assert shown["file"] == ["The file is larger than 10 MB."]
 
 
-def test_file_of_exactly_max_bytes_is_read_in_full(tmp_path: Path) -> None:
-    store = EvidenceStore(tmp_path, max_bytes=len(TINY_PDF))
+def test_file_of_exactly_max_bytes_is_read_in_full(files: LocalStore) -> None:
+    store = EvidenceStore(files, max_bytes=len(TINY_PDF))
     assert store.save(TINY_PDF, "a.pdf").size == len(TINY_PDF)
     with pytest.raises(EvidenceTooLarge):
-        EvidenceStore(tmp_path, max_bytes=len(TINY_PDF) - 1).save(TINY_PDF, "a.pdf")
+        EvidenceStore(files, max_bytes=len(TINY_PDF) - 1).save(TINY_PDF, "a.pdf")
 
 
 @pytest.mark.parametrize("empty", [b"", BytesIO()])
@@ -393,7 +404,7 @@ def test_corrupt_jpeg_is_unreadable(store: EvidenceStore, damage: Any) -> None:
     assert shown["status"] == 422
     assert shown["title"] == "The file could not be read."
     assert "damaged" in shown["file"][0]
-    assert not list(store.folder.rglob("*"))
+    assert not list(store.files.keys())
 
 
 @pytest.mark.parametrize("side", [40, 100])  # Pillow warns above the limit, fails above 2x
@@ -431,23 +442,42 @@ def test_png_header_claiming_a_huge_size_is_refused(store: EvidenceStore) -> Non
 # --- storage -------------------------------------------------------------------------------
 
 
-def test_same_content_twice_is_the_same_file_and_not_rewritten(store: EvidenceStore) -> None:
+def test_same_content_twice_is_the_same_file_and_not_rewritten(
+    store: EvidenceStore, files: LocalStore
+) -> None:
     data = photo()
     first = store.save(data, "a.jpg")
-    target = store.path(first.sha256)
+    target = files.path(store.key(first.sha256))
     before = target.stat()
     second = store.save(BytesIO(data), "a.jpg")
     assert second == first
     after = target.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert [p for p in store.folder.rglob("*") if p.is_file()] == [target]
+    assert [p for p in files.root.rglob("*") if p.is_file()] == [target]
 
 
-def test_layout_is_two_hex_digits_then_the_rest(store: EvidenceStore) -> None:
-    stored = store.save(TINY_PDF, "a.pdf")
-    sha = stored.sha256
-    assert store.path(sha) == store.folder / sha[:2] / sha[2:]
-    assert store.path(sha).read_bytes() == TINY_PDF
+def test_layout_is_evidence_then_two_hex_digits_then_the_digest(
+    store: EvidenceStore, files: LocalStore
+) -> None:
+    sha = store.save(TINY_PDF, "a.pdf").sha256
+    assert store.key(sha) == f"evidence/{sha[:2]}/{sha}"
+    assert files.get(f"evidence/{sha[:2]}/{sha}") == TINY_PDF
+    with contextlib.closing(store.open(sha).file) as stream:
+        assert stream.read() == TINY_PDF
+
+
+def test_files_of_earlier_versions_are_read_from_the_old_folder(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    """Before the store, evidence lived in EVIDENCE_DIR/ab/cdef…: readable until migrated."""
+    sha = hashlib.sha256(TINY_PDF).hexdigest()
+    (tmp_path / "evidence" / sha[:2]).mkdir(parents=True)
+    (tmp_path / "evidence" / sha[:2] / sha[2:]).write_bytes(TINY_PDF)
+    blob = store.open(sha)
+    with contextlib.closing(blob.file) as stream:
+        assert (stream.read(), blob.size) == (TINY_PDF, len(TINY_PDF))
+    with pytest.raises(EvidenceNotFound):
+        EvidenceStore(store.files).open(sha)  # no old folder configured: not found
 
 
 @pytest.mark.parametrize(
@@ -465,9 +495,9 @@ def test_layout_is_two_hex_digits_then_the_rest(store: EvidenceStore) -> None:
         None,
     ],
 )
-def test_path_refuses_anything_but_a_sha256(store: EvidenceStore, name: Any) -> None:
+def test_key_refuses_anything_but_a_sha256(store: EvidenceStore, name: Any) -> None:
     with pytest.raises(EvidenceNotFound) as caught:
-        store.path(name)
+        store.key(name)
     assert rendered(caught.value)["status"] == 404
 
 
@@ -480,7 +510,7 @@ def test_open_of_a_missing_file_is_not_found(store: EvidenceStore) -> None:
 
 
 def test_a_failed_write_leaves_no_temp_file(
-    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+    store: EvidenceStore, files: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*_: Any) -> None:
         raise OSError("disk full")
@@ -488,7 +518,7 @@ def test_a_failed_write_leaves_no_temp_file(
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):
         store.save(TINY_PDF, "a.pdf")
-    assert [p for p in store.folder.rglob("*") if p.is_file()] == []
+    assert [p for p in files.root.rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.parametrize(

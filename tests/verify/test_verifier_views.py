@@ -9,7 +9,6 @@ import io
 import json
 import re
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,7 @@ from werkzeug.datastructures import FileStorage
 from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db, utcnow
 from registry.trace import service
-from registry.trace.evidence import EvidenceStore
+from registry.trace.evidence import app_store
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
 from registry.verify import approvals, reports, signing
 from registry.verify.models import Accreditation, MrvReport, ReportStatus
@@ -72,7 +71,7 @@ def pem(key: Ed25519PrivateKey) -> str:
 
 def with_photo(app: Flask, org: Organisation, user: User, season_code: str) -> str:
     """A diary note with a geotagged photo; returns the photo's SHA-256."""
-    store = EvidenceStore(Path(app.config["EVIDENCE_DIR"]))
+    store = app_store()
     upload = FileStorage(io.BytesIO(photo()), filename="ruong.jpg", content_type="image/jpeg")
     stored = service.store_evidence(db.session, org, store, upload)
     values = DiaryEntryIn().load(
