@@ -98,6 +98,7 @@ def _add_converters(app: Flask, api: Api) -> None:
 
 def _blueprints() -> list[Blueprint]:
     from registry.accounts.api import blp as accounts
+    from registry.jobs.api import blp as jobs
     from registry.labels.api import blp as labels
     from registry.reports.api import blp as reports
     from registry.trace.api import blp as trace
@@ -106,7 +107,7 @@ def _blueprints() -> list[Blueprint]:
     from registry.verify.api import blp as verify
     from registry.verify.approvals_api import blp as approvals
 
-    return [accounts, trace, trace_import, batch_api, verify, approvals, labels, reports]
+    return [accounts, trace, trace_import, batch_api, verify, approvals, labels, reports, jobs]
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> Api:

@@ -13,11 +13,12 @@ from registry import config, errors, i18n, keys, limits, numbers, validation
 from registry.config import PROJECT_ROOT
 from registry.db import db as sqla  # not `db`: that name is the registry.db module
 from registry.db import ping_when_idle
+from registry.jobs.models import alembic_include_name
 from registry.storage import config as storage_config
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=True, include_name=alembic_include_name)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -90,9 +91,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(labels_bp)
     errors.init_app(app)  # after the Api, so that our handlers win over flask-smorest's
     commands.init_app(app)
+    _init_jobs(app)
     _init_security_headers(app)
     _serve_status_reads_first(app)
     return app
+
+
+def _init_jobs(app: Flask) -> None:
+    """The background-job queue (registry/jobs), its pages and `registry worker`."""
+    from registry.jobs import queue
+    from registry.jobs.cli import worker_command
+    from registry.jobs.views import bp as jobs_bp
+
+    queue.init_app(app)
+    app.register_blueprint(jobs_bp)
+    app.cli.add_command(worker_command)
 
 
 def _serve_status_reads_first(app: Flask) -> None:

@@ -422,8 +422,17 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+def cli_group() -> FlaskGroup:
+    """`registry`: Flask's group with the app's commands; its `run` also starts the embedded
+    background-job worker where the database is SQLite (registry/jobs/cli.py)."""
+    from registry import create_app
+    from registry.jobs.cli import run_command
+
+    group = FlaskGroup(create_app=create_app, help="The Low-Emission Label Registry.")
+    group.add_command(run_command)
+    return group
+
+
 def main() -> None:
     """Console-script entry point."""
-    from registry import create_app
-
-    FlaskGroup(create_app=create_app, help="The Low-Emission Label Registry.")()
+    cli_group()()

@@ -63,6 +63,13 @@ def from_environment() -> dict[str, Any]:
         # Where files go (registry/storage): unset for {instance}/files, file:///folder, or
         # s3://bucket/prefix for S3-compatible object storage.
         "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        # Background jobs (registry/jobs): a worker beats this often; one silent this long
+        # has its jobs retried (checked on this cron); transient failures wait 2, 4, 8…
+        # seconds (this base) between tries.
+        "JOBS_HEARTBEAT_SECONDS": float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10")),
+        "JOBS_STALLED_SECONDS": float(os.environ.get("JOBS_STALLED_SECONDS", "30")),
+        "JOBS_STALLED_CRON": os.environ.get("JOBS_STALLED_CRON", "* * * * *"),
+        "JOBS_RETRY_WAIT_SECONDS": int(os.environ.get("JOBS_RETRY_WAIT_SECONDS", "2")),
         # The S3 API server for s3:// when it is not AWS (MinIO, Ceph, a Vietnamese cloud);
         # credentials and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
         "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,

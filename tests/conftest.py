@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from registry import create_app
 from registry.accounts import service
 from registry.accounts.models import Organisation, OrgKind, Role, User
 from registry.db import db
+from registry.jobs import queue
 from registry.keys import PURPOSES, KeyStore
 from registry.ledger.models import LogHead
 
@@ -63,6 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "KEYS_DIR": str(tmp / "keys"),
             "LOG_ORIGIN": "test.phatthaithap.vn/log",
             "RATE_LIMITS": False,  # tests sign in far more often than people do
+            "JOBS_RETRY_WAIT_SECONDS": 0,  # a transient failure is tried again at once
         }
     )
     store = KeyStore(tmp / "keys")
@@ -88,6 +90,33 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
                 if table.name != LogHead.__tablename__:
                     conn.execute(table.delete())
             conn.execute(update(LogHead).values(size=0))  # the head row is schema, not data
+    clear_queue(flask_app)
+
+
+def clear_queue(flask_app: Flask) -> None:
+    """Empty the job queue: procrastinate's tables on PostgreSQL, its memory on SQLite. Not
+    under a running worker thread (the live server's): the jobs it is left find no record
+    and end at once."""
+    found = queue.runtime(flask_app)
+    if found.worker is not None:
+        return
+    if found.embedded:
+        found.queue.connector.reset()  # type: ignore[attr-defined]
+        return
+    with flask_app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers CASCADE"))
+
+
+@pytest.fixture
+def run_jobs(app: Flask) -> Callable[..., None]:
+    """`run_jobs()` runs every queued job (and the jobs they queue) to its end, as a worker
+    would, then returns; `run_jobs(queues=["periodic"])` runs the periodic ones deferred.
+    Commit before calling it: the jobs run in their own sessions."""
+
+    def run(queues: list[str] | None = None) -> None:
+        queue.run_until_empty(app, queues)
+
+    return run
 
 
 @pytest.fixture
@@ -101,6 +130,7 @@ def ctx(app: Flask) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on a free port, for browsers and outside checkers."""
+    queue.start_embedded(app)  # its jobs run as under `registry run`
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"

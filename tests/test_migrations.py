@@ -10,11 +10,13 @@ from flask import Flask
 from sqlalchemy import text
 
 from registry.db import db
+from registry.jobs.models import alembic_include_name
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": alembic_include_name}
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, db.metadata) == []
 
 

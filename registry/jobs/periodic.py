@@ -1,0 +1,63 @@
+"""The registry's schedule: every periodic job, in one place.
+
+Crons are in UTC (Vietnam is UTC+7). procrastinate defers each one once per time, however
+many workers run (their deferrals are deduplicated in the database), on the `periodic`
+queue. Each entry is `func(session, timestamp)`, idempotent (it may run twice, or late) and
+committing its own work.
+
+Besides these, registry/jobs/queue.py schedules the queue's own upkeep: `jobs.retry_stalled`
+(`JOBS_STALLED_CRON`, every minute by default: jobs of workers that stopped beating are
+retried) and `jobs.remove_old_queue_rows` (procrastinate's rows of jobs finished more than
+`QUEUE_ROWS_KEPT_HOURS` ago; the registry's `Job` records stay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from registry.db import Db
+
+QUEUE_ROWS_KEPT_HOURS = 72
+REMOVE_OLD_CRON = "40 20 * * *"  # 03:40 in Vietnam
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    name: str
+    cron: str
+    func: Callable[[Db, int], None]
+
+
+def rebuild_reports(session: Db, timestamp: int) -> None:
+    """Every cell of sums recomputed from every record (as `registry reports rebuild`), at
+    night: the pages' incremental refreshes then have a day's changes at most to merge."""
+    from registry.reports import rollup
+
+    rollup.rebuild_all(session)
+    session.commit()
+
+
+# ---------------------------------------------------------------- the log's tiles
+TilePublisher = Callable[[Db], None]
+_tile_publisher: list[TilePublisher] = []
+
+
+def tile_publisher(func: TilePublisher) -> TilePublisher:
+    """Name the function that publishes the log's tiles up to its current size (to the
+    store, DESIGN.md §6b): `publish_log_tiles` calls it every minute. It must be idempotent
+    (tiles already written are skipped or written again identical)."""
+    _tile_publisher[:] = [func]
+    return func
+
+
+def publish_log_tiles(session: Db, timestamp: int) -> None:
+    """Publish the log's tiles with the function named by `tile_publisher`, if any."""
+    for publish in _tile_publisher:
+        publish(session)
+
+
+SCHEDULE: tuple[Scheduled, ...] = (
+    Scheduled("reports.rebuild", "0 19 * * *", rebuild_reports),  # 02:00 in Vietnam
+    Scheduled("ledger.publish_tiles", "* * * * *", publish_log_tiles),
+)
