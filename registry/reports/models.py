@@ -1,5 +1,5 @@
 """The cells of sums every report reads, the state of their last rebuild, the periodic
-reports that were generated and the communes' signed confirmations.
+reports that were generated with their built files, and the communes' signed confirmations.
 
 A cell is one place (province, commune, HTX) and one month; its values are sums that can
 be added up to any area and period. `revision` is the rebuild in which the cell last
@@ -175,6 +175,20 @@ class GeneratedReport(Base):
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
+
+
+class ReportFile(Base):
+    """A built PDF or XLSX of a generated report, kept in the store under the SHA-256 of its
+    bytes (registry/reports/files.py): built once, then served from the store."""
+
+    __tablename__ = "report_files"
+    __table_args__ = (CheckConstraint("format IN ('pdf', 'xlsx')", name="format"),)
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("generated_reports.id"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CommuneConfirmation(Base):

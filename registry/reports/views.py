@@ -5,6 +5,7 @@ translate between HTTP and the services."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -18,7 +19,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
@@ -39,14 +39,13 @@ from registry.reports import (
     dashboard,
     defaults,
     figures,
+    files,
     opendata,
-    pdf,
     periodic,
     periods,
     progress,
     rollup,
     scope,
-    xlsx,
 )
 from registry.reports.labels_text import (
     area_name,
@@ -64,13 +63,13 @@ from registry.reports.schemas import (
     ProgressQuery,
     ReportIn,
 )
+from registry.storage import store, web
 from registry.trace.service import today_in_vietnam
 from registry.validation import localise
 
 bp = Blueprint("reports", __name__)
 
 Page = str | tuple[str, int] | BaseResponse
-OFFICIAL_LANGUAGE = "vi"  # report files are official documents: always in Vietnamese
 CHART_PARTS = 12  # the chart shows the largest parts; the table lists them all
 
 
@@ -321,20 +320,19 @@ def periodic_file(report_id: int, fmt: str) -> Response:
         return current_app.response_class(
             opendata.to_json(report.data), mimetype="application/json"
         )
-    with force_locale(OFFICIAL_LANGUAGE):
-        if fmt == "pdf":
-            body = pdf.render(
-                report.data, report.digest, report.log_index, current_app.config["REGISTRY_ID"]
-            )
-            mimetype = "application/pdf"
-        elif fmt == "xlsx":
-            body = xlsx.render(report.data, report.digest, report.log_index)
-            mimetype = opendata.FORMATS["xlsx"]
-        else:
-            abort(404)
-    response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    if fmt not in files.FORMATS:
+        abort(404)
+    found = files.stored(db.session, report, fmt, current_app.config["REGISTRY_ID"])
+    kept, sha256 = files.key(found), found.sha256
+    db.session.commit()
+    return web.send(
+        partial(store().open, kept),
+        mimetype=files.FORMATS[fmt],
+        download_name=f"{name}.{fmt}",
+        attachment=True,
+        etag=sha256,
+        cache_control=files.CACHE,
+    )
 
 
 # ---------------------------------------------------------------- commune confirmation
