@@ -16,6 +16,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER, BINARY, TEXT
 from registry.db import db, utcnow
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.keys import KeyStore, keystore
 from registry.labels import issuance, qr, schemas, status
 from registry.labels import revocations as lists
@@ -155,6 +157,9 @@ def _since(query: dict[str, Any]) -> datetime | None:
 
 # ---------------------------------------------------------------- for members
 @blp.post("/labels/requests")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(schemas.RequestIn)
 @blp.response(201, schemas.RequestOut)
@@ -163,14 +168,15 @@ def _since(query: dict[str, Any]) -> datetime | None:
 @kinds_required(OrgKind.PRODUCER, OrgKind.PROCESSOR, OrgKind.RETAILER)
 def request_label(values: dict[str, Any]) -> LabelRequest:
     """Ask for a label (and unit labels) on a batch the caller holds."""
-    made = issuance.request_label(
+    return issuance.request_label(
         db.session, acting_organisation(), values["batch"], values["units"], values["unit_kg"]
     )
-    db.session.commit()
-    return made
 
 
 @blp.post("/labels/requests/<int:request_id>/issue")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.response(201, schemas.LabelStatusOut)
 @blp.alt_response(422, schema=ProblemSchema)
@@ -180,7 +186,6 @@ def issue(request_id: int) -> dict[str, Any]:
     label = issuance.issue(
         db.session, acting_organisation(), request_id, issuer(), today_in_vietnam()
     )
-    db.session.commit()
     return _object(label, frozenset())
 
 
