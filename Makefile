@@ -10,7 +10,7 @@ PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 BIN := $(VENV)/bin
 MO := registry/translations/vi/LC_MESSAGES/messages.mo
 
-.PHONY: install demo test lint translations extract clean bench bench-mrv bench-labels bench-reports bench-page bench-trace bench-qr
+.PHONY: install demo test lint translations extract clean cluster bench bench-mrv bench-labels bench-reports bench-page bench-trace bench-qr
 
 install: $(VENV)/.installed $(MO)
 
@@ -47,6 +47,13 @@ extract: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# Several processes at once (cluster/README.md): two gunicorn servers and two job workers on
+# PostgreSQL (database registry_cluster, rebuilt) and Redis, the whole chain driven through
+# both servers, a worker killed mid-job; then nothing may be lost or done twice.
+# CLUSTER_ARGS="--chains 2 --threads 2" make cluster: a smaller run.
+cluster: install
+	$(BIN)/python -m cluster.run $(CLUSTER_ARGS)
 
 # Transparency-log benchmark on PostgreSQL (BENCH_DATABASE_URL; its schema is rebuilt).
 bench: install

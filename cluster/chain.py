@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cluster import spreadsheet
-from cluster.client import Answer, Client, Journal, Refused, Servers, Write, expect
+from cluster.client import Answer, Client, Journal, Refused, Servers, Write, expect, follow
 from registry.verify import signing
 
 PRODUCER, MILL = "HTX-THOILAI", "MILL-CODO"  # the demo's Cần Thơ HTX and rice mill
@@ -191,10 +191,11 @@ class Chain:
         body = {"batch": batch, "units": units, "unit_kg": UNIT_KG if units else None}
         asked = expect("ask for a label", self.producer.post("/api/v1/labels/requests", body), 201)
         path = f"/api/v1/labels/requests/{asked['id']}/issue"
-        issued = expect("issue the label", self.authority.post(path), 201)
+        answer = expect("issue the label", self.authority.post(path), 201, 202)
+        issued = follow(self.authority, answer)  # a large request may be issued by a job
         serial = issued["serial"]
         write = self._acknowledged(
-            "label", serial, issued, request=asked["id"], batch=batch, units=units,
+            "label", serial, answer, request=asked["id"], batch=batch, units=units,
             lot_code=f"{self.name}-L", lot=f"{PRODUCER}/{self.name}-L", url=issued["url"],
         )  # fmt: skip
         write.log.append((issued["log_index"], "label.issued", {"subject": serial}))

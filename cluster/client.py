@@ -20,6 +20,7 @@ import requests
 
 TIMEOUT = 60.0  # seconds for one request: an import's upload or a large issuance included
 ATTEMPTS = 5
+FOLLOW_SECONDS = 600.0  # a job is given this long to finish
 #: Statuses after which the same request may be sent again unchanged: rate limits, and a
 #: proxy or server that is not there; and a 409 whose problem type is request-in-progress.
 RETRY_STATUS = frozenset({429, 502, 503, 504})
@@ -210,6 +211,27 @@ def _again(answer: Answer) -> bool:
 def _wait(response: requests.Response, attempt: int) -> float:
     after = response.headers.get("Retry-After", "")
     return float(after) if after.isdigit() else 0.25 * 2**attempt
+
+
+def job_url(answer: Answer) -> str:
+    """Where a 202 says its job can be followed (`Location`: /api/v1/jobs/<id>)."""
+    return str(answer.headers.get("Location") or f"/api/v1/jobs/{answer.body['id']}")
+
+
+def follow(client: Client, answer: Answer, seconds: float = FOLLOW_SECONDS) -> dict[str, Any]:
+    """What a write made: its answer's body (2xx), or, when the registry took it as a job
+    (202), the job's result once the job is done."""
+    if answer.status != 202:
+        return dict(answer.body)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = expect("follow the job", client.get(job_url(answer)), 200)
+        if found["status"] == "failed":
+            raise Refused("the job failed", found)
+        if found["status"] == "done":
+            return dict(found["result"])
+        time.sleep(0.5)
+    raise Refused(f"the job did not finish in {seconds:.0f} s", answer)
 
 
 def expect(what: str, answer: Answer, *statuses: int) -> Answer:

@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from psycopg import sql
 
 from cluster import drive, spreadsheet
 from cluster.chain import Actors, Plan
-from cluster.client import Client, Journal, Refused, Servers, Write, expect
+from cluster.client import Client, Journal, Refused, Servers, Write, expect, follow, job_url
 from cluster.processes import Process, Processes, wait_until_serving
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ class Settings:
     threads: int = 4
     units: int = 200
     import_rows: int = 60
-    big_import: int = 3000  # rows of the import a worker is killed in
+    big_import: int = 3000  # rows of the import a worker is killed in (0: kill none)
     grace: float = 60.0  # seconds the surviving worker has to finish the killed one's job
     keep: bool = False  # keep the folder (logs, instance) and the database
 
@@ -196,6 +197,14 @@ class Kill:
     recovered_by: str = ""
     seconds_to_finish: float = 0.0
 
+    def summary(self) -> str:
+        if not self.rows:
+            return "no worker killed (--big-import 0)"
+        return (
+            f"killed {self.victim} (SIGKILL) at row {self.done_at_kill} of a {self.rows}-row "
+            f"import; finished by {self.recovered_by} {self.seconds_to_finish:.1f} s later"
+        )
+
 
 def kill_in_a_job(
     processes: Processes,
@@ -209,22 +218,24 @@ def kill_in_a_job(
     until one of them has taken it, briefly, so that neither looks dead), SIGKILL the
     holder while it imports, then give the survivor `grace` seconds alone to finish."""
     kill = Kill(rows=settings.big_import)
+    if not kill.rows:
+        return kill
     prefix = "BIG-I"
     data, counts = spreadsheet.workbook(prefix, settings.big_import)
     sent = spreadsheet.send(client, prefix, data)
     if sent.status == 201:
         raise Refused("the import was answered at once (201), not as a job (202)", sent)
-    kill.job = spreadsheet.job_url(sent)
+    kill.job = job_url(sent)
     holder, survivor = _holder(processes, workers, client, kill.job)
     kill.victim, kill.done_at_kill = holder.name, _until_importing(client, kill.job)
     processes.kill(holder)
     killed = time.monotonic()
     try:
-        report = spreadsheet.follow(client, sent, settings.grace)
+        report = follow(client, sent, settings.grace)
         kill.recovered_by = f"{survivor.name}, alone"
     except Refused:
         workers.append(start_worker(processes, f"{holder.name}-restarted", env))
-        report = spreadsheet.follow(client, sent, settings.grace)
+        report = follow(client, sent, settings.grace)
         kill.recovered_by = f"{holder.name} restarted after {settings.grace:.0f} s"
     kill.seconds_to_finish = time.monotonic() - killed
     if report.get("counts") != counts:
@@ -309,14 +320,11 @@ def _cluster(
             processes, workers, bases, actors, plan, settings, journal, env
         )
     report.lines.append(drive.summary(outcome))
-    report.lines.append(
-        f"killed {kill.victim} (SIGKILL) at row {kill.done_at_kill} of a {kill.rows}-row import; "
-        f"finished by {kill.recovered_by} {kill.seconds_to_finish:.1f} s later"
-    )
+    report.lines.append(kill.summary())
     with report.timed("read back"):
         report.problems += drive.verify(journal, bases, actors, settings.database_url)
     with report.timed("log verify and shared checks"):
-        report.problems += _log_verified(env) + _shared_checks(bases)
+        report.problems += _outside_checks(env, bases)
 
 
 def _drive_and_kill(
@@ -350,6 +358,14 @@ def _drive_and_kill(
     return outcomes[0], kill
 
 
+def _outside_checks(env: dict[str, str], bases: list[str]) -> list[str]:
+    """`registry log verify`, and the shared checks against each server, side by side."""
+    with ThreadPoolExecutor(1 + len(bases)) as pool:
+        found = [pool.submit(_log_verified, env)]
+        found += [pool.submit(_shared_checks, base) for base in bases]
+        return [problem for future in found for problem in future.result()]
+
+
 def _log_verified(env: dict[str, str]) -> list[str]:
     try:
         registry(env, "log", "verify")
@@ -358,26 +374,18 @@ def _log_verified(env: dict[str, str]) -> list[str]:
     return []
 
 
-def _shared_checks(bases: list[str]) -> list[str]:
-    found = []
-    for base in bases:
-        done = subprocess.run(
-            [sys.executable, str(SHARED_CHECKS), base], cwd=PROJECT, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            found.append(
-                f"shared checks against {base}:\n{done.stdout[-2000:]}{done.stderr[-500:]}"
-            )
-    return found
+def _shared_checks(base: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, str(SHARED_CHECKS), base], cwd=PROJECT, capture_output=True, text=True
+    )
+    if done.returncode == 0:
+        return []
+    return [f"shared checks against {base}:\n{done.stdout[-2000:]}{done.stderr[-500:]}"]
 
 
-def _stop_on_sigterm() -> None:
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     """SIGTERM ends the run as Ctrl-C does: through the clean-up."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    raise KeyboardInterrupt
 
 
 def _arguments(argv: list[str] | None) -> Settings:
@@ -399,11 +407,11 @@ def _arguments(argv: list[str] | None) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     settings = _arguments(argv)
     report = Report()
-    _stop_on_sigterm()
     missing = preflight(settings)
     if missing:
         print("cannot start the cluster:\n  " + "\n  ".join(missing))
         return 2
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with report.timed("total"):
             run(settings, report)
@@ -411,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         report.problems.append("interrupted")
     except Exception as exc:  # any failure is reported as such, after the clean-up
         report.problems.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     report.print()
     return 1 if report.problems else 0
 

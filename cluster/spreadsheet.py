@@ -5,16 +5,14 @@ or 202 when a job worker does it: then the import's progress is followed to its 
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from typing import Any
 
-from cluster.client import Answer, Client, Journal, Refused, Write, expect
+from cluster.client import Answer, Client, Journal, Refused, Write, expect, follow
 from registry.trace.spreadsheets import write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_FIELD = 20  # a field, its season and 18 diary rows
-FOLLOW_SECONDS = 600.0  # an import's job is given this long to finish
 
 
 def workbook(prefix: str, rows: int) -> tuple[bytes, dict[str, int]]:
@@ -67,23 +65,3 @@ def send(client: Client, prefix: str, data: bytes) -> Answer:
     files = {"file": (f"{prefix}.xlsx", data, XLSX)}
     sent = client.post("/api/v1/imports", files=files, params={"dry_run": "false"})
     return expect("send the import", sent, 201, 202)
-
-
-def job_url(answer: Answer) -> str:
-    """Where a 202 says its job can be followed (/api/v1/jobs/<id>)."""
-    return str(answer.headers.get("Location") or f"/api/v1/jobs/{answer.body['id']}")
-
-
-def follow(client: Client, answer: Answer, seconds: float = FOLLOW_SECONDS) -> dict[str, Any]:
-    """The import's report: at once (201), or once its job has finished (202)."""
-    if answer.status == 201:
-        return dict(answer.body)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = expect("follow the import", client.get(job_url(answer)), 200)
-        if found["status"] == "failed":
-            raise Refused("the import's job failed", found)
-        if found["status"] == "done":
-            return dict(found["result"])
-        time.sleep(0.5)
-    raise Refused(f"the import did not finish in {seconds:.0f} s", answer)
