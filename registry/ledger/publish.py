@@ -18,6 +18,7 @@ checkpoint replaced are then deleted, except those the new one shares.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -44,6 +45,9 @@ TEXT = "text/plain; charset=utf-8"
 
 CHUNK = 64
 """Tiles read from the database per query: 16,384 rows, a few MB of entries at most."""
+
+WRITERS = 8
+"""Tiles written at once: the store's writes wait on the disk or the network, not the CPU."""
 
 
 class BadTilePath(DomainError):
@@ -114,7 +118,7 @@ def _items(session: Db, level: int, start: int, end: int) -> list[bytes]:
             LogNode.level == tiles.HEIGHT * level, LogNode.index >= start, LogNode.index < end
         )
         query = query.order_by(LogNode.index)
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # plain rows, no ORM work
     # primary keys are unique, so the right count with the right ends means no gap
     if len(rows) != end - start or (rows and (rows[0][0], rows[-1][0]) != (start, end - 1)):
         raise MissingNodes(f"level {level}: {len(rows)} of positions {start}..{end - 1} stored")
@@ -174,10 +178,22 @@ def publish_current(session: Db, store: Store, origin: str, signer: Ed25519Priva
 
 
 def _write_tiles(session: Db, store: Store, todo: Sequence[Tile]) -> int:
-    for at in range(0, len(todo), CHUNK):
-        for tile, data in read(session, todo[at : at + CHUNK]).items():
-            store.put(key(tile), data, cache_control=cache_control(tile))
+    """Write ``todo``, a chunk at a time: the writes of one chunk (each a file flushed to
+    disk, or a request to object storage) run on threads while the next chunk is read."""
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="tiles") as pool:
+        pending: list[Future[None]] = []
+        for at in range(0, len(todo), CHUNK):
+            built = read(session, todo[at : at + CHUNK])
+            for future in pending:
+                future.result()  # a failed write stops the publication here
+            pending = [pool.submit(_put, store, tile, data) for tile, data in built.items()]
+        for future in pending:
+            future.result()
     return len(todo)
+
+
+def _put(store: Store, tile: Tile, data: bytes) -> None:
+    store.put(key(tile), data, cache_control=cache_control(tile))
 
 
 def _remove(store: Store, stale: set[Tile]) -> int:
