@@ -23,12 +23,16 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from registry import storage
 from registry.db import Db, utcnow
 from registry.errors import DomainError, NotFound
+from registry.jobs.periodic import tile_publisher
+from registry.keys import keystore
 from registry.ledger import note, service, tiles
 from registry.ledger.models import LogEntry, LogNode, LogPublication
 from registry.ledger.tiles import ENTRIES, Tile
@@ -175,6 +179,13 @@ def publish_current(session: Db, store: Store, origin: str, signer: Ed25519Priva
     signed = service.checkpoint(session, origin, signer)
     session.commit()
     return publish(session, store, signed)
+
+
+@tile_publisher
+def publish_job(session: Db) -> None:
+    """The job workers' publication, every minute (registry/jobs/periodic.py)."""
+    origin = current_app.config["LOG_ORIGIN"]
+    publish_current(session, storage.store(), origin, keystore().private("log"))
 
 
 def _write_tiles(session: Db, store: Store, todo: Sequence[Tile]) -> int:

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from registry.db import db
+from registry.jobs import periodic
 from registry.keys import keystore
 from registry.ledger import publish, service, tiles
 from registry.ledger.models import LogNode, LogPublication
@@ -205,3 +206,11 @@ def test_the_command_publishes_the_current_checkpoint(app: Flask, app_store: Loc
     result = app.test_cli_runner().invoke(args=["log", "publish-tiles"])
     assert "size 513 (the store held 257): 5 tiles written, 3 replaced" in result.output
     assert stored(app_store) == expected(513)
+
+
+def test_the_job_workers_publish_every_minute(app: Flask, app_store: LocalStore) -> None:
+    scheduled = {entry.name: entry for entry in periodic.SCHEDULE}["ledger.publish_tiles"]
+    with app.app_context():
+        grow(300)
+        scheduled.func(db.session, 0)
+        assert stored(app_store) == expected(300)
