@@ -38,6 +38,15 @@ def rebuild_reports(session: Db, timestamp: int) -> None:
     session.commit()
 
 
+def prune_imports(session: Db, timestamp: int) -> None:
+    """Uploaded spreadsheets, their marked copies and their jobs go after a week (the
+    uploads name member households)."""
+    from registry.db import utcnow
+    from registry.trace import import_jobs
+
+    import_jobs.prune(session, utcnow())
+
+
 # ---------------------------------------------------------------- the log's tiles
 TilePublisher = Callable[[Db], None]
 _tile_publisher: list[TilePublisher] = []
@@ -60,4 +69,5 @@ def publish_log_tiles(session: Db, timestamp: int) -> None:
 SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("reports.rebuild", "0 19 * * *", rebuild_reports),  # 02:00 in Vietnam
     Scheduled("ledger.publish_tiles", "* * * * *", publish_log_tiles),
+    Scheduled("trace.prune_imports", "10 20 * * *", prune_imports),  # 03:10 in Vietnam
 )

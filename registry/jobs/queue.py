@@ -32,6 +32,9 @@ import procrastinate
 from flask import Flask, current_app
 from procrastinate import utils as pc_utils
 from procrastinate.job_context import JobContext
+from procrastinate.jobs import JobDeferrer
+from procrastinate.manager import JobManager
+from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -49,7 +52,7 @@ T = TypeVar("T")
 
 # The modules that define kinds of job: imported before the queue is built, so that every
 # process (web server or worker) knows every task. A new kind of job adds its module here.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("registry.trace.import_jobs", "registry.trace.import_checks")
 
 
 class ThreadSafeInMemoryConnector(InMemoryConnector):
@@ -91,6 +94,7 @@ class Runtime:
     queue: procrastinate.App
     embedded: bool  # SQLite: the in-memory queue and a worker thread of `registry run`
     worker: EmbeddedWorker | None = field(default=None)
+    deferrer: JobManager = field(default_factory=lambda: JobManager(SyncPsycopgConnector()))
 
     @property
     def user_queues(self) -> list[str]:
@@ -211,9 +215,15 @@ def defer(session: Db, job_id: int, kind: str, lock: str | None) -> None:
     if found.embedded:
         session.info.setdefault(PENDING, []).append((found, job_id, kind, lock))
         return
-    connection = session.connection().connection.driver_connection
-    task = found.queue.tasks[kind]
-    task.configure(lock=lock, connection=connection).defer(job_id=job_id)
+    _defer_on(found, session.connection().connection.driver_connection, job_id, kind, lock)
+
+
+def _defer_on(found: Runtime, connection: Any, job_id: int, kind: str, lock: str | None) -> None:
+    """Insert procrastinate's row on a psycopg `connection`, in its transaction. Through a
+    synchronous connector of its own: inside a worker, the app's connector runs its async
+    pool, and would not take a synchronous connection."""
+    job = found.queue.tasks[kind].configure(lock=lock).job
+    JobDeferrer(found.deferrer, job, connection).defer(job_id=job_id)
 
 
 def _defer_now(found: Runtime, job_id: int, kind: str, lock: str | None) -> None:
@@ -223,7 +233,7 @@ def _defer_now(found: Runtime, job_id: int, kind: str, lock: str | None) -> None
         task.configure(lock=lock).defer(job_id=job_id)
         return
     with found.flask.app_context(), db.engine.begin() as conn:
-        task.configure(lock=lock, connection=conn.connection.driver_connection).defer(job_id=job_id)
+        _defer_on(found, conn.connection.driver_connection, job_id, kind, lock)
 
 
 @event.listens_for(Session, "after_commit")

@@ -57,6 +57,7 @@ def enqueue(
     kind: str,
     org: Organisation,
     user: User | None,
+    /,
     *,
     lock: str | None = None,
     **args: Any,

@@ -1,24 +1,27 @@
 """Bulk import and export API: the same all-or-nothing import as the HTX page, for farm-
 management software, and exports in the template's columns. Bearer tokens: `write` to
-import, `read` to export; producer organisations only."""
+import, `read` to export and to follow the import's job; producer organisations only.
+
+An import is accepted at once (202) and run as a background job (import_jobs): the answer
+is the job, and `Location` names `/api/v1/jobs/{id}`, whose `result` is the report."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
-from flask_babel import gettext as _
+from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from registry import jobs
 from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
 from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER, BINARY, TEXT
 from registry.db import db
-from registry.errors import STATUS_TITLES, problem
-from registry.trace import imports
+from registry.jobs.schemas import JobOut
+from registry.trace import import_jobs, imports
 from registry.trace import spreadsheets as sheets
 from registry.trace.spreadsheets import CSV_MIME, XLSX_MIME
 
@@ -48,63 +51,35 @@ class ImportFile(Schema):
     file = Upload(required=True, metadata={"description": "An .xlsx workbook or a UTF-8 CSV"})
 
 
-class RowErrorOut(Schema):
-    kind = fields.String(metadata={"description": "fields, seasons or diary"})
-    sheet = fields.String(metadata={"description": "Sheet name, or the CSV file name"})
-    row = fields.Integer(metadata={"description": "Row number as Excel shows it (header: 1)"})
-    column = fields.String(metadata={"description": "Column header as written in the file"})
-    message = fields.String()
-
-
-class ImportReportOut(Schema):
-    filename = fields.String()
-    format = fields.String(metadata={"description": "xlsx or csv"})
-    dry_run = fields.Boolean()
-    saved = fields.Boolean(metadata={"description": "True once every row is saved"})
-    counts = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        metadata={"description": "Records created (or that would be, on a dry run) by kind"},
-    )
-    rows = fields.Dict(keys=fields.String(), values=fields.Integer())
-    row_errors = fields.List(fields.Nested(RowErrorOut), attribute="errors")
-    error_count = fields.Integer(metadata={"description": "All errors; at most 200 are listed"})
-    ignored_sheets = fields.List(fields.String())
-    seconds = fields.Float()
-
-
-class ImportProblem(ImportReportOut):
-    """Problem details (RFC 9457) extended with the import report; a query that is not
-    valid gets plain problem details, with `errors` (this schema only documents)."""
-
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String(), attribute="query_errors")
-
-
 @blp.post("/imports")
 @blp.doc(security=BEARER)
 @blp.arguments(ImportQuery, location="query")
 @blp.arguments(ImportFile, location="files")
-@blp.response(201, ImportReportOut, description="Every row saved (dry_run=false)")
-@blp.alt_response(200, schema=ImportReportOut, description="Dry run: no problem found")
+@blp.response(
+    202,
+    JobOut,
+    description="Accepted: the job that checks (dry_run) or imports the rows. Follow it at "
+    "`Location` (`/api/v1/jobs/{id}`, read scope) until `status` is `done`: its `result` is "
+    "the import report (ImportReport), with `saved` true once every row is saved and "
+    "`row_errors` when rows have problems (nothing is then saved).",
+    headers={"Location": {"description": "The job's URL", "schema": {"type": "string"}}},
+)
 @blp.alt_response(413, schema=ProblemSchema, description="Over 5 MB, or unpacks to over 50 MB")
 @blp.alt_response(415, schema=ProblemSchema, description="Not an .xlsx workbook nor UTF-8 CSV")
-@blp.alt_response(422, schema=ImportProblem, description="Row errors: nothing was saved")
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
 def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
     """Import fields, seasons and diary entries from a spreadsheet, all rows or none.
 
-    Rows are checked with the same rules as the single-record endpoints and applied fields
-    first, then seasons, then the diary. Errors name the sheet, the row as Excel numbers it
-    and the column header; messages follow the caller's language (Vietnamese by default)."""
+    The file is accepted at once and its rows are checked (and, with `dry_run=false`,
+    saved) by a background job. Rows are checked with the same rules as the single-record
+    endpoints and applied fields first, then seasons, then the diary. Errors name the sheet,
+    the row as Excel numbers it and the column header; messages follow the caller's
+    language (Vietnamese by default)."""
     upload = files["file"]
     kind = query["kind"] or request.form.get("kind") or None
     data = upload.read(sheets.MAX_BYTES + 1)
-    report = imports.import_file(
+    job = import_jobs.start(
         db.session,
         acting_organisation(),
         principal().user,
@@ -113,20 +88,9 @@ def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
         kind,
         dry_run=query["dry_run"],
     )
-    if not report.ok:
-        return _problem(report)
-    return report, (201 if report.saved else 200)
-
-
-def _problem(report: imports.ImportReport) -> Response:
-    detail = _("%(count)d problems found in the file: nothing was saved.", count=report.error_count)
-    return problem(
-        422,
-        str(STATUS_TITLES[422]),
-        detail,
-        slug="invalid-rows",
-        extra=ImportReportOut().dump(report),
-    )
+    db.session.commit()
+    location = url_for("jobs_api.job_status", job_id=job.id)
+    return jobs.view(job), 202, {"Location": location}
 
 
 @blp.get("/exports.xlsx")

@@ -2,12 +2,11 @@
 run: nothing is saved) and "Import" (all rows or none), the blank template, and exports of
 the organisation's own records as a workbook or one CSV per kind.
 
-Nothing is kept on the server between a clean check and the import: the same file is sent
-again. With JavaScript (static/js/upload-progress.js) the page shows upload progress and
-keeps the chosen file after a clean check, so "Import" is one more press; without it the
-form posts as usual and the person chooses the file again. A file with problems is kept a
-few days (import_checks) so that the clerk can download it back with the problems marked,
-made in the background from the file and problems stored, and correct it there."""
+The upload is stored at once and checked or imported by a background job (import_jobs):
+the clerk lands on the job's page, which follows the rows done and ends with the report.
+After a clean check the page offers "Import" for the same stored file, so nothing is sent
+twice. A file with problems is kept a few days (import_checks) so that the clerk can
+download it back with the problems marked, made by another job, and correct it there."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -26,16 +24,17 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from registry import jobs
 from registry.accounts.access import acting_organisation, principal
 from registry.db import db
 from registry.errors import DomainError
-from registry.trace import import_checks, imports, service
+from registry.trace import import_checks, import_jobs, imports, service
 from registry.trace import spreadsheets as sheets
+from registry.trace.import_schemas import from_summary
 from registry.trace.views import producer_only
 from registry.validation import localise
 
@@ -49,14 +48,19 @@ KIND_LABELS = {
     "diary": _l("Farm diary"),
 }
 
+STATUS_LABELS = {
+    "queued": _l("waiting"),
+    "running": _l("reading the rows"),
+    "done": _l("done"),
+    "failed": _l("could not be finished"),
+}
+
 Page = str | tuple[str, int] | Response
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @producer_only
 def import_page() -> Page:
-    report: imports.ImportReport | None = None
-    check: import_checks.Check | None = None
     errors: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -68,7 +72,7 @@ def import_page() -> Page:
         else:
             data = upload.read(sheets.MAX_BYTES + 1)
             try:
-                report = imports.import_file(
+                job = import_jobs.start(
                     db.session,
                     acting_organisation(),
                     principal().user,
@@ -82,37 +86,72 @@ def import_page() -> Page:
                 errors = localise(exc.errors) or {"file": [str(exc.title)]}
                 status = exc.status
             else:
-                if report.saved:
-                    flash(_saved_message(report), "success")
-                    return redirect(url_for("trace_import.import_page"))
-                status = 200 if report.ok else 422
-                if not report.ok:
-                    check = _keep(report, data)
+                db.session.commit()
+                return redirect(url_for("trace_import.import_job", job_id=job.id), 303)
     return render_template(
         "trace/import.html",
-        report=report,
-        check=check,
-        errors_header=import_checks.ERRORS_HEADER,
         errors=errors,
         form=request.form,
         kinds=KIND_LABELS,
         sheet_names=sheets.SHEET_NAMES,
         accept=ACCEPT,
         max_rows=sheets.MAX_ROWS,
+        recent=import_jobs.recent(db.session, acting_organisation().id),
+        status_labels=STATUS_LABELS,
     ), status
 
 
-def _keep(report: imports.ImportReport, data: bytes) -> import_checks.Check:
-    """Keep a file with problems, and have its marked copy made in the clerk's language."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    org_id = acting_organisation().id
-    return import_checks.start(app, org_id, report, data, str(get_locale() or "vi"))
+def _import_job(job_id: int) -> jobs.Job:
+    """The acting HTX's own import job: 404 for another's."""
+    try:
+        return jobs.job_of(db.session, acting_organisation().id, job_id, import_jobs.KIND)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/import/jobs/<int:job_id>")
+@producer_only
+def import_job(job_id: int) -> Page:
+    """A check or an import: its progress while the rows are read (the page follows it, with
+    or without script), then its report."""
+    job = jobs.view(_import_job(job_id))
+    result = job.result if job.status is jobs.JobStatus.DONE else None
+    check = None
+    if result and result.get("check"):
+        check = import_checks.of(job.organisation_id, result["check"])
+    args = _import_job(job_id).args
+    return render_template(
+        "trace/import_job.html",
+        job=job,
+        filename=args.get("filename", ""),
+        dry_run=args.get("dry_run", True),
+        report=from_summary(result) if result else None,
+        check=check,
+        errors_header=import_checks.ERRORS_HEADER,
+    )
+
+
+@bp.post("/import/jobs/<int:job_id>/import")
+@producer_only
+def import_checked(job_id: int) -> Page:
+    """Import the file of a clean check, as stored."""
+    checked = _import_job(job_id)
+    try:
+        job = import_jobs.import_checked(
+            db.session, acting_organisation(), principal().user, checked
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.title), "error")
+        return redirect(url_for("trace_import.import_page"))
+    db.session.commit()
+    return redirect(url_for("trace_import.import_job", job_id=job.id), 303)
 
 
 def _check(token: str) -> import_checks.Check:
     """The acting HTX's own stored file: 404 for another's."""
     try:
-        return import_checks.find(current_app.instance_path, acting_organisation().id, token)
+        return import_checks.find(acting_organisation().id, token)
     except DomainError:
         abort(404)
 
@@ -123,8 +162,7 @@ def check_page(token: str) -> Response:
     """The marked copy's progress: the page refreshes itself (no script needed) until the
     copy is ready, then offers it."""
     check = _check(token)
-    import_checks.ensure(current_app._get_current_object(), check)  # type: ignore[attr-defined]
-    state = check.state()
+    state = check.state(db.session)
     response = make_response(render_template("trace/import_check.html", check=check, state=state))
     if state is import_checks.CopyState.WAITING:
         response.headers["Refresh"] = "2"
@@ -136,16 +174,9 @@ def check_page(token: str) -> Response:
 def marked_copy(token: str) -> Response:
     """The copy with the problems marked; while it is being made, its progress page."""
     check = _check(token)
-    if check.state() is not import_checks.CopyState.READY:
+    if check.state(db.session) is not import_checks.CopyState.READY:
         return redirect(url_for("trace_import.check_page", token=token))
-    return _download(check.marked.read_bytes(), XLSX_MIME, check.download_name())
-
-
-def _saved_message(report: imports.ImportReport) -> str:
-    return _(
-        "Imported %(fields)d fields, %(seasons)d seasons and %(diary)d diary entries.",
-        **report.counts,
-    )
+    return _download(check.store.get(check.marked), XLSX_MIME, check.download_name())
 
 
 @bp.get("/import/template.xlsx")

@@ -11,7 +11,9 @@ rolls back, so what it reports is exactly what the real import would do.
 
 The import owns its transaction: it commits on success and rolls back on a dry run or an
 error, so call it with no other pending changes in the session. While it runs it holds the
-transparency log's head row (every appender does), so other writers wait a few seconds.
+transparency log's head row (every appender does), so other writers wait a few seconds. It
+runs as a background job (import_jobs.py), never in a request: 5,000 rows take about a
+minute.
 
 Exports hold the organisation's own records in the template's columns, except the member
 household of each field: a private name never leaves the registry in a file (DESIGN.md §4),
@@ -21,7 +23,7 @@ so an export re-imported elsewhere comes back without it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +82,10 @@ class ImportReport:
         return self.error_count - len(self.errors)
 
 
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
+PROGRESS_EVERY = 100  # rows between two progress reports
+
+
 def import_file(
     session: Db,
     org: Organisation,
@@ -88,25 +94,37 @@ def import_file(
     data: bytes,
     kind: str | None = None,
     dry_run: bool = True,
+    *,
+    progress: Progress | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file for `org`, acting as `user`. File problems (type, size, no
     readable sheet) raise `DomainError`s with `errors={"file": [...]}` and touch nothing;
-    row problems come back in the report, with nothing written."""
+    row problems come back in the report, with nothing written.
+
+    `progress` is told every few rows how far the rows are applied; `before_commit` is
+    called with the report in the import's own transaction, just before it commits (the
+    background job marks itself done there, so the rows and "done" commit together)."""
     started = time.perf_counter()
     book = sheets.read(data, filename, kind)
     report = ImportReport(filename, book.format, dry_run, ignored_sheets=book.ignored)
     report.layouts = [sheets.Layout.of(sheet) for sheet in book.sheets]
-    run = _Run(session, org, user, report)
+    run = _Run(session, org, user, report, progress, book.row_count)
     try:
         run.apply(book)
+        if not dry_run and report.ok:
+            report.saved = True
+            report.seconds = round(time.perf_counter() - started, 3)
+            if before_commit is not None:
+                before_commit(report)
     except BaseException:
         session.rollback()
+        report.saved = False
         raise
-    if dry_run or not report.ok:
-        session.rollback()
-    else:
+    if report.saved:
         session.commit()
-        report.saved = True
+    else:
+        session.rollback()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -117,11 +135,22 @@ Ref = tuple[str, int]  # (sheet name, row number): where a record of this file w
 class _Run:
     """One import: validates and applies the rows, collecting every problem."""
 
-    def __init__(self, session: Db, org: Organisation, user: User, report: ImportReport) -> None:
+    def __init__(
+        self,
+        session: Db,
+        org: Organisation,
+        user: User,
+        report: ImportReport,
+        progress: Progress | None = None,
+        total: int = 0,
+    ) -> None:
         self.session = session
         self.org = org
         self.user = user
         self.report = report
+        self.progress = progress
+        self.total = total
+        self.done = 0
         self.failed_fields: dict[str, Ref] = {}
         self.failed_seasons: dict[str, Ref] = {}
         self.broken = False  # the database refused a statement: nothing more can be applied
@@ -165,9 +194,21 @@ class _Run:
             for row in sheet.rows:
                 for problem in row.errors:
                     self.error(sheet, problem.row, problem.column, problem.message)
+        self.tell()
         self.fields(list(book.rows("fields")))
         self.seasons(list(book.rows("seasons")))
         self.diary(list(book.rows("diary")))
+        self.tell()
+
+    def tick(self) -> None:
+        """One more row applied (or refused)."""
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0:
+            self.tell()
+
+    def tell(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
     def load(self, schema: Schema, sheet: sheets.Sheet, row: sheets.Row) -> dict[str, Any] | None:
         try:
@@ -226,6 +267,7 @@ class _Run:
                 created.add(code)
             elif code and code not in created:
                 self.failed_fields.setdefault(code, (sheet.name, row.number))
+            self.tick()
 
     def seasons(self, rows: list[tuple[sheets.Sheet, sheets.Row]]) -> None:
         schema = schemas.SeasonIn()
@@ -265,6 +307,7 @@ class _Run:
                 created.add(made.code)
             elif code and code not in created:
                 self.failed_seasons.setdefault(code, (sheet.name, row.number))
+            self.tick()
 
     def diary(self, rows: list[tuple[sheets.Sheet, sheets.Row]]) -> None:
         schema = schemas.DiaryEntryIn()
@@ -310,6 +353,7 @@ class _Run:
                 self.report.counts["diary"] += 1
             if number is not None and number not in numbers:
                 numbers[number] = (made.id if made else None, (sheet.name, row.number))
+            self.tick()
 
     def _record(
         self, session: Db, org: Organisation, values: dict[str, Any], crop: str | None

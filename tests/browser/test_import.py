@@ -1,6 +1,7 @@
-"""On a 360 px phone: the spreadsheet upload shows its progress, a bad file lists its row
-errors and offers the file back with them marked, and after a clean check the same file
-imports with one more press."""
+"""On a 360 px phone: the spreadsheet upload shows its progress, the page of the job that
+reads the rows follows it to the report, a bad file lists its row errors and offers the file
+back with them marked, and after a clean check the same stored file imports with one more
+press (the live server runs the jobs on its embedded worker, as `registry run` does)."""
 
 from __future__ import annotations
 
@@ -25,16 +26,16 @@ def test_a_phone_sees_upload_progress_and_imports_after_a_clean_check(
     phone.set_input_files("input[type=file]", str(tmp_path / "loi.xlsx"))
     phone.get_by_role("button", name="Kiểm tra trước").click()
     phone.wait_for_selector("#report[data-report=errors]")
+    assert "/import/jobs/" in phone.url
     assert "Hàm lượng N (%)" in phone.locator("#report").inner_text()
-    assert phone.evaluate("document.querySelector('[data-progress]').hidden") is True
 
+    phone.goto("/import")
     phone.set_input_files("input[type=file]", str(tmp_path / "nhap.xlsx"))
     phone.get_by_role("button", name="Kiểm tra trước").click()
     phone.wait_for_selector("#report[data-report=ok]")
-    assert phone.evaluate("document.querySelector('input[type=file]').files.length") == 1
-    phone.get_by_role("button", name="Nhập dữ liệu").click()
-    phone.wait_for_selector(".flash")
-    assert "Đã nhập 1 thửa ruộng" in phone.locator(".flash").inner_text()
+    phone.get_by_role("button", name="Nhập dữ liệu").click()  # the stored file, not sent again
+    phone.wait_for_selector("#report[data-report=saved]")
+    assert "Đã nhập 1 thửa ruộng" in phone.locator("#report").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -51,7 +52,7 @@ def test_a_phone_downloads_its_file_with_the_problems_marked(
     assert link.is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     href = link.get_attribute("href")
-    deadline = time.monotonic() + 60  # the copy is made in the background
+    deadline = time.monotonic() + 60  # the copy is made by a job of its own
     while phone.request.get(href, max_redirects=0).status != 200:
         assert time.monotonic() < deadline
         time.sleep(0.2)

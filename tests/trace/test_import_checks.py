@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,16 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from openpyxl import load_workbook
 
+from registry.accounts.models import Organisation, User
 from registry.db import db
 from registry.errors import NotFound
+from registry.storage.local import LocalStore
 from registry.trace import import_checks, service
 from registry.trace import spreadsheets as sheets
 from registry.trace.spreadsheets.marking import AUTHOR, BAD
 from tests.conftest import Factory, login
 from tests.trace.conftest import field_values, season_values
-from tests.trace.test_import_views import htx_user, upload, workbook
+from tests.trace.test_import_views import RunJobs, follow, htx_user, upload, workbook
 from tests.trace.test_imports import Htx, other_htx, run
 
 POINT = {"type": "Point", "coordinates": [106.7805, 20.7104]}
@@ -90,12 +91,21 @@ EXPECTED = [  # (sheet, row, column) of each problem of bad_workbook()
 ]
 
 
+def kept(htx: Htx, tmp_path: Path, report: Any, data: bytes, locale: str = "vi") -> Any:
+    """`data` stored in a folder store with the problems of `report`."""
+    check = import_checks.new(htx[0].id, data, LocalStore(tmp_path))
+    import_checks.save_problems(check, report, locale, None)
+    return check
+
+
 def marked(htx: Htx, tmp_path: Path, data: bytes, name: str = "nhap.xlsx", **kw: Any) -> Any:
     """Check `data` (nothing saved), store it with its problems and make the copy."""
     report = run(htx, data, name, dry_run=True, **kw)
     assert not report.ok
-    check = import_checks.store(tmp_path, htx[0].id, report, data, "vi")
-    return report, check, import_checks.make(check)
+    check = kept(htx, tmp_path, report, data)
+    path = tmp_path / f"marked-{check.token}.xlsx"
+    path.write_bytes(import_checks.make(check))
+    return report, check, path
 
 
 def header_positions(sheet: Any) -> dict[str, int]:
@@ -220,8 +230,8 @@ def test_header_problems_are_marked_in_the_header_row_in_the_clerks_language(
     data = "Mã vụ,Loại,Màu\r\nDS-01-2026-HT,Ghi chú,xanh\r\n".encode()
     with force_locale("en"):
         report = run(htx, data, "diary.csv", kind="diary", dry_run=True)
-    check = import_checks.store(tmp_path, htx[0].id, report, data, "en")
-    sheet = load_workbook(import_checks.make(check))["Nhật ký"]
+    check = kept(htx, tmp_path, report, data, "en")
+    sheet = load_workbook(io.BytesIO(import_checks.make(check)))["Nhật ký"]
     assert sheet["C1"].comment.text.startswith("Unknown column.")
     assert sheet["C1"].fill.fgColor.rgb.endswith(BAD)
     assert sheet["D1"].value == "Errors to fix"
@@ -234,11 +244,12 @@ def test_header_problems_are_marked_in_the_header_row_in_the_clerks_language(
 
 def test_another_htx_finds_nothing(htx: Htx, make: Factory, tmp_path: Path) -> None:
     _, check, _ = marked(htx, tmp_path, bad_workbook())
-    assert import_checks.find(tmp_path, htx[0].id, check.token) == check
+    files = check.store
+    assert import_checks.find(htx[0].id, check.token, files) == check
     with pytest.raises(NotFound):
-        import_checks.find(tmp_path, other_htx(make)[0].id, check.token)
+        import_checks.find(other_htx(make)[0].id, check.token, files)
     with pytest.raises(NotFound):
-        import_checks.find(tmp_path, htx[0].id, "../" + check.token[3:])
+        import_checks.find(htx[0].id, "../" + check.token[3:], files)
 
 
 def test_a_clean_check_has_nothing_to_mark(htx: Htx, tmp_path: Path) -> None:
@@ -253,28 +264,17 @@ def copy_link(html: str) -> str:
     return found.group(1)
 
 
-def wait_for(client: FlaskClient, link: str) -> Any:
-    """The copy, once the worker has made it (the link shows its progress till then)."""
-    deadline = time.monotonic() + 60
-    while True:
-        response = client.get(link)
-        if response.status_code != 302 or time.monotonic() > deadline:
-            return response
-        assert client.get(response.location).headers.get("Refresh") == "2"
-        time.sleep(0.2)
-
-
 def test_the_import_page_links_the_marked_copy_for_its_htx_only(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     login(client, htx_user(make))
-    clean = upload(client, workbook(), "nhap.xlsx", "check").get_data(as_text=True)
-    assert "data-marked-copy" not in clean
-    response = upload(client, bad_workbook(), "nhap.xlsx", "check")
+    clean = follow(client, upload(client, workbook(), "nhap.xlsx", "check"), run_jobs)
+    assert "data-marked-copy" not in clean.get_data(as_text=True)
+    response = follow(client, upload(client, bad_workbook(), "nhap.xlsx", "check"), run_jobs)
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Tải tệp của bạn có đánh dấu lỗi (XLSX)" in html
+    assert 'data-report="errors"' in html and "Tải tệp của bạn có đánh dấu lỗi (XLSX)" in html
     link = copy_link(html)
-    copy = wait_for(client, link)
+    copy = client.get(link)  # made by its own job, which run_jobs ran after the check
     assert copy.status_code == 200 and copy.mimetype == sheets.XLSX_MIME
     assert "nhap-loi-can-sua.xlsx" in copy.headers["Content-Disposition"]
     assert copy.headers["Cache-Control"] == "private, no-store"
@@ -290,6 +290,30 @@ def test_the_import_page_links_the_marked_copy_for_its_htx_only(
     assert other.get(link).status_code == 404
     assert other.get(link.removesuffix("/marked.xlsx")).status_code == 404
     assert client.get("/import/checks/abc/marked.xlsx").status_code == 404
+
+
+def test_the_copy_page_waits_for_its_job_and_says_when_it_failed(
+    ctx: None, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    made = htx_user(make)
+    login(client, made)
+    org, user = db.session.get(Organisation, made.organisation_id), db.session.get(User, made.id)
+    assert org is not None and user is not None
+    data = bad_workbook()
+    report = run((org, user), data, "nhap.xlsx", dry_run=True)
+    waiting, lost = import_checks.new(org.id, data), import_checks.new(org.id, data)
+    for check in (waiting, lost):
+        import_checks.keep(db.session, check, report, org, user, "vi")
+    db.session.commit()
+    page = client.get(f"/import/checks/{waiting.token}")
+    assert page.headers.get("Refresh") == "2"
+    assert 'data-copy="waiting"' in page.get_data(as_text=True)
+    assert client.get(f"/import/checks/{waiting.token}/marked.xlsx").status_code == 302
+    lost.store.delete(lost.upload)  # (as pruned meanwhile)
+    run_jobs()
+    assert client.get(f"/import/checks/{waiting.token}/marked.xlsx").status_code == 200
+    failed = client.get(f"/import/checks/{lost.token}")
+    assert "Refresh" not in failed.headers and 'data-copy="failed"' in failed.get_data(as_text=True)
 
 
 def test_a_message_naming_a_header_written_as_a_formula_stays_text(

@@ -1,9 +1,14 @@
-"""The import page and the import/export API, through the test client."""
+"""The import page and the import/export API, through the test client: the upload is
+accepted at once, a job reads the rows (run here by `run_jobs`), and its page or its API
+resource ends with the report."""
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -58,13 +63,28 @@ def htx_user(make: Factory, kind: OrgKind = OrgKind.PRODUCER) -> User:
     return make.user(make.org(kind=kind))
 
 
-def upload(client: FlaskClient, data: bytes, name: str, action: str, **form: str) -> object:
+RunJobs = Callable[..., None]
+
+
+def upload(client: FlaskClient, data: bytes, name: str, action: str, **form: str) -> Any:
     token = csrf_token(client, "/import")
     return client.post(
         "/import",
         content_type="multipart/form-data",
         data={"csrf_token": token, "action": action, "file": (io.BytesIO(data), name), **form},
     )
+
+
+def follow(client: FlaskClient, response: Any, run_jobs: RunJobs) -> Any:
+    """The page of the job an upload started, once the job (and those it queued) ran."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "/import/jobs/" in response.location
+    run_jobs()
+    return client.get(response.location)
+
+
+def imported(client: FlaskClient, run_jobs: RunJobs, data: bytes, name: str, **form: str) -> Any:
+    return follow(client, upload(client, data, name, "import", **form), run_jobs)
 
 
 # ---------------------------------------------------------------- pages
@@ -90,28 +110,61 @@ def test_the_page_offers_the_template_check_import_and_exports(
 
 
 def test_check_first_saves_nothing_then_import_saves_everything(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     login(client, htx_user(make))
-    checked = upload(client, workbook(), "nhap.xlsx", "check")
+    checked = follow(client, upload(client, workbook(), "nhap.xlsx", "check"), run_jobs)
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200 and 'data-report="ok"' in html
     assert "sẽ thêm 1 thửa ruộng, 1 vụ và 1 dòng nhật ký" in html
     assert "DS-01" not in client.get("/fields").get_data(as_text=True)
-    imported = upload(client, workbook(), "nhap.xlsx", "import")
-    assert imported.status_code == 302 and imported.location.endswith("/import")
-    page = client.get("/import").get_data(as_text=True)
+    action = re.search(r'action="(/import/jobs/\d+/import)"', html)
+    assert action, html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    again = client.post(action.group(1), data={"csrf_token": token})  # the file is kept
+    page = follow(client, again, run_jobs).get_data(as_text=True)
+    assert 'data-report="saved"' in page
     assert "Đã nhập 1 thửa ruộng, 1 vụ và 1 dòng nhật ký." in page
     assert "DS-01" in client.get("/fields").get_data(as_text=True)
+    refused = client.post(f"{again.location}/import", data={"csrf_token": token})
+    assert refused.status_code == 302  # an import is not a check to import again
+    assert "Chỉ nhập được theo cách này" in client.get("/import").get_data(as_text=True)
+
+
+def test_the_job_page_follows_the_rows_until_the_report(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    login(client, htx_user(make))
+    started = upload(client, workbook(), "nhap.xlsx", "import")
+    waiting = client.get(started.location)
+    html = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and 'data-import-job="queued"' in html
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
+    assert "js/job-progress.js" in html and "Đang chờ đến lượt xử lý…" in html
+    job_id = int(started.location.rsplit("/", 1)[1])
+    status = client.get(f"/jobs/{job_id}.json")
+    assert status.json["status"] == "queued" and status.json["kind"] == "trace.import"
+    assert status.headers["Cache-Control"] == "private, no-store"
+    run_jobs()
+    done = client.get(started.location).get_data(as_text=True)
+    assert 'data-report="saved"' in done and "<noscript>" not in done
+    assert client.get(f"/jobs/{job_id}.json").json["result"]["counts"]["fields"] == 1
+    listed = client.get("/import").get_data(as_text=True)
+    assert "data-recent-imports" in listed and f"/import/jobs/{job_id}" in listed
+
+    other = app.test_client()
+    login(other, htx_user(make))
+    assert other.get(started.location).status_code == 404
+    assert other.get(f"/jobs/{job_id}.json").status_code == 404
 
 
 def test_a_bad_row_is_shown_with_its_row_and_column_and_nothing_is_saved(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     login(client, htx_user(make))
-    response = upload(client, workbook(bad=True), "nhap.xlsx", "import")
+    response = imported(client, run_jobs, workbook(bad=True), "nhap.xlsx")
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and 'data-report="errors"' in html
+    assert response.status_code == 200 and 'data-report="errors"' in html
     assert "Có 1 lỗi: chưa lưu gì" in html
     assert ">Nhật ký</td>" in html and ">3</td>" in html and ">Hàm lượng N (%)</td>" in html
     assert "Hãy nhập hàm lượng đạm (%)." in html
@@ -133,16 +186,22 @@ def test_a_wrong_file_or_no_file_is_explained_beside_the_input(
     )
 
 
-def test_a_csv_uses_the_kind_chosen_on_the_form(client: FlaskClient, make: Factory) -> None:
+def test_a_csv_uses_the_kind_chosen_on_the_form(
+    client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
     login(client, htx_user(make))
     data = sheets.write_csv("fields", GOOD["fields"])
-    response = upload(client, data, "thua.csv", "import", kind="fields")
-    assert response.status_code == 302
+    response = imported(client, run_jobs, data, "thua.csv", kind="fields")
+    assert 'data-report="saved"' in response.get_data(as_text=True)
+    wrong = upload(client, data, "thua.csv", "import", kind="labels")
+    assert wrong.status_code == 422 and 'id="kind-error"' in wrong.get_data(as_text=True)
 
 
-def test_template_and_exports_download(client: FlaskClient, make: Factory) -> None:
+def test_template_and_exports_download(
+    client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
     login(client, htx_user(make))
-    upload(client, workbook(), "nhap.xlsx", "import")
+    imported(client, run_jobs, workbook(), "nhap.xlsx")
     template = client.get("/import/template.xlsx")
     assert template.status_code == 200 and template.mimetype == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -179,30 +238,43 @@ def post(
     )
 
 
+def finished(client: FlaskClient, auth: dict[str, str], accepted: Any, run_jobs: RunJobs) -> Any:
+    """The job an import answered with, once it ran."""
+    assert accepted.status_code == 202, accepted.json
+    assert accepted.json["status"] == "queued" and accepted.json["kind"] == "trace.import"
+    location = accepted.headers["Location"]
+    assert location == f"/api/v1/jobs/{accepted.json['id']}"
+    run_jobs()
+    job = client.get(location, headers=auth)
+    assert job.status_code == 200 and job.json["status"] == "done", job.json
+    return job.json
+
+
 def test_the_api_checks_by_default_and_imports_when_asked(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     auth = bearer(app, htx_user(make), scopes=("read", "write"))
-    checked = post(client, auth, workbook(), "nhap.xlsx")
-    assert checked.status_code == 200, checked.json
-    assert checked.json["dry_run"] is True and checked.json["saved"] is False
-    assert checked.json["counts"] == {"fields": 1, "seasons": 1, "diary": 1}
+    checked = finished(client, auth, post(client, auth, workbook(), "nhap.xlsx"), run_jobs)
+    report = checked["result"]
+    assert report["dry_run"] is True and report["saved"] is False
+    assert report["counts"] == {"fields": 1, "seasons": 1, "diary": 1}
     assert client.get("/api/v1/fields", headers=auth).json == []
-    done = post(client, auth, workbook(), "nhap.xlsx", "?dry_run=false")
-    assert done.status_code == 201 and done.json["saved"] is True
-    assert done.json["row_errors"] == [] and done.json["error_count"] == 0
+    accepted = post(client, auth, workbook(), "nhap.xlsx", "?dry_run=false")
+    done = finished(client, auth, accepted, run_jobs)
+    assert done["result"]["saved"] is True and done["percent"] == 100
+    assert done["result"]["row_errors"] == [] and done["result"]["error_count"] == 0
+    assert (done["done"], done["total"]) == (3, 3) and done["attempts"] == 1
     assert [f["code"] for f in client.get("/api/v1/fields", headers=auth).json] == ["DS-01"]
 
 
-def test_api_row_errors_are_a_problem_in_vietnamese(
-    app: Flask, client: FlaskClient, make: Factory
+def test_api_row_errors_are_in_the_jobs_report_in_vietnamese(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     auth = bearer(app, htx_user(make), scopes=("read", "write"))
-    bad = post(client, auth, workbook(bad=True), "nhap.xlsx", "?dry_run=false")
-    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
-    assert bad.json["status"] == 422 and bad.json["saved"] is False
-    assert bad.json["detail"] == "Tệp có 1 lỗi: chưa lưu gì."
-    [error] = bad.json["row_errors"]
+    accepted = post(client, auth, workbook(bad=True), "nhap.xlsx", "?dry_run=false")
+    report = finished(client, auth, accepted, run_jobs)["result"]
+    assert report["saved"] is False and report["error_count"] == 1
+    [error] = report["row_errors"]
     assert error == {
         "kind": "diary",
         "sheet": "Nhật ký",
@@ -215,13 +287,15 @@ def test_api_row_errors_are_a_problem_in_vietnamese(
 
 
 def test_api_csv_kind_from_query_or_form_and_wrong_types(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
 ) -> None:
     auth = bearer(app, htx_user(make), scopes=("read", "write"))
     data = sheets.write_csv("fields", GOOD["fields"])
-    assert post(client, auth, data, "a.csv", "?kind=fields").status_code == 200
-    assert post(client, auth, data, "a.csv", kind="fields").status_code == 200
-    assert post(client, auth, data, "a.csv", "?kind=seasons").status_code == 422
+    by_query = finished(client, auth, post(client, auth, data, "a.csv", "?kind=fields"), run_jobs)
+    by_form = finished(client, auth, post(client, auth, data, "a.csv", kind="fields"), run_jobs)
+    assert by_query["result"]["error_count"] == by_form["result"]["error_count"] == 0
+    seasons = finished(client, auth, post(client, auth, data, "a.csv", "?kind=seasons"), run_jobs)
+    assert seasons["result"]["error_count"] > 0
     wrong = post(client, auth, b"%PDF-1.7\n\xe2\xe3\xcf\xd3", "a.pdf")
     assert wrong.status_code == 415 and wrong.mimetype == "application/problem+json"
     assert wrong.json["errors"]["file"]
@@ -229,6 +303,17 @@ def test_api_csv_kind_from_query_or_form_and_wrong_types(
         "/api/v1/imports", headers=auth, content_type="multipart/form-data", data={}
     )
     assert missing.status_code == 422 and "file" in missing.json["errors"]
+
+
+def test_api_jobs_are_their_organisations_own(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    writer = bearer(app, htx_user(make), scopes=("read", "write"))
+    job_url = post(client, writer, workbook(), "x.xlsx").headers["Location"]
+    other = bearer(app, htx_user(make), scopes=("read",))
+    assert client.get(job_url, headers=other).status_code == 404
+    assert client.get(job_url).status_code == 401
+    assert client.get("/api/v1/jobs/999999", headers=writer).status_code == 404
 
 
 def test_api_scopes_and_kinds(app: Flask, client: FlaskClient, make: Factory) -> None:
@@ -240,10 +325,11 @@ def test_api_scopes_and_kinds(app: Flask, client: FlaskClient, make: Factory) ->
     assert client.get("/api/v1/exports/fields.csv").status_code == 401
 
 
-def test_api_exports(app: Flask, client: FlaskClient, make: Factory) -> None:
+def test_api_exports(app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs) -> None:
     user = htx_user(make)
     writer = bearer(app, user, scopes=("write",))
-    post(client, writer, workbook(), "x.xlsx", "?dry_run=false")
+    assert post(client, writer, workbook(), "x.xlsx", "?dry_run=false").status_code == 202
+    run_jobs()
     reader = bearer(app, user, scopes=("read",))
     csv = client.get("/api/v1/exports/seasons.csv", headers=reader)
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
@@ -252,8 +338,8 @@ def test_api_exports(app: Flask, client: FlaskClient, make: Factory) -> None:
     assert load_workbook(io.BytesIO(book.data)).sheetnames == ["Thửa ruộng", "Vụ", "Nhật ký"]
     assert client.get("/api/v1/exports/labels.csv", headers=reader).status_code == 404
     spec = client.get("/api/v1/openapi.json").json
-    assert {"/api/v1/imports", "/api/v1/exports.xlsx", "/api/v1/exports/{kind}.csv"} <= set(
-        spec["paths"]
-    )
+    paths = {"/api/v1/imports", "/api/v1/jobs/{job_id}", "/api/v1/exports.xlsx"}
+    assert paths | {"/api/v1/exports/{kind}.csv"} <= set(spec["paths"])
+    assert "202" in spec["paths"]["/api/v1/imports"]["post"]["responses"]
     body = spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in body

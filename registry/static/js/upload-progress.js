@@ -1,7 +1,7 @@
 // Upload progress for forms marked data-upload (the spreadsheet import). The form is sent
 // with XMLHttpRequest so the browser can report how much of the file has gone up; then the
-// answer replaces the page's <main>. After a clean check the chosen file is put back in the
-// form, so "Import" needs no second choice. Without JavaScript the form posts as usual.
+// browser goes to the page of the job that reads the rows (or, when the file was refused,
+// the answer replaces the page's <main>). Without JavaScript the form posts as usual.
 (function () {
   "use strict";
   if (!window.FormData || !window.DOMParser || !window.XMLHttpRequest) return;
@@ -11,18 +11,13 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = disabled;
   }
 
-  function keepFile(file) {
-    var input = document.querySelector("form[data-upload] input[type=file]");
-    if (!input || !file || !window.DataTransfer) return;
-    try {
-      var transfer = new DataTransfer();
-      transfer.items.add(file);
-      input.files = transfer.files;
-    } catch (e) { /* older browsers: the person chooses the file again */ }
-  }
-
-  function show(xhr, file) {
+  function show(xhr) {
     var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    if (xhr.responseURL && xhr.responseURL !== window.location.href &&
+        doc.querySelector("[data-job], #report")) {
+      window.location.assign(xhr.responseURL);  // the job's page, with its own script
+      return;
+    }
     var incoming = doc.querySelector("main");
     var main = document.querySelector("main");
     if (!incoming || !main) { window.location.reload(); return; }
@@ -31,9 +26,7 @@
     if (xhr.responseURL && xhr.responseURL !== window.location.href) {
       window.history.replaceState(null, "", xhr.responseURL);
     }
-    var report = document.getElementById("report");
-    if (report && report.getAttribute("data-report") === "ok") keepFile(file);
-    var focus = report || main.querySelector(".error-summary, .flash");
+    var focus = main.querySelector(".error-summary, .flash");
     if (focus) {
       if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
       focus.focus();
@@ -71,7 +64,7 @@
       bar.removeAttribute("value");  // indeterminate while the server checks the rows
       text.textContent = box.getAttribute("data-checking");
     };
-    xhr.onload = function () { show(xhr, file); };
+    xhr.onload = function () { show(xhr); };
     xhr.onerror = function () {
       text.textContent = box.getAttribute("data-failed");
       setDisabled(form, false);
