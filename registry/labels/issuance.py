@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -29,8 +30,9 @@ from registry.accounts.models import Organisation, OrgKind
 from registry.db import Db, grams, utcnow
 from registry.errors import DomainError, Forbidden, NotFound
 from registry.labels import criteria as rules
+from registry.labels import signer
 from registry.labels import token as ptt1
-from registry.labels.models import Label, LabelRequest, LabelStatus, RequestStatus
+from registry.labels.models import Criteria, Label, LabelRequest, LabelStatus, RequestStatus
 from registry.ledger import service as ledger
 from registry.numbers import number
 from registry.trace.models import Batch
@@ -144,6 +146,28 @@ def issue(
     Authority staff issue; the requester may too when the criteria allow auto-issue.
     `at`, the moment of issuance, is now except when an earlier issuance is loaded (the
     demo's expired label); its log entry is appended now all the same."""
+    request, in_force = checked(session, actor, request_id, today)
+    moment = (at or utcnow()).replace(microsecond=0)
+    label = _issue(
+        session,
+        actor,
+        request,
+        request.batch,
+        in_force.version,
+        in_force.validity_days,
+        issuer,
+        moment,
+    )
+    request.status, request.decided_at = RequestStatus.ISSUED, moment
+    return label
+
+
+def checked(
+    session: Db, actor: Organisation, request_id: int, today: date
+) -> tuple[LabelRequest, Criteria]:
+    """The request (locked) and the criteria in force, if `actor` may issue it now: what
+    `issue` refuses before any signing, also asked before a large request is queued as a
+    job (issue_jobs.py)."""
     request = session.scalar(
         select(LabelRequest).where(LabelRequest.id == request_id).with_for_update()
     )
@@ -164,12 +188,7 @@ def issue(
     if not evaluation.passed:
         failed = [f"{c.name}: {c.detail}" for c in evaluation.checks if not c.passed]
         raise LabelRefused(errors={"criteria": failed})
-    moment = (at or utcnow()).replace(microsecond=0)
-    label = _issue(
-        session, actor, request, batch, in_force.version, in_force.validity_days, issuer, moment
-    )
-    request.status, request.decided_at = RequestStatus.ISSUED, moment
-    return label
+    return request, in_force
 
 
 def refuse(session: Db, actor: Organisation, request_id: int, reason: str) -> LabelRequest:
@@ -278,51 +297,8 @@ def _issue(
             "unit_serials_sha256": hashlib.sha256("\n".join(serials[1:]).encode()).hexdigest(),
         },
     )
-    rows = [
-        _row(serial, facts, batch, request, version, now, expires, index, issuer)
-        for serial in serials
-    ]
-    main = Label(**rows[0])
-    session.add(main)
-    session.flush()
-    if len(rows) > 1:
-        _insert_units(session, [{**r, "parent_id": main.id} for r in rows[1:]])
-    return main
-
-
-def _insert_units(session: Db, rows: list[dict[str, Any]]) -> None:
-    """Unit label rows in the session's transaction: one COPY on PostgreSQL, which takes
-    under half the time of SQLAlchemy's batched multi-row INSERT and a quarter of its CPU
-    (10,000 rows: about 30 against 70 µs a row); values go as they are (times in UTC,
-    enums by value). An INSERT elsewhere (SQLite)."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(Label), rows)
-        return
-    columns = list(rows[0])
-    copy_into = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(Label.__tablename__), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    driver = connection.connection.dbapi_connection
-    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver configured
-    with driver.cursor() as cursor, cursor.copy(copy_into) as copy:
-        for row in rows:
-            copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in row.values()])
-
-
-def _row(
-    serial: str,
-    facts: Facts,
-    batch: Batch,
-    request: LabelRequest,
-    version: int,
-    now: datetime,
-    expires: datetime,
-    index: int,
-    issuer: Issuer,
-) -> dict[str, Any]:
     claims = ptt1.LabelClaims(
-        serial=serial,
+        serial=serials[0],
         lot=facts.lot,
         gtin=facts.gtin,
         g_co2e_per_kg=facts.g_co2e_per_kg,
@@ -334,9 +310,66 @@ def _row(
         iat=int(now.timestamp()),
         exp=int(expires.timestamp()),
     )
-    token, url = _signed_url(claims, issuer)
+    form, token, url = signed_form(claims, issuer)
+    shared = shared_columns(claims, facts, batch, request, version, (now, expires), issuer)
+    main = Label(serial=serials[0], token=token, url=url, **shared)
+    session.add(main)
+    session.flush()
+    if request.units:
+        rows = unit_rows(serials[1:], form, issuer.key)
+        write_units(session, rows, {"parent_id": main.id, **shared})
+    return main
+
+
+@dataclass(frozen=True)
+class Form:
+    """How every label of one issuance is signed and addressed: the template of the claims
+    that all its tokens share, and the URL up to the serial."""
+
+    template: ptt1.TokenTemplate
+    url_prefix: str
+
+    def url(self, serial: str, token: str) -> str:
+        return ptt1.url_of(self.url_prefix, serial, token)
+
+
+def signed_form(claims: ptt1.LabelClaims, issuer: Issuer) -> tuple[Form, str, str]:
+    """The form of this issuance's labels with the batch label's token and URL: the GS1
+    Digital Link form when the batch has a GTIN and the URL fits in 330 characters, else
+    the short form, whose tokens then carry no GTIN. Unit serials are as long as the
+    batch label's, so their URLs are as long and the choice holds for them all."""
+    if claims.gtin:
+        try:
+            return _signed(
+                claims, issuer, ptt1.url_prefix(issuer.base_url, claims.gtin, claims.lot)
+            )
+        except ValueError:
+            claims = replace(claims, gtin=None)
+    try:
+        return _signed(claims, issuer, ptt1.url_prefix(issuer.base_url))
+    except ValueError as exc:
+        raise LabelRefused(
+            errors={"lot_code": [_l("The lot code is too long for the QR code: shorten it.")]}
+        ) from exc
+
+
+def _signed(claims: ptt1.LabelClaims, issuer: Issuer, url_prefix: str) -> tuple[Form, str, str]:
+    form = Form(ptt1.TokenTemplate.of(claims, issuer.key.public_key()), url_prefix)
+    token = form.template.sign(claims.serial, issuer.key)
+    return form, token, form.url(claims.serial, token)
+
+
+def shared_columns(
+    claims: ptt1.LabelClaims,
+    facts: Facts,
+    batch: Batch,
+    request: LabelRequest,
+    version: int,
+    period: tuple[datetime, datetime],
+    issuer: Issuer,
+) -> dict[str, Any]:
+    """The columns of the labels of one issuance but their serial, token, URL and parent."""
     return {
-        "serial": serial,
         "batch_id": batch.id,
         "request_id": request.id,
         "criteria_version": version,
@@ -347,12 +380,10 @@ def _row(
         "methodology": facts.methodology,
         "verifier": facts.verifier,
         "kid": issuer.kid,
-        "token": token,
-        "url": url,
-        "issued_at": now,
-        "expires_at": expires,
+        "issued_at": period[0],
+        "expires_at": period[1],
         "status": LabelStatus.VALID,
-        "log_index": index,
+        "log_index": claims.log_index,
         "product": batch.product,
         "organisation": request.organisation.code,
         "commune": facts.commune,
@@ -361,29 +392,48 @@ def _row(
     }
 
 
-def _signed_url(claims: ptt1.LabelClaims, issuer: Issuer) -> tuple[str, str]:
-    """The GS1 Digital Link form when the batch has a GTIN and the URL fits in 330
-    characters; else the short form, whose token then carries no GTIN."""
-    if claims.gtin:
-        token = ptt1.sign(claims, issuer.key)
-        try:
-            url = ptt1.label_url(issuer.base_url, claims.serial, token, claims.gtin, claims.lot)
-        except ValueError:
-            pass
-        else:
-            return token, url
-        claims = _without_gtin(claims)
-    token = ptt1.sign(claims, issuer.key)
-    try:
-        return token, ptt1.label_url(issuer.base_url, claims.serial, token)
-    except ValueError as exc:
-        raise LabelRefused(
-            errors={"lot_code": [_l("The lot code is too long for the QR code: shorten it.")]}
-        ) from exc
+def unit_rows(
+    serials: Sequence[str], form: Form, key: Ed25519PrivateKey
+) -> Iterator[tuple[str, str, str]]:
+    """Serial, token and URL of each unit label, in order, as `signer` hands out the
+    tokens (in chunks, from a pool of processes for large requests)."""
+    chunks = signer.tokens(form.template, serials, key)
+    for serial, token in zip(serials, itertools.chain.from_iterable(chunks), strict=True):
+        yield serial, token, form.url(serial, token)
 
 
-def _without_gtin(claims: ptt1.LabelClaims) -> ptt1.LabelClaims:
-    return replace(claims, gtin=None)
+def write_units(session: Db, rows: Iterator[tuple[str, str, str]], shared: dict[str, Any]) -> None:
+    """Unit label rows in the session's transaction, written as they come so that memory
+    stays a few chunks whatever the size: one COPY on PostgreSQL, which takes under half the
+    time of SQLAlchemy's batched multi-row INSERT and a quarter of its CPU; an INSERT of
+    each chunk elsewhere (SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_units(session, rows, shared)
+        return
+    while block := list(itertools.islice(rows, signer.CHUNK)):
+        values = [{"serial": s, "token": t, "url": u, **shared} for s, t, u in block]
+        session.execute(insert(Label), values)
+
+
+def _copy_units(session: Db, rows: Iterator[tuple[str, str, str]], shared: dict[str, Any]) -> None:
+    """One COPY whose rows share one list of values (times in UTC, enums by value): each
+    row changes only its serial, token and URL."""
+    columns = ["serial", "token", "url", *shared]
+    copy_into = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(Label.__tablename__), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    values = [
+        None,
+        None,
+        None,
+        *(v.value if isinstance(v, enum.Enum) else v for v in shared.values()),
+    ]
+    driver = session.connection().connection.dbapi_connection
+    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver configured
+    with driver.cursor() as cursor, cursor.copy(copy_into) as copy:
+        for serial, token, url in rows:
+            values[:3] = serial, token, url
+            copy.write_row(values)
 
 
 def labels_of_batch(session: Db, batch_id: int) -> list[Label]:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
 from registry.labels import criteria, issuance
+from registry.labels import token as ptt1
+from registry.labels.models import Label
 from registry.trace import batches, service
 from registry.trace.batch_schemas import TransformIn
 from registry.trace.models import Batch, Season
@@ -73,6 +75,25 @@ def packed(grower, authority: Organisation) -> Batch:
 @pytest.fixture
 def issuer(app: Flask) -> issuance.Issuer:
     return issuance.Issuer("PTT-TEST", "http://127.0.0.1:5000", Ed25519PrivateKey.generate())
+
+
+def reference(row: Label, issuer: issuance.Issuer) -> tuple[str, str]:
+    """The token and URL of a stored label, signed again from its columns by `token.sign`."""
+    claims = ptt1.LabelClaims(
+        serial=row.serial,
+        lot=row.lot,
+        gtin=row.gtin,
+        g_co2e_per_kg=row.g_co2e_per_kg,
+        reduction_permille=row.reduction_permille,
+        methodology=row.methodology,
+        verifier=row.verifier,
+        log_index=row.log_index,
+        iss=issuer.registry_id,
+        iat=int(row.issued_at.timestamp()),
+        exp=int(row.expires_at.timestamp()),
+    )
+    token = ptt1.sign(claims, issuer.key)
+    return token, ptt1.label_url(issuer.base_url, row.serial, token, row.gtin, row.lot)
 
 
 # ---------------------------------------------------------------- an approved longan orchard
