@@ -23,6 +23,9 @@ from registry.accounts.forms import (
 )
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
+from registry.reminders import service as reminders
+from registry.reports.labels_text import deadline_title
+from registry.trace.service import today_in_vietnam
 from registry.errors import DomainError
 from registry.limits import SIGN_IN, limiter, limits_off
 
@@ -79,8 +82,15 @@ def logout() -> Response:
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> str:
+    """The organisation, and the reporting calendar's open reminders (a daily job records
+    them, registry/reminders)."""
+    org = current_user.organisation
     return render_template(
-        "accounts/dashboard.html", org=current_user.organisation, kind_labels=KIND_LABELS
+        "accounts/dashboard.html",
+        org=org,
+        kind_labels=KIND_LABELS,
+        reminders=reminders.open_for(db.session, org, today_in_vietnam()),
+        deadline_title=deadline_title,
     )
 
 

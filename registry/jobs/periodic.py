@@ -38,6 +38,16 @@ def rebuild_reports(session: Db, timestamp: int) -> None:
     session.commit()
 
 
+def remind(session: Db, timestamp: int) -> None:
+    """Record the reporting calendar's reminders due today (shown on each organisation's
+    dashboard until delivered)."""
+    from registry.reminders import service as reminders
+    from registry.trace.service import today_in_vietnam
+
+    reminders.record_due(session, today_in_vietnam())
+    session.commit()
+
+
 def prune_imports(session: Db, timestamp: int) -> None:
     """Uploaded spreadsheets, their marked copies and their jobs go after a week (the
     uploads name member households)."""
@@ -67,6 +77,7 @@ def publish_log_tiles(session: Db, timestamp: int) -> None:
 
 
 SCHEDULE: tuple[Scheduled, ...] = (
+    Scheduled("reports.remind", "0 0 * * *", remind),  # 07:00 in Vietnam
     Scheduled("reports.rebuild", "0 19 * * *", rebuild_reports),  # 02:00 in Vietnam
     Scheduled("ledger.publish_tiles", "* * * * *", publish_log_tiles),
     Scheduled("trace.prune_imports", "10 20 * * *", prune_imports),  # 03:10 in Vietnam

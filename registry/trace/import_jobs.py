@@ -54,10 +54,10 @@ def start(
         raise sheets.UnreadableFile(errors={"kind": [_l("Choose fields, seasons or diary.")]})
     sheets.detect(data)
     check = import_checks.new(org.id, data)
-    return _queue(session, org, user, check.token, filename, kind, dry_run)
+    return queue_stored(session, org, user, check.token, filename, kind, dry_run)
 
 
-def _queue(
+def queue_stored(
     session: Db,
     org: Organisation,
     user: User,
@@ -66,6 +66,7 @@ def _queue(
     kind: str | None,
     dry_run: bool,
 ) -> Job:
+    """Queue the check or import of an upload stored under `token`; the caller commits."""
     return jobs.enqueue(
         session,
         KIND,
@@ -87,7 +88,7 @@ def import_checked(session: Db, org: Organisation, user: User, checked: Job) -> 
     args = checked.args
     if not store().exists(import_checks.of(org.id, args["token"]).upload):
         raise UploadGone()
-    return _queue(session, org, user, args["token"], args["filename"], args["kind"], False)
+    return queue_stored(session, org, user, args["token"], args["filename"], args["kind"], False)
 
 
 @jobs.task(KIND)

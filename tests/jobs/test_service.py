@@ -228,3 +228,49 @@ def test_an_unknown_kind_is_a_programming_error(htx: tuple[Organisation, User]) 
     org, user = htx
     with pytest.raises(KeyError):
         jobs.enqueue(db.session, "test.nothing", org, user)
+
+
+@jobs.task("test.disconnect", retries=2)
+def lose_the_connection(run: jobs.JobRun) -> dict:
+    """Its first try's database connection is cut (PostgreSQL ends the backend)."""
+    CALLS[run.job_id] += 1
+    if run.attempt == 1:
+        db.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    return {"pid": db.session.scalar(text("SELECT pg_backend_pid()"))}
+
+
+def test_a_real_database_disconnect_is_retried(
+    app: Flask, htx: tuple[Organisation, User], run_jobs: RunJobs
+) -> None:
+    if queue.runtime(app).embedded:
+        pytest.skip("SQLite has no connection to lose")
+    org, user = htx
+    job = jobs.enqueue(db.session, "test.disconnect", org, user)
+    db.session.commit()
+    run_jobs()
+    db.session.expire_all()
+    done = db.session.get(Job, job.id)
+    assert done is not None and done.status is JobStatus.DONE
+    assert CALLS[job.id] == 2 and done.attempts == 2 and done.error is None
+
+
+def test_jobs_left_by_a_process_that_stopped_are_deferred_again_at_start_up(
+    app: Flask, htx: tuple[Organisation, User], run_jobs: RunJobs
+) -> None:
+    found = queue.runtime(app)
+    if not found.embedded:
+        pytest.skip("on PostgreSQL the queue itself is durable")
+    org, user = htx
+    waiting = jobs.enqueue(db.session, "test.count", org, user, rows=1)
+    running = jobs.enqueue(db.session, "test.count", org, user, rows=2)
+    db.session.commit()
+    service.start(db.session, running.id)  # it was running when the process stopped
+    found.queue.connector.reset()  # type: ignore[attr-defined]  # the memory went with it
+    run_jobs()
+    assert CALLS == Counter()
+    queue._requeue_unfinished(found)  # what `registry run` does as it starts
+    run_jobs()
+    db.session.expire_all()
+    for job in (waiting, running):
+        assert db.session.get(Job, job.id).status is JobStatus.DONE  # type: ignore[union-attr]
+    assert CALLS[waiting.id] == CALLS[running.id] == 1
