@@ -70,6 +70,9 @@ def from_environment() -> dict[str, Any]:
         "JOBS_STALLED_SECONDS": float(os.environ.get("JOBS_STALLED_SECONDS", "30")),
         "JOBS_STALLED_CRON": os.environ.get("JOBS_STALLED_CRON", "* * * * *"),
         "JOBS_RETRY_WAIT_SECONDS": int(os.environ.get("JOBS_RETRY_WAIT_SECONDS", "2")),
+        # A label request of more unit labels than this is issued by a background job (the
+        # API answers 202 with the job) instead of while the page or the caller waits.
+        "LABELS_ISSUE_JOB_ABOVE_UNITS": int(os.environ.get("LABELS_ISSUE_JOB_ABOVE_UNITS", "5000")),
         # The S3 API server for s3:// when it is not AWS (MinIO, Ceph, a Vietnamese cloud);
         # credentials and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
         "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,

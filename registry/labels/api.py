@@ -7,19 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, jsonify, url_for
 from flask_smorest import Blueprint
 from sqlalchemy import Row
 
-from registry.accounts.access import acting_organisation, kinds_required, token_required
+from registry import jobs
+from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
 from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER, BINARY, TEXT
 from registry.db import db, utcnow
 from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
 from registry.idempotency.http import idempotent
+from registry.jobs.schemas import JobOut
 from registry.keys import KeyStore, keystore
-from registry.labels import issuance, qr, schemas, status
+from registry.labels import issuance, issue_jobs, qr, schemas, status
 from registry.labels import revocations as lists
 from registry.labels.models import Label, LabelRequest, LabelStatus
 from registry.trace.service import today_in_vietnam
@@ -179,14 +181,37 @@ def request_label(values: dict[str, Any]) -> LabelRequest:
 @blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.response(201, schemas.LabelStatusOut)
+@blp.alt_response(
+    202,
+    schema=JobOut,
+    success=True,
+    description="Accepted, for a request of more unit labels than the registry issues at once "
+    "(LABELS_ISSUE_JOB_ABOVE_UNITS, 5,000 by default): the job that issues it. Follow it at "
+    "`Location` (`/api/v1/jobs/{id}`, read scope) until `status` is `done`: its `result` is "
+    "the label's status object, as a 201 answers.",
+    headers={"Location": {"description": "The job's URL", "schema": {"type": "string"}}},
+)
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
-def issue(request_id: int) -> dict[str, Any]:
-    """Issue a requested label if the batch meets the criteria in force."""
+def issue(request_id: int) -> dict[str, Any] | Response:
+    """Issue a requested label if the batch meets the criteria in force: at once (201), or
+    by a background job for a large number of unit labels (202)."""
+    if issue_jobs.in_background(db.session, request_id):
+        return _issue_in_background(request_id)
     label = issuance.issue(
         db.session, acting_organisation(), request_id, issuer(), today_in_vietnam()
     )
     return _object(label, frozenset())
+
+
+def _issue_in_background(request_id: int) -> Response:
+    job = issue_jobs.start(
+        db.session, acting_organisation(), principal().user, request_id, today_in_vietnam()
+    )
+    response = jsonify(JobOut().dump(jobs.view(job)))
+    response.status_code = 202
+    response.headers["Location"] = url_for("jobs_api.job_status", job_id=job.id)
+    return response
 
 
 @blp.post("/labels/<serial:serial>/status")

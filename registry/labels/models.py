@@ -120,30 +120,3 @@ class Label(Base):
     verified_by: Mapped[Organisation] = relationship(
         primaryjoin="foreign(Label.verifier) == Organisation.code", viewonly=True
     )
-
-
-class JobStatus(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class PrintJob(Base):
-    """A print sheet of a label's unit labels, rendered in the background; the PDF is kept
-    in the instance folder under `prints/`, named by the job id."""
-
-    __tablename__ = "label_print_jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    size: Mapped[str] = mapped_column(String(10))
-    status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus), default=JobStatus.QUEUED)
-    done: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int] = mapped_column(default=0)
-    error: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    label: Mapped[Label] = relationship()

@@ -1,111 +1,100 @@
-"""Print sheets of unit labels, rendered in the background with progress.
+"""Print sheets of unit labels, rendered by a background job with progress.
 
-A sheet of thousands of labels takes seconds, longer than a page should wait; so the
-request creates a `PrintJob`, one worker thread per process renders it page by page
-(recording progress every few pages in its own session), and the PDF is written to the
-store (`registry.storage`) as `prints/{job}.pdf`. The progress page refreshes itself (no
-script needed).
-Jobs are small and local: a job lost with a restarted process is simply started again."""
+A sheet of thousands of labels takes seconds, longer than a page should wait: the request
+queues a `labels.print_sheet` job (registry.jobs) and a worker, on any machine, renders it
+page by page, reporting the pages done, and puts the PDF in the store (`registry.storage`)
+as `prints/{job}.pdf`, which any web server then streams. The page that follows the job
+refreshes itself (no script needed)."""
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from flask import Flask
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from registry.accounts.models import Organisation, OrgKind
-from registry.db import Db, db, utcnow
+from registry import jobs
+from registry.accounts.models import Organisation, OrgKind, User
+from registry.db import Db, db
 from registry.errors import DomainError, NotFound
 from registry.labels import sheets
 from registry.labels.artwork import LabelArt
-from registry.labels.models import JobStatus, Label, PrintJob
+from registry.labels.models import Label
 from registry.storage import store
 from registry.trace.labels import PRODUCT_LABELS
 
-PROGRESS_EVERY = 5  # pages between progress writes
-EXECUTOR = "registry.print_jobs"
+KIND = "labels.print_sheet"
+PROGRESS_EVERY = 5  # pages between progress reports
 
 
 class PrintRefused(DomainError):
     title = _l("This print sheet cannot be made.")
 
 
+class LabelGone(NotFound):
+    title = _l("The label of this print sheet no longer exists.")
+
+
 def pdf_key(job_id: int) -> str:
     return f"prints/{job_id}.pdf"
 
 
-def start(session: Db, org: Organisation, label: Label, size: str) -> PrintJob:
-    """A queued job for the label's unit labels (or the label itself when it has none);
-    its progress counts pages."""
+def start(session: Db, org: Organisation, user: User, label: Label, size: str) -> jobs.Job:
+    """Queue the sheet of the label's unit labels (or of the label itself when it has none)
+    in `size`; the caller commits."""
     if org.kind is not OrgKind.AUTHORITY and org.code != label.organisation:
         raise NotFound()
     if size not in sheets.SIZES:
         raise PrintRefused(errors={"size": [_l("Choose a size from the list.")]})
-    pages = math.ceil(len(_labels(session, label)) / sheets.SIZES[size].per_page)
-    job = PrintJob(label_id=label.id, organisation_id=org.id, size=size, total=pages)
-    session.add(job)
-    session.flush()
-    return job
+    return jobs.enqueue(session, KIND, org, user, label_id=label.id, size=size)
 
 
-def _labels(session: Db, label: Label) -> list[Label]:
-    units = list(
-        session.scalars(select(Label).where(Label.parent_id == label.id).order_by(Label.id))
+def _arts(session: Db, label: Label) -> list[LabelArt]:
+    """The artwork of the label's unit labels in serial order, or of the label itself when
+    it has none (only the columns printed are read: a sheet may hold 100,000 labels)."""
+    product = product_name(label.product)
+    printed = (
+        Label.serial,
+        Label.url,
+        Label.g_co2e_per_kg,
+        Label.reduction_permille,
+        Label.removals_kg_co2_per_kg,
     )
-    return units or [label]
+    units = session.execute(select(*printed).where(Label.parent_id == label.id).order_by(Label.id))
+    return [LabelArt.of(row, product) for row in units] or [LabelArt.of(label, product)]
 
 
-def submit(app: Flask, job_id: int) -> None:
-    """Render the job on this process's worker thread."""
-    executor = app.extensions.setdefault(EXECUTOR, ThreadPoolExecutor(max_workers=1))
-    executor.submit(_run, app, job_id)
+@jobs.task(KIND)
+def print_sheet(run: jobs.JobRun, label_id: int, size: str) -> None:
+    """Render the sheet and put it at `pdf_key(job)`.
+
+    Idempotent: its only write is the PDF under a key named by the job, which a second run
+    (a worker killed after the put, before the job was marked done) writes again with the
+    same labels; the job is marked done with the key once the PDF is stored."""
+    key, result = render(db.session, run, label_id, size)
+    run.finish(db.session, result=result, result_key=key)
+    db.session.commit()
 
 
-def _run(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        try:
-            render(db.session, job_id)
-        except Exception as exc:
-            db.session.rollback()
-            _set(
-                db.session,
-                job_id,
-                status=JobStatus.FAILED,
-                error=str(exc)[:300],
-                finished_at=utcnow(),
-            )
-            app.logger.exception("print job %s failed", job_id)
-        finally:
-            db.session.remove()
-
-
-def render(session: Db, job_id: int) -> str:
-    """Render a job now (the worker's body; tests and the CLI call it directly)."""
-    job = session.get(PrintJob, job_id)
-    if job is None:
-        raise NotFound()
-    product = product_name(job.label.product)
-    arts = [LabelArt.of(lb, product) for lb in _labels(session, job.label)]
-    _set(session, job_id, status=JobStatus.RUNNING)
+def render(session: Db, run: jobs.JobRun, label_id: int, size: str) -> tuple[str, dict[str, Any]]:
+    """Render the job's sheet into the store now, reporting pages done; returns the key
+    and the job's result (pages, labels, size)."""
+    label = session.get(Label, label_id)
+    if label is None:
+        raise LabelGone()
+    serial, arts = label.serial, _arts(session, label)
+    session.rollback()  # no read held open while drawing (on SQLite it would stop writers)
 
     def progress(done: int, total: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == total:
-            _set(session, job_id, done=done, total=total)
+            run.progress(done, total)
 
-    pdf = sheets.render_sheet(arts, job.size, progress)
-    key = pdf_key(job_id)
+    pdf = sheets.render_sheet(arts, size, progress)
+    key = pdf_key(run.job_id)
     store().put(key, pdf, content_type="application/pdf", cache_control="private, no-cache")
-    _set(session, job_id, status=JobStatus.DONE, finished_at=utcnow())
-    return key
-
-
-def _set(session: Db, job_id: int, **values: object) -> None:
-    session.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
-    session.commit()
+    pages = -(-len(arts) // sheets.SIZES[size].per_page)
+    return key, {"serial": serial, "size": size, "labels": len(arts), "pages": pages}
 
 
 def product_name(product: str) -> str:

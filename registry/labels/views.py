@@ -24,23 +24,25 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from registry import crops
-from registry.accounts.access import acting_organisation, kinds_required
+from registry import crops, jobs
+from registry.accounts.access import acting_organisation, kinds_required, principal
 from registry.accounts.models import OrgKind
 from registry.db import db, utcnow
 from registry.errors import DomainError
 from registry.keys import keystore
-from registry.labels import artwork, criteria, issuance, printing, schemas, sheets, status
+from registry.labels import (
+    artwork,
+    criteria,
+    issuance,
+    issue_jobs,
+    printing,
+    schemas,
+    sheets,
+    status,
+)
 from registry.labels.api import issuer
 from registry.labels.artwork import LabelArt
-from registry.labels.models import (
-    JobStatus,
-    Label,
-    LabelRequest,
-    LabelStatus,
-    PrintJob,
-    RequestStatus,
-)
+from registry.labels.models import Label, LabelRequest, LabelStatus, RequestStatus
 from registry.storage import Blob, Missing, store, web
 from registry.trace.labels import PRODUCT_LABELS
 from registry.trace.service import today_in_vietnam
@@ -141,7 +143,10 @@ def _issued(found: LabelRequest) -> Label | None:
 @bp.post("/labels/requests/<int:request_id>/issue")
 @login_required
 def issue(request_id: int) -> Page:
+    """Issue at once, or for a large request queue the job and follow it on its page."""
     found = _request_for(request_id)
+    if issue_jobs.in_background(db.session, request_id):
+        return _issue_in_background(found)
     try:
         label = issuance.issue(
             db.session, acting_organisation(), request_id, issuer(), today_in_vietnam()
@@ -152,6 +157,39 @@ def issue(request_id: int) -> Page:
     db.session.commit()
     flash(_("Label %(serial)s issued.", serial=label.serial), "success")
     return redirect(url_for("labels.label_page", serial=label.serial))
+
+
+def _issue_in_background(found: LabelRequest) -> Page:
+    try:
+        job = issue_jobs.start(
+            db.session, acting_organisation(), principal().user, found.id, today_in_vietnam()
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _request_page(found, _errors(exc))
+    db.session.commit()
+    return redirect(url_for("labels.issue_job", job_id=job.id), 303)
+
+
+@bp.get("/labels/issue/<int:job_id>")
+@login_required
+def issue_job(job_id: int) -> Page:
+    """A large request being issued: the page follows the job (with or without script), then
+    goes on to the label, or says why it could not be issued."""
+    try:
+        job = jobs.job_of(db.session, acting_organisation().id, job_id, issue_jobs.KIND)
+    except DomainError:
+        abort(404)
+    label = issue_jobs.label_of(db.session, job)
+    if label is not None:
+        flash(_("Label %(serial)s issued.", serial=label.serial), "success")
+        return redirect(url_for("labels.label_page", serial=label.serial))
+    return render_template(
+        "labels/issue_job.html",
+        job=jobs.view(job),
+        req=db.session.get(LabelRequest, job.args["request_id"]),
+        products=PRODUCT_LABELS,
+    )
 
 
 @bp.post("/labels/requests/<int:request_id>/refuse")
@@ -319,48 +357,56 @@ def change_status(serial: str) -> Page:
 @bp.post("/labels/<serial>/print")
 @login_required
 def print_sheet(serial: str) -> Page:
+    """Queue the label's print sheet; its page follows the job."""
     label = _label_for_member(serial)
+    size = request.form.get("size", "")
     try:
-        job = printing.start(db.session, acting_organisation(), label, request.form.get("size", ""))
+        job = printing.start(db.session, acting_organisation(), principal().user, label, size)
     except DomainError as exc:
         db.session.rollback()
         return _label_page(label, _errors(exc))
     db.session.commit()
-    printing.submit(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
     return redirect(url_for("labels.print_job", job_id=job.id))
 
 
-def _job_for(job_id: int) -> PrintJob:
-    job = db.session.get(PrintJob, job_id)
-    org = acting_organisation()
-    if job is None or (org.kind is not OrgKind.AUTHORITY and job.organisation_id != org.id):
+def _print_job(job_id: int) -> jobs.Job:
+    """A print sheet the acting organisation asked for: 404 for another's."""
+    try:
+        return jobs.job_of(db.session, acting_organisation().id, job_id, printing.KIND)
+    except DomainError:
         abort(404)
-    return job
 
 
 @bp.get("/labels/print/<int:job_id>")
 @login_required
-def print_job(job_id: int) -> Response:
-    job = _job_for(job_id)
-    response = Response(render_template("labels/print.html", job=job, sizes=sheets.SIZES))
-    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-        response.headers["Refresh"] = "2"  # no script: the browser reloads until it is done
-    return response
+def print_job(job_id: int) -> Page:
+    """The sheet's progress in pages (the page follows the job, with or without script),
+    then its download, or why it could not be made."""
+    job = _print_job(job_id)
+    label = db.session.get(Label, job.args["label_id"])
+    return render_template(
+        "labels/print.html",
+        job=jobs.view(job),
+        label=label,
+        size=sheets.SIZES[job.args["size"]],
+    )
 
 
 @bp.get("/labels/print/<int:job_id>.pdf")
 @login_required
 def print_pdf(job_id: int) -> Response:
-    job = _job_for(job_id)
-    if job.status is not JobStatus.DONE:
+    job = jobs.view(_print_job(job_id))
+    if job.status is not jobs.JobStatus.DONE or job.result is None or job.result_key is None:
         abort(404)
-    name = f"nhan-{job.label.serial}-{job.size}.pdf"
-    return web.send(partial(_print_sheet, job.id), mimetype="application/pdf", download_name=name)
+    name = f"nhan-{job.result['serial']}-{job.result['size']}.pdf"
+    return web.send(
+        partial(_print_sheet, job.result_key), mimetype="application/pdf", download_name=name
+    )
 
 
-def _print_sheet(job_id: int) -> Blob:
+def _print_sheet(key: str) -> Blob:
     try:
-        return store().open(printing.pdf_key(job_id))
+        return store().open(key)
     except Missing:
         abort(404)
 

@@ -8,15 +8,29 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Response, abort, current_app, url_for
 from flask_smorest import Blueprint
 
-from registry.accounts.access import acting_organisation, kinds_required, token_required
+from registry import jobs
+from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
 from registry.accounts.schemas import ProblemSchema
-from registry.api import BEARER
+from registry.api import BEARER, BINARY
 from registry.db import db
-from registry.reports import confirmations, dashboard, opendata, periods, rollup, scope
-from registry.reports.models import CommuneConfirmation
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
+from registry.jobs.schemas import JobOut
+from registry.reports import (
+    builds,
+    confirmations,
+    dashboard,
+    files,
+    opendata,
+    periodic,
+    periods,
+    rollup,
+    scope,
+)
+from registry.reports.models import CommuneConfirmation, GeneratedReport
 from registry.reports.schemas import (
     ConfirmationOut,
     DashboardOut,
@@ -24,8 +38,10 @@ from registry.reports.schemas import (
     EmissionExchangePage,
     ExchangeQuery,
     LabelExchangePage,
+    PeriodicReportIn,
+    PeriodicReportOut,
 )
-from registry.reports.views import schema_url
+from registry.reports.views import schema_url, send_report_file
 from registry.trace.service import today_in_vietnam
 
 blp = Blueprint("reports_api", __name__, description="Reports, open data and national exchange")
@@ -91,6 +107,72 @@ def dashboard_figures(query: dict[str, Any]) -> dict[str, Any]:
             for year, found in board.years.items()
         ],
     }
+
+
+@blp.post("/reports/periodic")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
+@blp.doc(security=BEARER)
+@blp.arguments(PeriodicReportIn)
+@blp.response(
+    202,
+    JobOut,
+    description="Accepted: the job that generates the report and builds its PDF and XLSX. "
+    "Follow it at `Location` (`/api/v1/jobs/{id}`, read scope) until `status` is `done`: its "
+    "`result` names the report (`report`, its id), its `digest` and `log_index`, and the "
+    "SHA-256 and size of each file.",
+    headers={"Location": {"description": "The job's URL", "schema": {"type": "string"}}},
+)
+@blp.alt_response(403, schema=ProblemSchema)
+@blp.alt_response(422, schema=ProblemSchema)
+@token_required("write")
+@kinds_required(*scope.READERS)
+def generate_report(values: dict[str, Any]) -> Any:
+    """Generate a 6-month (`half`, period `2026-H1`) or annual (`annual`, `2026`) report of
+    a province or a commune: the authority's of any, a commune office's of its own commune.
+    Its data are frozen, digested and logged, and its files built, by a background job."""
+    viewer = acting_organisation()
+    area = scope.area_for(
+        db.session, viewer, province=values["province"], commune=values["commune"]
+    )
+    job = builds.start(
+        db.session,
+        viewer,
+        principal().user,
+        values["kind"],
+        values["period"],
+        area,
+        float(current_app.config["REDUCTION_TARGET_PCT"]),
+    )
+    return jobs.view(job), 202, {"Location": url_for("jobs_api.job_status", job_id=job.id)}
+
+
+@blp.get("/reports/periodic/<int:report_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, PeriodicReportOut)
+@blp.alt_response(404, schema=ProblemSchema)
+@token_required("read")
+@kinds_required(*scope.READERS)
+def periodic_report(report_id: int) -> GeneratedReport:
+    """A generated report with its frozen data: the SHA-256 of the data's RFC 8785 (JCS)
+    encoding is `digest`, which the log entry `log_index` holds."""
+    return periodic.report_for(db.session, acting_organisation(), report_id)
+
+
+@blp.get("/reports/periodic/<int:report_id>.<fmt>")
+@blp.doc(security=BEARER)
+@blp.response(200, BINARY, content_type="application/pdf", description="The PDF, or the XLSX")
+@blp.alt_response(404, schema=ProblemSchema)
+@token_required("read")
+@kinds_required(*scope.READERS)
+def periodic_report_file(report_id: int, fmt: str) -> Response:
+    """The report's PDF (`.pdf`) or workbook (`.xlsx`), in Vietnamese, with its SHA-256 as
+    ETag."""
+    report = periodic.report_for(db.session, acting_organisation(), report_id)
+    if fmt not in files.FORMATS:
+        abort(404)
+    return send_report_file(report, fmt)
 
 
 def _page(name: str, query: dict[str, Any]) -> dict[str, Any]:

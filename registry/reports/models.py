@@ -172,6 +172,12 @@ class GeneratedReport(Base):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     log_index: Mapped[int] = mapped_column()
+    #: The job that generated it (registry/reports/builds.py): the job run again after its
+    #: worker was killed finds the report it made instead of making a second one. None for
+    #: reports generated before reports were jobs.
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
+    )
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()

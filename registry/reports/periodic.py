@@ -42,6 +42,17 @@ def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(data)).hexdigest()
 
 
+def check(kind: ReportKind, period: Period) -> None:
+    """Refuse a period that is not of the report's kind (before any work is queued)."""
+    if (kind is ReportKind.HALF) != (period.half is not None):
+        message = (
+            _l("A 6-month report covers a half-year (e.g. 2026-H1).")
+            if kind is ReportKind.HALF
+            else _l("An annual report covers a whole year (e.g. 2026).")
+        )
+        raise ReportRefused(errors={"period": [message]})
+
+
 def generate(
     session: Db,
     author: Organisation,
@@ -53,13 +64,7 @@ def generate(
 ) -> GeneratedReport:
     """Generate, store and log a report of `area` (a province or a commune) for `period`
     (a half-year for a 6-month report, a year for an annual one)."""
-    if (kind is ReportKind.HALF) != (period.half is not None):
-        message = (
-            _l("A 6-month report covers a half-year (e.g. 2026-H1).")
-            if kind is ReportKind.HALF
-            else _l("An annual report covers a whole year (e.g. 2026).")
-        )
-        raise ReportRefused(errors={"period": [message]})
+    check(kind, period)
     state = rollup.refresh(session, timedelta(0))
     data = report_data(session, kind, period, area, final_pct, state.revision, utcnow())
     report = GeneratedReport(

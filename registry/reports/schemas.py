@@ -232,3 +232,21 @@ class DashboardOut(Schema):
         },
     )
     trajectory = fields.List(fields.Dict())
+
+
+class PeriodicReportOut(Schema):
+    id = fields.Integer()
+    kind = fields.Enum(ReportKind, by_value=True)
+    period = fields.Function(lambda r: r.data["period"]["key"], metadata={"example": "2026-H1"})
+    province = fields.String(allow_none=True)
+    commune = fields.String(allow_none=True)
+    digest = fields.String(
+        metadata={"description": "SHA-256 of the RFC 8785 (JCS) encoding of `data`"}
+    )
+    log_index = fields.Integer(metadata={"description": "The report.generated log entry"})
+    created_at = fields.DateTime()
+    data = fields.Dict(metadata={"description": "The frozen figures (format ptt-report/2)"})
+
+
+class PeriodicReportIn(ReportIn):
+    """A report to generate, as the API takes it (the page's form, as JSON)."""

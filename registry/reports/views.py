@@ -24,7 +24,7 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from registry import crops
+from registry import crops, jobs
 from registry.accounts.access import acting_organisation, kinds_required, principal
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
@@ -34,6 +34,7 @@ from registry.numbers import number
 from registry.numbers import percent as pct
 from registry.places import PROVINCES
 from registry.reports import (
+    builds,
     charts,
     confirmations,
     dashboard,
@@ -56,6 +57,7 @@ from registry.reports.labels_text import (
     period_name,
     report_title,
 )
+from registry.reports.models import GeneratedReport
 from registry.reports.schemas import (
     ConfirmIn,
     DashboardQuery,
@@ -260,7 +262,7 @@ def periodic_reports() -> Page:
             area = scope.area_for(
                 db.session, viewer, province=values["province"], commune=values["commune"]
             )
-            report = periodic.generate(
+            job = builds.start(
                 db.session,
                 viewer,
                 principal().user,
@@ -274,7 +276,7 @@ def periodic_reports() -> Page:
             errors = _messages(exc)
         else:
             db.session.commit()
-            return redirect(url_for("reports.periodic_report", report_id=report.id))
+            return redirect(url_for("reports.periodic_job", job_id=job.id), 303)
     today = today_in_vietnam()
     view = _chosen_view(viewer, today)
     return render_template(
@@ -296,6 +298,29 @@ def _messages(exc: ValidationError | DomainError) -> dict[str, Any]:
     return localise(exc.errors) if exc.errors else {"_": [str(exc.detail or exc.title)]}
 
 
+@bp.get("/reports/periodic/jobs/<int:job_id>")
+@login_required
+@kinds_required(*scope.READERS)
+def periodic_job(job_id: int) -> Page:
+    """A report being generated: its steps while a worker adds up the figures and builds
+    the files (the page follows the job, with or without script), then the report itself,
+    or why it could not be made."""
+    try:
+        found = jobs.job_of(db.session, acting_organisation().id, job_id, builds.KIND)
+    except DomainError:
+        abort(404)
+    report = builds.report_of(db.session, found)
+    if report is not None:
+        return redirect(url_for("reports.periodic_report", report_id=report.id))
+    args = found.args
+    return render_template(
+        "reports/periodic_job.html",
+        job=jobs.view(found),
+        title=report_title(args["kind"], args["period"]),
+        area=area_name(args["province"], args["commune"]),
+    )
+
+
 @bp.get("/reports/periodic/<int:report_id>")
 @login_required
 @kinds_required(*scope.READERS)
@@ -315,13 +340,19 @@ def periodic_report(report_id: int) -> str:
 def periodic_file(report_id: int, fmt: str) -> Response:
     """The report as PDF or XLSX (in Vietnamese), or its data as JSON."""
     report = periodic.report_for(db.session, acting_organisation(), report_id)
-    name = f"bao-cao-{report.kind.value}-{report.data['period']['key']}-{report.id}"
     if fmt == "json":
         return current_app.response_class(
             opendata.to_json(report.data), mimetype="application/json"
         )
     if fmt not in files.FORMATS:
         abort(404)
+    return send_report_file(report, fmt)
+
+
+def send_report_file(report: GeneratedReport, fmt: str) -> Response:
+    """Stream the report's stored file in `fmt` (a key of files.FORMATS), built first if it
+    is not stored (the page's download and the API's)."""
+    name = f"bao-cao-{report.kind.value}-{report.data['period']['key']}-{report.id}"
     found = files.stored(db.session, report, fmt, current_app.config["REGISTRY_ID"])
     kept, sha256 = files.key(found), found.sha256
     db.session.commit()

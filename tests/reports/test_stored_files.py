@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from registry import storage
 from registry.db import db
@@ -21,9 +21,16 @@ from tests.reports.test_views import authority, generate, seasons  # noqa: F401
 
 
 @pytest.fixture
-def report(client: FlaskClient, make: Factory, seasons: None) -> str:
+def report(app: Flask, client: FlaskClient, make: Factory, seasons: None) -> str:
+    """A report as generated before its files were built with it (its job builds both)."""
     login(client, authority(make))
-    return generate(client, kind="half", period="2026-H1", province="Hải Phòng", commune="")
+    page = generate(client, kind="half", period="2026-H1", province="Hải Phòng", commune="")
+    with app.app_context():
+        for found in db.session.scalars(select(ReportFile)):
+            storage.store().delete(files.key(found))
+        db.session.execute(delete(ReportFile))
+        db.session.commit()
+    return page
 
 
 def kept(app: Flask) -> dict[str, tuple[str, int]]:

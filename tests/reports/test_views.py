@@ -15,6 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from registry.accounts.models import OrgKind, Role, User
 from registry.db import db
+from registry.jobs import queue
 from registry.keys import keystore
 from registry.ledger import service as ledger
 from registry.verify import signing
@@ -109,10 +110,15 @@ def test_bad_filters_are_a_422_naming_the_field(
 
 
 def generate(client: FlaskClient, **form: str) -> str:
+    """Generate a report through the page, run its job as a worker would and follow the job's
+    page to the report's: its address."""
     token = csrf_token(client, "/reports/periodic")
     response = client.post("/reports/periodic", data={"csrf_token": token, **form})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
+    assert response.status_code == 303, response.get_data(as_text=True)
+    queue.run_until_empty(client.application)
+    done = client.get(response.headers["Location"])
+    assert done.status_code == 302, done.get_data(as_text=True)
+    return done.headers["Location"]
 
 
 def test_a_report_s_digest_is_in_the_log(
