@@ -5,7 +5,8 @@ the statement, signs it on its own machine (`registry verifier sign`) and posts 
 the HTX registers a paddy batch from the approved season and asks for a label with unit
 labels, which the authority issues; the HTX imports a spreadsheet and hands the batch over
 to the mill, which accepts it; anyone then reads the label's public page and status through
-every server.
+every server. Once per run (`build_report`), the authority has the province's half-year
+report built.
 
 Every acknowledged write goes into the journal with what must hold of it when read back
 (cluster/readback.py); a refusal stops the walk (`Refused`), which the driver reports."""
@@ -227,3 +228,21 @@ class Chain:
             )
             if status["status"] != "valid":
                 raise Refused("the label's status is not valid", status)
+
+
+def build_report(servers: Servers, actors: Actors, journal: Journal, period: str) -> None:
+    """The authority's half-year report of the province, generated and built (PDF, XLSX) by
+    a worker: its files go to the store every server reads (checked in cluster/readback.py)."""
+    authority = Client(servers, actors.authority, journal)
+    try:
+        body = {"kind": "half", "period": period, "province": PROVINCE}
+        sent = authority.post("/api/v1/reports/periodic", body)
+        made = follow(authority, expect("generate the report", sent, 202))
+        files = {fmt: found["sha256"] for fmt, found in made["files"].items()}
+        write = Write("report_build", str(made["report"]), "REPORT", {"files": files})
+        write.log.append(
+            (made["log_index"], "report.generated", {"subject": f"report-{made['report']}"})
+        )
+        journal.add(write)
+    finally:
+        authority.close()

@@ -23,7 +23,7 @@ from cluster.readback import Observed
 def problems(journal: Journal, seen: Observed) -> list[str]:
     """Every way in which what was read back differs from what was acknowledged."""
     found = [f"chain failed: {failure}" for failure in journal.failures]
-    for check in (_farm, _mrv, _batches, _labels, _imports, _log):
+    for check in (_farm, _mrv, _batches, _labels, _imports, _report_files, _log):
         found += check(journal, seen)
     return found + _jobs(seen)
 
@@ -126,6 +126,17 @@ def _imports(journal: Journal, seen: Observed) -> list[str]:
         counted = seen.imports.get(w.key)
         if counted != w.facts["counts"]:
             found.append(f"import {w.key}: {counted} read back, {w.facts['counts']} imported")
+    return found
+
+
+def _report_files(journal: Journal, seen: Observed) -> list[str]:
+    """A file a worker built is served, the same bytes, by every server."""
+    found = []
+    for w in journal.of("report_build"):
+        served = seen.report_files.get(w.key, {})
+        for fmt, sha256 in w.facts["files"].items():
+            if not served.get(fmt) or any(got != sha256 for got in served[fmt]):
+                found.append(f"lost: report {w.key}'s {fmt} is served as {served.get(fmt)}")
     return found
 
 

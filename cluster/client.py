@@ -47,13 +47,15 @@ class Servers:
 
 @dataclass(frozen=True)
 class Answer:
-    """One HTTP answer: parsed JSON (or text), the headers and the server that gave it."""
+    """One HTTP answer: parsed JSON (or text), the headers and the server that gave it, and
+    the bytes as they came (a file)."""
 
     status: int
     body: Any
     headers: Mapping[str, str]
     server: str
     replayed: bool = False
+    content: bytes = b""
 
     def __getitem__(self, name: str) -> Any:
         return self.body[name]
@@ -190,15 +192,16 @@ def _rewound(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _answer(response: requests.Response, server: str) -> Answer:
     kind = response.headers.get("Content-Type", "")
-    body: Any = response.text
-    if "json" in kind:
-        body = response.json()
+    body: Any = response.json() if "json" in kind else None
+    if body is None and kind.startswith("text/"):
+        body = response.text
     return Answer(
         response.status_code,
         body,
         dict(response.headers),
         server,
         response.headers.get("Idempotent-Replayed") == "true",
+        response.content,
     )
 
 

@@ -88,23 +88,21 @@ class Processes:
     def resume(self, process: Process) -> None:
         _signal_group(process.pid, signal.SIGCONT)
 
-    def stop(self, process: Process) -> None:
-        """SIGTERM (and SIGCONT, in case it was paused), then SIGKILL after GRACE seconds."""
-        if process.running():
-            _signal_group(process.pid, signal.SIGTERM)
-            _signal_group(process.pid, signal.SIGCONT)
-            try:
-                process.popen.wait(GRACE)
-            except subprocess.TimeoutExpired:
-                _signal_group(process.pid, signal.SIGKILL)
-                process.popen.wait()
-        _signal_group(process.pid, signal.SIGKILL)  # a child that outlived its parent
-        if process._log_file:
-            process._log_file.close()
-
     def stop_all(self) -> None:
-        for process in reversed(self.started):
-            self.stop(process)
+        """SIGTERM (and SIGCONT, in case one is paused) to every group at once, SIGKILL to
+        what is still there GRACE seconds later."""
+        for process in self.started:
+            if process.running():
+                _signal_group(process.pid, signal.SIGTERM)
+                _signal_group(process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + GRACE
+        for process in self.started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(max(0.0, deadline - time.monotonic()))
+            _signal_group(process.pid, signal.SIGKILL)  # and any child that outlived it
+            process.popen.wait()
+            if process._log_file:
+                process._log_file.close()
 
     def left_behind(self) -> list[str]:
         """Names of the started groups that still have a process."""

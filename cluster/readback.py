@@ -5,6 +5,7 @@ data (`Observed`) that cluster/checks.py compares with the journal."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Observed:
     listed: dict[str, int] = field(default_factory=dict)  # lot code: labels listed
     log: dict[int, Any] = field(default_factory=dict)
     imports: dict[str, dict[str, int]] = field(default_factory=dict)
+    report_files: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # per server
     issued: dict[str, int] | None = None  # lot: label.issued entries (database)
     units: dict[str, int] | None = None  # batch label serial: its distinct unit serials
     jobs: dict[str, int] | None = None  # "kind status": count of the registry's jobs
@@ -47,18 +49,18 @@ def observe(
     journal: Journal, servers: Servers, actors: Actors, database_url: str | None = None
 ) -> Observed:
     seen = Observed()
-    producer, mill = (
-        Client(servers, actors.producer, journal),
-        Client(servers, actors.mill, journal),
+    producer, mill, authority, public = (
+        Client(servers, token, journal)
+        for token in (actors.producer, actors.mill, actors.authority, None)
     )
-    public = Client(servers, None, journal)
     try:
         _farm(seen, journal, producer)
         _chain(seen, journal, producer, mill, public)
         _imports(seen, journal, producer)
+        _report_files(seen, journal, authority)
         _log(seen, journal, public)
     finally:
-        for client in (producer, mill, public):
+        for client in (producer, mill, authority, public):
             client.close()
     if database_url:
         _database(seen, journal, database_url)
@@ -120,6 +122,25 @@ def _imports(seen: Observed, journal: Journal, producer: Client) -> None:
             "seasons": len(seasons),
             "diary": diary,
         }
+
+
+def _report_files(seen: Observed, journal: Journal, authority: Client) -> None:
+    """Each built report's files downloaded through every server: the SHA-256 of each
+    answer, per format (a file one server cannot find reads as its status)."""
+    for w in journal.of("report_build"):
+        found: dict[str, list[str]] = {}
+        for fmt in w.facts["files"]:
+            found[fmt] = [
+                _digest(authority.get(f"/api/v1/reports/periodic/{w.key}.{fmt}", base))
+                for base in authority.servers.bases
+            ]
+        seen.report_files[w.key] = found
+
+
+def _digest(answer: Any) -> str:
+    if answer.status != 200:
+        return f"HTTP {answer.status}"
+    return hashlib.sha256(answer.content).hexdigest()
 
 
 def _log(seen: Observed, journal: Journal, public: Client) -> None:

@@ -50,14 +50,19 @@ from cluster.processes import Process, Processes, wait_until_serving
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED_CHECKS = PROJECT.parent / "shared" / "checks" / "all.py"
 BIN = Path(sys.executable).parent
-#: Job timings for the run: workers beat every 2 s, one silent for 8 s is taken as dead, and
+#: Job settings for the run: workers beat every 2 s, one silent for 8 s is taken as dead, and
 #: the check for such workers runs every 5 s (six-field cron: seconds last).
 JOB_SETTINGS = {
     "JOBS_HEARTBEAT_SECONDS": "2",
     "JOBS_STALLED_SECONDS": "8",
     "JOBS_STALLED_CRON": "* * * * * */5",
+    # A label with more unit labels than this is issued by a job (default 5,000): the
+    # chain's labels are, so that issuance on the workers is checked too.
+    "LABELS_ISSUE_JOB_ABOVE_UNITS": "100",
 }
+GUNICORN = ["--workers", "2", "--no-control-socket"]  # else one control socket for both
 PAUSE_SECONDS = 5.0  # a worker is paused at most this long (under JOBS_STALLED_SECONDS)
+MID_JOB_SECONDS = 15.0  # the kill waits at most this long for the job to report progress
 
 
 @dataclass(frozen=True)
@@ -164,21 +169,16 @@ def registry(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def start_servers(processes: Processes, settings: Settings, env: dict[str, str]) -> list[str]:
-    bases = []
-    for n, port in enumerate(settings.ports, 1):
-        argv = [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "2",
-            "--no-control-socket",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ]
-        server = processes.start(f"web{n}", [*argv, "wsgi:app"], env)
-        bases.append(f"http://127.0.0.1:{port}")
-        wait_until_serving(server, f"{bases[-1]}/log/checkpoint")
-    return bases
+def start_servers(processes: Processes, settings: Settings, env: dict[str, str]) -> list[Process]:
+    """Both gunicorn servers at once (wait for them with `wait_until_serving`)."""
+    return [
+        processes.start(
+            f"web{n}",
+            [str(BIN / "gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            env,
+        )
+        for n, port in enumerate(settings.ports, 1)
+    ]
 
 
 def start_worker(processes: Processes, name: str, env: dict[str, str]) -> Process:
@@ -238,8 +238,7 @@ def kill_in_a_job(
         report = follow(client, sent, settings.grace)
         kill.recovered_by = f"{holder.name} restarted after {settings.grace:.0f} s"
     kill.seconds_to_finish = time.monotonic() - killed
-    if report.get("counts") != counts:
-        raise Refused(f"the large import counted {report.get('counts')}, not {counts}", sent)
+    spreadsheet.check(report, counts, sent)
     journal.add(Write("import", prefix, "BIG", {"counts": counts}, server=sent.server))
     return kill
 
@@ -273,8 +272,9 @@ def _wait_status(client: Client, job: str, wanted: tuple[str, ...], seconds: flo
 
 
 def _until_importing(client: Client, job: str) -> int:
-    """Wait until the job has got some way into its rows (or 2 s), so the kill is mid-work."""
-    deadline = time.monotonic() + 2
+    """Wait until the job has saved some of its rows (or MID_JOB_SECONDS), so that the kill
+    falls in the middle of its work, and say how many."""
+    deadline = time.monotonic() + MID_JOB_SECONDS
     while True:
         found = expect("follow the job", client.get(job), 200)
         if found["status"] != "running":
@@ -309,9 +309,12 @@ def _cluster(
     processes: Processes, settings: Settings, env: dict[str, str], report: Report, folder: Path
 ) -> None:
     with report.timed("start"):
-        bases = start_servers(processes, settings, env)
+        servers = start_servers(processes, settings, env)
         workers = [start_worker(processes, f"worker{n}", env) for n in (1, 2)]
-        actors = drive.make_tokens(env)
+        actors = drive.make_tokens(env)  # while they start
+        bases = [f"http://127.0.0.1:{port}" for port in settings.ports]
+        for server, base in zip(servers, bases, strict=True):
+            wait_until_serving(server, f"{base}/log/checkpoint")
     key = folder / "instance" / "demo-verifier.pem"
     plan = Plan(key, str(BIN / "registry"), settings.units, settings.import_rows)
     journal = Journal()
@@ -322,7 +325,9 @@ def _cluster(
     report.lines.append(drive.summary(outcome))
     report.lines.append(kill.summary())
     with report.timed("read back"):
-        report.problems += drive.verify(journal, bases, actors, settings.database_url)
+        found, jobs = drive.verify(journal, bases, actors, settings.database_url)
+    report.lines.append(jobs)
+    report.problems += found
     with report.timed("log verify and shared checks"):
         report.problems += _outside_checks(env, bases)
 
@@ -347,14 +352,17 @@ def _drive_and_kill(
         name="chains",
     )
     chains.start()
-    while chains.is_alive() and sum(1 for _ in journal.of("label")) < settings.chains // 2:
-        time.sleep(0.2)
     client = Client(Servers(bases), actors.producer, journal)
     try:
+        while chains.is_alive() and sum(1 for _ in journal.of("label")) < settings.chains // 2:
+            time.sleep(0.2)
         kill = kill_in_a_job(processes, workers, client, journal, settings, env)
+        chains.join()
+    except BaseException:
+        processes.stop_all()  # a failure or Ctrl-C: the chains' requests then fail at once
+        raise
     finally:
         client.close()
-        chains.join()
     return outcomes[0], kill
 
 

@@ -55,10 +55,16 @@ def import_rows(client: Client, journal: Journal, chain: str, rows: int) -> dict
     data, counts = workbook(prefix, rows)
     answer = send(client, prefix, data)
     report = follow(client, answer)
-    if report.get("counts") != counts:
-        raise Refused(f"the import counted {report.get('counts')}, not {counts}", answer)
+    check(report, counts, answer)
     journal.add(Write("import", prefix, chain, {"counts": counts}, server=answer.server))
     return counts
+
+
+def check(report: dict[str, Any], counts: dict[str, int], answer: Answer) -> None:
+    """The import saved every row it was sent, as the report counts them."""
+    if not report.get("saved") or report.get("counts") != counts:
+        saved, counted = report.get("saved"), report.get("counts")
+        raise Refused(f"the import saved {saved}, counted {counted}, not {counts}", answer)
 
 
 def send(client: Client, prefix: str, data: bytes) -> Answer:

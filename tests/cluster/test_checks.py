@@ -14,7 +14,7 @@ from cluster.checks import problems
 from cluster.client import Journal, Write
 from cluster.readback import Observed
 
-SEASON, LOT = "KQ01-F-2026-DX", "KQ01-L"
+SEASON, LOT, PDF = "KQ01-F-2026-DX", "KQ01-L", "ab" * 32
 
 
 def journal() -> Journal:
@@ -52,6 +52,15 @@ def journal() -> Journal:
         Write("import", "KQ01-I", "KQ01", {"counts": {"fields": 3, "seasons": 3, "diary": 54}})
     )
     made.add(Write("accepted", "5", "KQ01", {"batch": 16, "holder": "MILL-CODO"}))
+    made.add(
+        Write(
+            "report_build",
+            "2",
+            "REPORT",
+            {"files": {"pdf": PDF}},
+            [(15, "report.generated", {"subject": "report-2"})],
+        )
+    )
     return made  # fmt: skip
 
 
@@ -72,8 +81,10 @@ def observed() -> Observed:
             12: {"type": "season.diary", "subject": SEASON, "data": {"entry": 42}},
             13: {"type": "approval.signed", "data": {"approval": 3}},
             14: {"type": "label.issued", "subject": "14DND33G"},
+            15: {"type": "report.generated", "subject": "report-2"},
         },
         imports={"KQ01-I": {"fields": 3, "seasons": 3, "diary": 54}},
+        report_files={"2": {"pdf": [PDF, PDF]}},  # the same bytes from both servers
         issued={f"HTX-THOILAI/{LOT}": 1},
         units={"14DND33G": 20},
         jobs={"trace.import done": 2},
@@ -109,6 +120,7 @@ def _entry(index: int, **changed: object) -> Callable[[Observed], None]:
         (_set("issued", f"HTX-THOILAI/{LOT}", 2), "label.issued entries"),
         (_set("units", "14DND33G", 40), "units: label 14DND33G has 40 unit labels, 20 asked"),
         (_set("imports", "KQ01-I", {"fields": 3, "seasons": 3, "diary": 108}), "import KQ01-I"),
+        (_set("report_files", "2", {"pdf": [PDF, "HTTP 404"]}), "lost: report 2's pdf"),
         (_set("log", 13, None), "lost: log entry 13 (approval.signed of approval 3)"),
         (_entry(14, type="label.revoked"), "lost: log entry 14 is not the label.issued"),
         (_entry(12, data={"entry": 41}), "lost: log entry 12 is not the season.diary"),
