@@ -1,6 +1,6 @@
 """The `registry` commands that need the app: migrate, org and user create, demo, keys
-generate/rotate, log verify and publish-tiles, plus Flask's own `run` and `db` commands.
-registry/cli.py routes to them; `registry label verify` it runs without the app."""
+generate/rotate, log verify, sequence and publish-tiles, plus Flask's own `run` and `db`
+commands. registry/cli.py routes to them; `registry label verify` it runs without the app."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from registry.db import db
 from registry.errors import DomainError
 from registry.keys import PURPOSES, keystore
 from registry.labels import offline_cli
-from registry.ledger import note, publish
+from registry.ledger import note, publish, sequencer
 from registry.ledger import service as ledger
 from registry.ledger.audit import verify_store
 from registry.places import PROVINCES
@@ -281,6 +281,15 @@ def log_verify() -> None:
     if not report.ok:
         sys.exit(1)
     click.echo("log verified: every stored hash and checkpoint matches the entries")
+
+
+@log_group.command("sequence")
+@with_appcontext
+def log_sequence() -> None:
+    """Number every entry left in the pool (its writer died after committing, and nobody
+    has written since): what each writer's commit does, for when nobody writes."""
+    done = sequencer.sequence_all(db.session)
+    click.echo(f"{done} entries numbered; log size {ledger.size(db.session)}")
 
 
 @log_group.command("publish-tiles")

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from registry import jobs
@@ -160,19 +160,30 @@ def periodic_report(report_id: int) -> GeneratedReport:
     return periodic.report_for(db.session, acting_organisation(), report_id)
 
 
-@blp.get("/reports/periodic/<int:report_id>.<fmt>")
+@blp.get("/reports/periodic/<int:report_id>.pdf")
 @blp.doc(security=BEARER)
-@blp.response(200, BINARY, content_type="application/pdf", description="The PDF, or the XLSX")
+@blp.response(200, BINARY, content_type=files.FORMATS["pdf"], description="The PDF")
 @blp.alt_response(404, schema=ProblemSchema)
 @token_required("read")
 @kinds_required(*scope.READERS)
-def periodic_report_file(report_id: int, fmt: str) -> Response:
-    """The report's PDF (`.pdf`) or workbook (`.xlsx`), in Vietnamese, with its SHA-256 as
-    ETag."""
-    report = periodic.report_for(db.session, acting_organisation(), report_id)
-    if fmt not in files.FORMATS:
-        abort(404)
-    return send_report_file(report, fmt)
+def periodic_report_pdf(report_id: int) -> Response:
+    """The report as PDF, in Vietnamese, with its SHA-256 as ETag."""
+    return send_report_file(
+        periodic.report_for(db.session, acting_organisation(), report_id), "pdf"
+    )
+
+
+@blp.get("/reports/periodic/<int:report_id>.xlsx")
+@blp.doc(security=BEARER)
+@blp.response(200, BINARY, content_type=files.FORMATS["xlsx"], description="The workbook")
+@blp.alt_response(404, schema=ProblemSchema)
+@token_required("read")
+@kinds_required(*scope.READERS)
+def periodic_report_xlsx(report_id: int) -> Response:
+    """The report as an XLSX workbook, in Vietnamese, with its SHA-256 as ETag."""
+    return send_report_file(
+        periodic.report_for(db.session, acting_organisation(), report_id), "xlsx"
+    )
 
 
 def _page(name: str, query: dict[str, Any]) -> dict[str, Any]:
