@@ -285,24 +285,18 @@ def _until_importing(client: Client, job: str) -> int:
 
 
 # ---------------------------------------------------------------- the run
-def run(settings: Settings, report: Report) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="registry-cluster-"))
+def run(settings: Settings, report: Report, folder: Path) -> None:
     report.lines.append(f"folder {folder} (logs, instance, files)")
     env = environment(settings, folder)
-    try:
-        with report.timed("database and demo"):
-            fresh_database(settings.database_url)
-            for args in (("migrate",), ("keys", "generate"), ("demo",)):
-                registry(env, *args)
-        with Processes(folder, PROJECT) as processes:
-            _cluster(processes, settings, env, report, folder)
-        left = processes.left_behind()
-        if left:
-            report.problems.append(f"processes left behind: {', '.join(left)}")
-    finally:
-        if not settings.keep and not report.problems:
-            shutil.rmtree(folder, ignore_errors=True)
-            drop_database(settings.database_url)
+    with report.timed("database and demo"):
+        fresh_database(settings.database_url)
+        for args in (("migrate",), ("keys", "generate"), ("demo",)):
+            registry(env, *args)
+    with Processes(folder, PROJECT) as processes:
+        _cluster(processes, settings, env, report, folder)
+    left = processes.left_behind()
+    if left:
+        report.problems.append(f"processes left behind: {', '.join(left)}")
 
 
 def _cluster(
@@ -420,15 +414,19 @@ def main(argv: list[str] | None = None) -> int:
         print("cannot start the cluster:\n  " + "\n  ".join(missing))
         return 2
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    folder = Path(tempfile.mkdtemp(prefix="registry-cluster-"))
     try:
         with report.timed("total"):
-            run(settings, report)
+            run(settings, report, folder)
     except KeyboardInterrupt:
         report.problems.append("interrupted")
     except Exception as exc:  # any failure is reported as such, after the clean-up
         report.problems.append(f"{type(exc).__name__}: {exc}")
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if not settings.keep and not report.problems:  # a failed run is kept to look into
+        shutil.rmtree(folder, ignore_errors=True)
+        drop_database(settings.database_url)
     report.print()
     return 1 if report.problems else 0
 
