@@ -15,6 +15,11 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from registry.accounts.models import OrgKind, User
+from registry.db import db
+from registry.jobs import service
+from registry.jobs.models import Job
+from registry.storage import store
+from registry.trace import import_checks
 from registry.trace import spreadsheets as sheets
 from tests.accounts.test_api import bearer
 from tests.conftest import Factory, csrf_token, login
@@ -343,3 +348,29 @@ def test_api_exports(app: Flask, client: FlaskClient, make: Factory, run_jobs: R
     assert "202" in spec["paths"]["/api/v1/imports"]["post"]["responses"]
     body = spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in body
+
+
+def test_the_job_page_shows_the_rows_done_and_a_failure_in_vietnamese(
+    ctx: None, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    user = htx_user(make)
+    login(client, user)
+    started = upload(client, workbook(), "nhap.xlsx", "import")
+    job_id = int(started.location.rsplit("/", 1)[1])
+    service.start(db.session, job_id)  # as a worker that has read 1,200 rows of 5,000
+    service.progress(job_id, 1200, 5000)
+    html = client.get(started.location).get_data(as_text=True)
+    assert 'data-import-job="running"' in html and "Đã xong 1.200/5.000 dòng" in html
+    assert '<progress max="5000" value="1200">' in html
+    assert client.get(f"/jobs/{job_id}.json").json["percent"] == 24
+
+    lost = upload(client, workbook(), "mat.xlsx", "import")
+    job = db.session.get(Job, int(lost.location.rsplit("/", 1)[1]))
+    assert job is not None
+    store().delete(import_checks.of(job.organisation_id, job.args["token"]).upload)
+    db.session.commit()
+    run_jobs()
+    db.session.expire_all()  # (the pages share this test's session)
+    failed = client.get(lost.location).get_data(as_text=True)
+    assert 'data-report="failed"' in failed and "Không hoàn thành được công việc:" in failed
+    assert "Tệp của lần kiểm tra này không còn được lưu" in failed
