@@ -323,7 +323,9 @@ def _cluster(
     report.lines.append(jobs)
     report.problems += found
     with report.timed("log verify and shared checks"):
-        report.problems += _outside_checks(env, bases)
+        for line, problems in _outside_checks(env, bases):
+            report.lines.append(line)
+            report.problems += problems
 
 
 def _drive_and_kill(
@@ -360,29 +362,32 @@ def _drive_and_kill(
     return outcomes[0], kill
 
 
-def _outside_checks(env: dict[str, str], bases: list[str]) -> list[str]:
-    """`registry log verify`, and the shared checks against each server, side by side."""
+def _outside_checks(env: dict[str, str], bases: list[str]) -> list[tuple[str, list[str]]]:
+    """`registry log verify`, and the shared checks against each server, side by side:
+    for each, a line for the report and its problems."""
     with ThreadPoolExecutor(1 + len(bases)) as pool:
         found = [pool.submit(_log_verified, env)]
         found += [pool.submit(_shared_checks, base) for base in bases]
-        return [problem for future in found for problem in future.result()]
+        return [future.result() for future in found]
 
 
-def _log_verified(env: dict[str, str]) -> list[str]:
+def _log_verified(env: dict[str, str]) -> tuple[str, list[str]]:
     try:
-        registry(env, "log", "verify")
+        said = registry(env, "log", "verify").strip().splitlines()
     except RuntimeError as exc:
-        return [f"registry log verify: {exc}"]
-    return []
+        return "registry log verify: FAIL", [f"registry log verify: {exc}"]
+    return f"registry log verify: {said[0] if said else 'passed'}", []
 
 
-def _shared_checks(base: str) -> list[str]:
+def _shared_checks(base: str) -> tuple[str, list[str]]:
     done = subprocess.run(
         [sys.executable, str(SHARED_CHECKS), base], cwd=PROJECT, capture_output=True, text=True
     )
+    said = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    line = f"shared checks against {base}: {said.count('pass')} pass, {said.count('skip')} skip"
     if done.returncode == 0:
-        return []
-    return [f"shared checks against {base}:\n{done.stdout[-2000:]}{done.stderr[-500:]}"]
+        return line, []
+    return line, [f"shared checks against {base}:\n{done.stdout[-2000:]}{done.stderr[-500:]}"]
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
