@@ -1,18 +1,22 @@
 """Transparency-log service (DESIGN.md §6).
 
-`append` is called by every domain inside its own transaction: the entry, its leaf and the
-subtree hashes it completes are written with the business change or not at all. Appenders
-serialise on the single `log_head` row (an UPDATE ... RETURNING takes its lock first), so
-indices are gapless and ordered on PostgreSQL and SQLite alike. Reads fetch only the
-O(log n) stored subtrees that `registry.ledger.tree` asks for, in one query.
+An entry is logged inside its business transaction, with the change or not at all, in one
+of two ways. `append` numbers it at once: the entry, its leaf and the subtree hashes it
+completes are written there, and appenders serialise on the single `log_head` row (an
+UPDATE ... RETURNING takes its lock first) until their commit. `sequencer.submit` puts it
+in the pool instead and the sequencer numbers committed entries in batches (`store` writes
+them the same way), so that writers no longer commit one at a time; the caller learns the
+index when its commit returns. Either way indices are gapless and ordered on PostgreSQL and
+SQLite alike. Reads fetch only the O(log n) stored subtrees that `registry.ledger.tree` asks
+for, in one query.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +28,7 @@ from registry.errors import DomainError, NotFound
 from registry.ledger import note, tree
 from registry.ledger.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from registry.ledger.rfc9162 import leaf_hash
+from registry.ledger.tiles import MAX_ENTRY  # an entry bundle holds each length as a uint16
 
 SYSTEM_ACTOR = "REGISTRY"  # the operator acting through the command line, not a user
 TYPE_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
@@ -39,6 +44,19 @@ PRIVATE_KEYS = frozenset(
         "address",
     }
 )
+
+
+Entry = tuple[str, str, str, Mapping[str, Any]]  # type, actor, subject, data
+
+
+class Stored(NamedTuple):
+    """An encoded entry about to be numbered."""
+
+    type: str
+    actor: str
+    subject: str
+    time: datetime
+    entry: bytes
 
 
 class BadParameter(DomainError):
@@ -69,9 +87,12 @@ def encode_entry(
         "data": dict(data),
     }
     try:
-        return rfc8785.dumps(document)
+        encoded = rfc8785.dumps(document)
     except (rfc8785.CanonicalizationError, TypeError) as exc:
         raise ValueError(f"log entry data is not canonical JSON: {exc}") from exc
+    if len(encoded) > MAX_ENTRY:
+        raise ValueError(f"log entry of {len(encoded)} bytes; tiles hold {MAX_ENTRY} at most")
+    return encoded
 
 
 def _refuse_private(value: Any) -> None:
@@ -92,12 +113,14 @@ def append(session: Db, type: str, actor: str, subject: str, data: Mapping[str, 
     return append_many(session, [(type, actor, subject, data)])[0]
 
 
-def append_many(
-    session: Db, entries: Iterable[tuple[str, str, str, Mapping[str, Any]]]
-) -> list[int]:
-    """Append several entries at once (one head update, one node query, bulk inserts)."""
-    now = utcnow().replace(microsecond=0)
-    encoded = [(t, a, s, encode_entry(t, now, a, s, d)) for t, a, s, d in entries]
+def append_many(session: Db, entries: Iterable[Entry]) -> list[int]:
+    """Append several entries at once (one head update, one node query, bulk inserts).
+
+    The index is known at once, but the head row stays locked until the caller's transaction
+    ends, so appenders commit one at a time: for writes that need their index before they
+    commit (a label's signed token holds it). Others `submit` (registry/ledger/sequencer.py)."""
+    now = entry_time()
+    encoded = [Stored(t, a, s, now, encode_entry(t, now, a, s, d)) for t, a, s, d in entries]
     if not encoded:
         return []
     new_size = session.execute(
@@ -108,17 +131,34 @@ def append_many(
         .execution_options(synchronize_session=False)
     ).scalar_one()
     first = new_size - len(encoded)
-    leaves = [leaf_hash(e[3]) for e in encoded]
+    store(session, first, encoded)
+    return list(range(first, new_size))
+
+
+def entry_time() -> datetime:
+    return utcnow().replace(microsecond=0)
+
+
+def store(session: Db, first: int, entries: Sequence[Stored]) -> None:
+    """Write `entries` as numbers `first`, `first + 1`, ... with their leaf hashes and the
+    subtree hashes they complete. The caller holds the head row, raised by len(entries)."""
+    leaves = [leaf_hash(e.entry) for e in entries]
     rows = tree.extended_nodes(first, leaves, _nodes(session, tree.extend_needs(first)))
     session.execute(
         insert(LogEntry),
         [
-            {"index": first + i, "type": t, "actor": a, "subject": s, "time": now, "entry": e}
-            for i, (t, a, s, e) in enumerate(encoded)
+            {
+                "index": first + i,
+                "type": e.type,
+                "actor": e.actor,
+                "subject": e.subject,
+                "time": e.time,
+                "entry": e.entry,
+            }
+            for i, e in enumerate(entries)
         ],
     )
     session.execute(insert(LogNode), [{"level": lv, "index": ix, "hash": h} for lv, ix, h in rows])
-    return list(range(first, new_size))
 
 
 def _nodes(session: Db, keys: list[tree.Key]) -> dict[tree.Key, bytes]:

@@ -21,7 +21,7 @@ from registry.accounts.models import Organisation, User
 from registry.db import Db
 from registry.errors import Conflict, DomainError, NotFound
 from registry.i18n import vn_date
-from registry.ledger import service as ledger
+from registry.ledger import sequencer
 from registry.numbers import number
 from registry.trace import finding, geo
 from registry.trace.evidence import EvidenceNotFound, EvidenceStore
@@ -97,7 +97,7 @@ def register_field(session: Db, org: Organisation, values: dict[str, Any]) -> Fi
     )
     session.add(field)
     session.flush()
-    field.log_index = ledger.append(
+    sequencer.record(
         session,
         "field.registered",
         org.code,
@@ -110,6 +110,7 @@ def register_field(session: Db, org: Organisation, values: dict[str, Any]) -> Fi
             "commune": field.commune,
             "location": digest(location.geometry),
         },
+        [(field, "log_index")],
     )
     return field
 
@@ -150,7 +151,7 @@ def add_certification(
     )
     session.add(cert)
     session.flush()
-    ledger.append(
+    sequencer.record(
         session,
         "certification.added",
         org.code,
@@ -199,7 +200,7 @@ def open_season(session: Db, org: Organisation, values: dict[str, Any]) -> Seaso
         "planting_year": season.planting_year,
         "tree_count": season.tree_count,
     }
-    ledger.append(
+    sequencer.record(
         session,
         "season.opened",
         org.code,
@@ -301,7 +302,7 @@ def record_entry(session: Db, org: Organisation, user: User, values: dict[str, A
     )
     session.add(entry)
     session.flush()
-    entry.log_index = ledger.append(
+    sequencer.record(
         session,
         "season.diary",
         org.code,
@@ -312,6 +313,7 @@ def record_entry(session: Db, org: Organisation, user: User, values: dict[str, A
             "digest": entry.digest,
             "supersedes": entry.supersedes_id,
         },
+        [(entry, "log_index")],
     )
     if kind is DiaryKind.HARVEST:
         _harvested(season, entry)

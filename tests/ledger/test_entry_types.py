@@ -16,9 +16,13 @@ from registry.ledger.models import LogEntry
 from registry.ledger.views import ENTRY_TYPES
 
 REGISTRY = Path(__file__).resolve().parents[2] / "registry"
-# A type written as a literal where an entry is appended: ledger.append(session, "x.y", …)
-# and the key commands' _log_key_event("x.y", …).
-LITERAL = re.compile(r"(?:ledger\.append\(\s*[\w.]+,|_log_key_event\()\s*\"([a-z]+\.[a-z_]+)\"")
+# A type written as a literal where an entry is logged: ledger.append(session, "x.y", …),
+# sequencer.record(session, "x.y", …) or .submit(…), and the key commands'
+# _log_key_event("x.y", …).
+LITERAL = re.compile(
+    r"(?:(?:ledger\.append|sequencer\.(?:record|submit))\(\s*[\w.]+,|_log_key_event\()"
+    r"\s*\"([a-z]+\.[a-z_]+)\""
+)
 
 
 def test_every_type_in_the_demo_log_has_a_name_in_both_languages(app: Flask) -> None:
