@@ -11,6 +11,8 @@ The whole API (docs/architecture.md, "Background jobs"):
         ...                                     # its own commits; or, to make records
         run.finish(db.session, result={...})    # and "done" commit together, before commit
         return {...}                            # small JSON summary, kept as Job.result
+        # or return jobs.HELD: the job stays running until others end it (a parent job
+        # whose parts call jobs.service.finish / jobs.service.fail in their transactions)
 
     job = jobs.enqueue(db.session, "labels.print_sheet", org, user, label_id=1, size="a4")
     db.session.commit()                         # the job runs once this commits
@@ -23,9 +25,10 @@ with the `run_jobs` fixture (tests/conftest.py).
 
 from registry.jobs.models import Job, JobStatus
 from registry.jobs.service import JobView, enqueue, job_of, view
-from registry.jobs.tasks import JobRun, Transient, task
+from registry.jobs.tasks import HELD, JobRun, Transient, task
 
 __all__ = [
+    "HELD",
     "Job",
     "JobRun",
     "JobStatus",

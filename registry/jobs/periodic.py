@@ -30,12 +30,11 @@ class Scheduled:
 
 
 def rebuild_reports(session: Db, timestamp: int) -> None:
-    """Every cell of sums recomputed from every record (as `registry reports rebuild`), at
-    night: the pages' incremental refreshes then have a day's changes at most to merge."""
-    from registry.reports import rollup
+    """Every cell of sums recomputed from every record at night, then every report file
+    missing from the store built (reports/builds.py `nightly`)."""
+    from registry.reports import builds
 
-    rollup.rebuild_all(session)
-    session.commit()
+    builds.nightly(session)
 
 
 def remind(session: Db, timestamp: int) -> None:

@@ -52,7 +52,13 @@ T = TypeVar("T")
 
 # The modules that define kinds of job: imported before the queue is built, so that every
 # process (web server or worker) knows every task. A new kind of job adds its module here.
-TASK_MODULES: tuple[str, ...] = ("registry.trace.import_jobs", "registry.trace.import_checks")
+TASK_MODULES: tuple[str, ...] = (
+    "registry.trace.import_jobs",
+    "registry.trace.import_checks",
+    "registry.labels.printing",
+    "registry.labels.issue_jobs",
+    "registry.reports.builds",
+)
 
 
 class ThreadSafeInMemoryConnector(InMemoryConnector):

@@ -159,20 +159,30 @@ def finish_if_open(job_id: int, attempt: int, result: dict[str, Any] | None) -> 
     session.commit()
 
 
+def fail(session: Db, job_id: int, error: str) -> None:
+    """Mark a running job failed with a readable `error`, in `session`'s transaction (the
+    caller commits): how the parts of a held job end their parent when one part fails."""
+    _take_live(job_id)
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .values(status=JobStatus.FAILED, error=error[:2000], finished_at=utcnow())
+    )
+
+
 def record_failure(job_id: int, error: str, *, final: bool) -> None:
-    """Keep the attempt's readable error: the job fails when `final`, else it waits for its
-    retry (queued again, the error shown beside it)."""
+    """After a failed attempt (the runner; in a fresh transaction of its own): the job fails
+    when `final`, else it waits for its retry, queued again with the error beside it."""
     session = db.session
     session.rollback()
-    values: dict[str, Any] = {"error": error}
     if final:
-        values.update(status=JobStatus.FAILED, finished_at=utcnow())
-        _take_live(job_id)
+        fail(session, job_id, error)
     else:
-        values.update(status=JobStatus.QUEUED)
-    session.execute(
-        update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).values(**values)
-    )
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+            .values(status=JobStatus.QUEUED, error=error)
+        )
     session.commit()
 
 

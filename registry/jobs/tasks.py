@@ -10,7 +10,9 @@ JSON summary (kept as `Job.result`) or None. Around it the runner:
 - marks the record running and counts the attempt, in its own transaction;
 - on success marks it done, unless the task did so itself inside its own transaction
   (`JobRun.finish`, the way to make a task that writes records idempotent: its records
-  and "done" commit together, or neither does);
+  and "done" commit together, or neither does), or returned `HELD` (others end the job);
+- when `JobRun.finish` finds the job taken over by another run (a stalled job retried while
+  its first worker was only slow), rolls the work back and leaves the job to that run;
 - on an exception, rolls back and records a readable error: transient ones (the database
   went away) are retried with exponential back-off by procrastinate and the page says so;
   others, and the last attempt, leave the job failed with the error shown to the person.
@@ -22,7 +24,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import psycopg
 from flask import Flask
@@ -38,6 +40,10 @@ from registry.validation import localise
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Returned by a task whose job others end (a parent whose parts finish it, with
+# `service.finish` or `service.record_failure`): the job stays running.
+HELD: Final = object()
 DEFAULT_QUEUE = "default"
 DEFAULT_RETRIES = 4  # five tries in all
 
@@ -132,6 +138,10 @@ def _run(spec: TaskSpec, job_id: int, will_retry: Callable[[BaseException], bool
     try:
         with force_locale(locale):
             result = spec.func(job_run, **args)
+    except service.JobTakenOver:
+        db.session.rollback()  # the run that holds the job now records how it ends
+        log.warning("job %s (%s): taken over by another run", job_id, spec.kind)
+        return None
     except Exception as exc:
         db.session.rollback()
         retry = will_retry(exc)
@@ -140,6 +150,8 @@ def _run(spec: TaskSpec, job_id: int, will_retry: Callable[[BaseException], bool
         with force_locale(locale):
             service.record_failure(job_id, readable(exc), final=not retry)
         raise
+    if result is HELD:
+        return None
     service.finish_if_open(job_id, job_run.attempt, result)
     return None
 

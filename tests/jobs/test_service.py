@@ -274,3 +274,58 @@ def test_jobs_left_by_a_process_that_stopped_are_deferred_again_at_start_up(
     for job in (waiting, running):
         assert db.session.get(Job, job.id).status is JobStatus.DONE  # type: ignore[union-attr]
     assert CALLS[waiting.id] == CALLS[running.id] == 1
+
+
+@jobs.task("test.held")
+def hand_over(run: jobs.JobRun) -> object:
+    """A parent whose parts end it."""
+    CALLS[run.job_id] += 1
+    return jobs.HELD
+
+
+@jobs.task("test.overtaken")
+def overtaken(run: jobs.JobRun) -> None:
+    """Another run takes the job over while this one works: its work must not count."""
+    CALLS[run.job_id] += 1
+    service.start(db.session, run.job_id)  # (the other run: attempts 2)
+    db.session.execute(text("SELECT 1"))
+    run.finish(db.session, result={"by": run.attempt})
+    db.session.commit()
+
+
+def test_a_held_job_stays_running_until_another_transaction_ends_it(
+    htx: tuple[Organisation, User], run_jobs: RunJobs
+) -> None:
+    org, user = htx
+    ok = jobs.enqueue(db.session, "test.held", org, user)
+    bad = jobs.enqueue(db.session, "test.held", org, user)
+    db.session.commit()
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Job, ok.id).status is JobStatus.RUNNING  # type: ignore[union-attr]
+    service.finish(db.session, ok.id, attempt=1, result={"parts": 3})
+    service.fail(db.session, bad.id, "Phần 2 không xong.")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Job, ok.id).result == {"parts": 3}  # type: ignore[union-attr]
+    failed = db.session.get(Job, bad.id)
+    assert failed is not None and failed.status is JobStatus.FAILED
+    assert failed.error == "Phần 2 không xong." and failed.finished_at is not None
+
+
+def test_a_run_taken_over_leaves_the_job_to_the_run_that_holds_it(
+    htx: tuple[Organisation, User], run_jobs: RunJobs
+) -> None:
+    org, user = htx
+    job = jobs.enqueue(db.session, "test.overtaken", org, user)
+    db.session.commit()
+    run_jobs()
+    db.session.expire_all()
+    held = db.session.get(Job, job.id)
+    assert held is not None and CALLS[job.id] == 1
+    assert (held.status, held.attempts, held.error, held.result) == (
+        JobStatus.RUNNING,
+        2,
+        None,
+        None,
+    )
