@@ -242,3 +242,25 @@ def test_a_job_that_cannot_issue_says_why(
     client.post("/logout", data={"csrf_token": csrf_token(client, "/labels/queue")})
     login(client, other)
     assert client.get(f"/labels/issue/{failed['id']}").status_code == 404
+
+
+def test_a_job_asked_for_in_english_says_why_in_english(
+    app: Flask,
+    client: FlaskClient,
+    packed: Batch,
+    authority: Organisation,
+    member: dict[str, str],
+    operator: dict[str, str],
+    run_jobs: RunJobs,
+) -> None:
+    large = ask(client, member, packed, ABOVE + 1)
+    english = {**operator, "Accept-Language": "en"}
+    accepted = client.post(f"/api/v1/labels/requests/{large}/issue", headers=english)
+    with app.app_context():
+        actor = db.session.get(Organisation, authority.id)
+        assert actor is not None
+        issuance.refuse(db.session, actor, large, "Checked again.")
+        db.session.commit()
+    run_jobs()
+    failed = client.get(accepted.headers["Location"], headers=operator).json
+    assert failed["error"] == "This request was already decided."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import flask_babel
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -62,6 +63,13 @@ def test_a_sheet_of_unit_labels_is_made_by_a_job(
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].endswith(f"nhan-{serial}-a4.pdf")
     assert client.get(f"/jobs/{job_id}.json").json["status"] == "done"
+    client.post("/logout", data={"csrf_token": csrf_token(client, f"/labels/{serial}")})
+    login(client, make.user(authority, locale="en"))  # a colleague who reads English
+    flask_babel.refresh()  # the client's requests share the fixtures' context and its locale
+    english = client.get(f"/labels/print/{job_id}").get_data(as_text=True)
+    assert "The sheet is ready: 1 page." in english and "Download the PDF" in english
+    flask_babel.refresh()
+    token = csrf_token(client, f"/labels/{serial}")
     client.post("/logout", data={"csrf_token": token})
     login(client, make.user(make.org(code="RET-KHAC")))
     assert client.get(f"/labels/print/{job_id}").status_code == 404
