@@ -1,8 +1,10 @@
-"""Transparency-log benchmark (DESIGN.md §6, target in §9): appends, proofs and checkpoints
-on PostgreSQL as the log grows to 10 k, 100 k and 1 M entries.
+"""Transparency-log benchmark (DESIGN.md §6, targets in §9): appends, proofs and checkpoints
+on PostgreSQL as the log grows to 10 k, 100 k and 1 M entries, and at each size 50
+concurrent writers, each told its index (bench/ledger_writers.py).
 
     .venv/bin/python bench/ledger_bench.py              # full run, to 1,000,000 entries
     .venv/bin/python bench/ledger_bench.py --max 100000 # quick run
+    .venv/bin/python bench/ledger_bench.py --max 100000 --only-concurrent  # 50 writers
 
 The database named by BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/registry_bench) is created if missing and its
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import cProfile
+import dataclasses
 import io
 import json
 import math
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import ledger_writers
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -101,6 +105,7 @@ class SizeResult:
     hashes: dict[str, float] = field(default_factory=dict)
     full_root_seconds: float = 0.0
     verified: dict[str, int] = field(default_factory=dict)
+    concurrent: list[ledger_writers.ConcurrentResult] = field(default_factory=list)
 
     @property
     def bulk_rate(self) -> float:
@@ -128,6 +133,7 @@ class SizeResult:
             "mean_proof_hashes": self.hashes,
             "full_root_rederivation_s": round(self.full_root_seconds, 3),
             "verified": self.verified,
+            "concurrent_appends": [c.as_dict() for c in self.concurrent],
         }
 
 
@@ -179,6 +185,29 @@ class Bench:
         result.appends = count
         result.append_seconds = sum(samples) / 1e9
         result.append_latency = Stats.of(samples)
+
+    def concurrent_plans(self) -> list[ledger_writers.Plan]:
+        args = self.args
+        if not args.writers:
+            return []
+        modes = list(ledger_writers.MODES) if args.sequencing == "all" else [args.sequencing]
+        return [
+            ledger_writers.Plan(mode, args.writers, args.procs, args.writer_appends, label_entry, 0)
+            for mode in modes
+        ]
+
+    def concurrent_appends(self, url: str, result: SizeResult) -> None:
+        """`--writers` writers logging at once, each told its (durable) index: numbered in
+        the transaction, then batched by the sequencer (same log, one after the other)."""
+        for plan in self.concurrent_plans():
+            plan = dataclasses.replace(plan, first_serial=self.next_serial)
+            done = ledger_writers.run(self.app, url, plan)
+            self.next_serial += plan.entries
+            result.concurrent.append(done)
+            if done.verified:
+                key = f"concurrent_{plan.mode}_acknowledged"
+                result.verified[key] = result.verified.get(key, 0) + done.verified
+            log(f"  {plan.mode}: {done.rate:,.0f} appends/s, p95 {done.latency.pct(95):.1f} ms")
 
     @staticmethod
     def _append_commit(kind: str, actor: str, subject: str, data: Mapping[str, Any]) -> int:
@@ -409,8 +438,6 @@ def table(results: list[SizeResult], summary: dict[str, Any]) -> str:
         + f" => {target['verdict']}"
     )
     lines.append(f"verified: {summary['verified']}")
-    if summary.get("audit"):
-        lines.append(f"audit (registry log verify): {summary['audit']}")
     return "\n".join(lines)
 
 
@@ -478,6 +505,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="single-entry committed appends measured at each size",
     )
     parser.add_argument(
+        "--writers",
+        type=int,
+        default=50,
+        help="concurrent writers at each size (0: no concurrent run)",
+    )
+    parser.add_argument(
+        "--writer-appends",
+        type=int,
+        default=40,
+        help="business transactions (one append each) per concurrent writer",
+    )
+    parser.add_argument(
+        "--procs",
+        type=int,
+        default=2,
+        help="processes the concurrent writers are spread over, threads inside each "
+        "(default 2: one a core, as `gunicorn -w 2 --threads 25` would run them)",
+    )
+    parser.add_argument(
+        "--sequencing",
+        choices=["all", *ledger_writers.MODES],
+        default="all",
+        help="how the concurrent writers' entries are numbered: in their transaction "
+        "(append), by the sequencer in batches (batched), not at all (no log: the "
+        "machine's ceiling), or one run of each (all)",
+    )
+    parser.add_argument(
+        "--only-concurrent",
+        action="store_true",
+        help="at each size only the bulk load and the concurrent run",
+    )
+    parser.add_argument(
         "--proofs", type=int, default=2_000, help="calls per proof kind and layer at each size"
     )
     parser.add_argument(
@@ -517,6 +576,45 @@ def milestones(limit: int) -> list[int]:
     return sizes if sizes and sizes[-1] == limit else [*sizes, limit]
 
 
+def measure_size(bench: Bench, url: str, target: int) -> SizeResult:
+    """Grow the log to `target` and measure there (only the concurrent run with
+    `--only-concurrent`)."""
+    args = bench.args
+    room = target - bench.size()
+    concurrent = sum(plan.entries for plan in bench.concurrent_plans())
+    checkpoints = 0 if args.only_concurrent else min(args.checkpoints, room // 4)
+    appends = 0 if args.only_concurrent else min(args.appends, room // 4)
+    if concurrent > room // 2:
+        raise SystemExit(f"{concurrent:,} concurrent appends do not fit below {target:,}")
+    result = SizeResult(size=target)
+    load = room - appends - checkpoints - concurrent
+    log(f"size {target:,}: bulk load {load:,} entries")
+    bench.bulk_load(load, result)
+    # what autovacuum would have done to a log that grew over months, not minutes
+    vacuum_analyze(url, "log_entries", "log_nodes", "log_head")
+    if concurrent:
+        log(f"size {target:,}: {args.writers} writers x {args.writer_appends} appends at once")
+        bench.concurrent_appends(url, result)
+    if args.only_concurrent:
+        assert bench.size() == target
+        return result
+    log(f"size {target:,}: {appends:,} single appends, {checkpoints} fresh checkpoints")
+    bench.single_appends(appends, result)
+    bench.fresh_checkpoints(checkpoints, result)
+    assert bench.size() == target
+    bench.cached_checkpoints(max(checkpoints, 1), result)
+    log(f"size {target:,}: {args.proofs:,} proofs of each kind, HTTP and service")
+    bench.proofs(result)
+    log(f"size {target:,}: re-deriving the root from every entry")
+    bench.full_root(result)
+    ih, ch = result.latency["inclusion_http"], result.latency["consistency_http"]
+    log(
+        f"size {target:,}: inclusion p95 {ih.pct(95):.2f} ms, "
+        f"consistency p95 {ch.pct(95):.2f} ms, appends {result.append_rate:,.0f}/s"
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -528,33 +626,13 @@ def main(argv: list[str] | None = None) -> int:
     results: list[SizeResult] = []
     profile_text = audit_text = ""
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-        app = make_app(url, Path(tmp), ("log",), LOG_ORIGIN=ORIGIN)
+        # as a deployment sizes it: a pooled connection for every thread of a process
+        threads = math.ceil(args.writers / max(1, min(args.procs, args.writers or 1)))
+        pool = {"pool_size": max(5, threads + 1), "max_overflow": 10}
+        app = make_app(url, Path(tmp), ("log",), LOG_ORIGIN=ORIGIN, SQLALCHEMY_ENGINE_OPTIONS=pool)
         bench = Bench(app, args)
         for target in milestones(args.max):
-            current = bench.size()
-            room = target - current
-            checkpoints = min(args.checkpoints, room // 4)
-            appends = min(args.appends, room // 4)
-            result = SizeResult(size=target)
-            log(f"size {target:,}: bulk load {room - appends - checkpoints:,} entries")
-            bench.bulk_load(room - appends - checkpoints, result)
-            # what autovacuum would have done to a log that grew over months, not minutes
-            vacuum_analyze(url, "log_entries", "log_nodes", "log_head")
-            log(f"size {target:,}: {appends:,} single appends, {checkpoints} fresh checkpoints")
-            bench.single_appends(appends, result)
-            bench.fresh_checkpoints(checkpoints, result)
-            assert bench.size() == target
-            bench.cached_checkpoints(max(checkpoints, 1), result)
-            log(f"size {target:,}: {args.proofs:,} proofs of each kind, HTTP and service")
-            bench.proofs(result)
-            log(f"size {target:,}: re-deriving the root from every entry")
-            bench.full_root(result)
-            results.append(result)
-            ih, ch = result.latency["inclusion_http"], result.latency["consistency_http"]
-            log(
-                f"size {target:,}: inclusion p95 {ih.pct(95):.2f} ms, "
-                f"consistency p95 {ch.pct(95):.2f} ms, appends {result.append_rate:,.0f}/s"
-            )
+            results.append(measure_size(bench, url, target))
         if not args.no_audit:
             log("auditing the whole store (registry log verify)")
             seconds, what = bench.audit()
@@ -565,16 +643,33 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             db.engine.dispose()
 
-    summary = summarise(results)
+    summary = {} if args.only_concurrent else summarise(results)
     if audit_text:
         summary["audit"] = audit_text
+    command = ledger_writers.describe_command(sys.argv[1:] if argv is None else argv)
+    summary["command"] = command
     header = (
         f"ledger bench {started:%Y-%m-%d %H:%M} UTC - PostgreSQL {pg_version} ({shown}), "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-        f"bulk batches of {args.batch:,}, {args.proofs:,} proofs per kind and layer"
+        f"bulk batches of {args.batch:,}, {args.proofs:,} proofs per kind and layer\n"
+        f"command: {command}"
     )
     print(header)
-    print(table(results, summary))
+    if not args.only_concurrent:
+        print(table(results, summary))
+    for r in results:
+        for c in r.concurrent:
+            print(f"concurrent writers at {r.size:,} entries, " + "\n".join(c.lines()))
+        if r.concurrent:
+            spent = ledger_writers.hashing_us(label_entry, r.size)
+            print(f"  encoding and hashing an entry (CPU, no database): {spent:.0f} µs")
+        rates = {c.mode: c.rate for c in r.concurrent}
+        if "batched" in rates and "append" in rates:
+            print(f"  batched / append: {rates['batched'] / rates['append']:.1f}x the rate")
+        if "batched" in rates and "no log" in rates:
+            print(f"  batched / no log: {rates['batched'] / rates['no log']:.0%} of the ceiling")
+    if audit_text:
+        print(f"audit (registry log verify): {audit_text}")
     if profile_text:
         print("\ncProfile of the HTTP proof path (top functions by own time):")
         print(profile_text)
