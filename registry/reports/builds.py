@@ -121,6 +121,22 @@ def summary(report: GeneratedReport, built: dict[str, dict[str, Any]]) -> dict[s
     }
 
 
+def pending(session: Db, organisation_id: int, limit: int = 10) -> list[jobs.Job]:
+    """The organisation's newest report jobs that did not make their report yet (queued,
+    running, or failed), for the reports page to list beside the reports."""
+    query = (
+        select(jobs.Job)
+        .where(
+            jobs.Job.organisation_id == organisation_id,
+            jobs.Job.kind == KIND,
+            jobs.Job.status != jobs.JobStatus.DONE,
+        )
+        .order_by(jobs.Job.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def report_of(session: Db, job: jobs.Job) -> GeneratedReport | None:
     """The report a done job made (None while it runs or when it failed)."""
     if job.status is not jobs.JobStatus.DONE:

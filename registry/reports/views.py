@@ -282,6 +282,7 @@ def periodic_reports() -> Page:
     return render_template(
         "reports/periodic.html",
         reports=periodic.visible(db.session, viewer),
+        pending=builds.pending(db.session, viewer.id),
         viewer=viewer,
         errors=errors,
         provinces=PROVINCES,

@@ -56,11 +56,14 @@ def test_the_page_follows_the_job_to_the_report_and_its_stored_files(
     assert 'data-report-job="queued"' in waiting and 'http-equiv="refresh"' in waiting
     assert "Báo cáo 6 tháng" in waiting and "Hải Phòng" in waiting
     assert made(app)[0] == 0
+    listed = client.get("/reports/periodic").get_data(as_text=True)  # found again from there
+    assert "Đang tạo" in listed and f'href="{asked.location}"' in listed
     run_jobs()
     done = client.get(asked.location)
     assert done.status_code == 302 and "/reports/periodic/" in done.location
     reports, logged, kept = made(app)
     assert (reports, logged, set(kept)) == (1, 1, {"pdf", "xlsx"})  # built by the job
+    assert "Đang tạo" not in client.get("/reports/periodic").get_data(as_text=True)
     pdf = client.get(f"{done.location}.pdf")
     assert pdf.status_code == 200 and pdf.headers["ETag"] == f'"{kept["pdf"]}"'
     with app.app_context():
@@ -172,6 +175,7 @@ def test_a_job_that_cannot_make_its_report_says_why(
     page = client.get(asked.location).get_data(as_text=True)
     assert "Báo cáo 6 tháng dành cho nửa năm" in page
     assert 'http-equiv="refresh"' not in page and "data-job-failed" in page
+    assert "không tạo được" in client.get("/reports/periodic").get_data(as_text=True)
     assert made(app)[:2] == (0, 0)
 
 
