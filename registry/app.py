@@ -67,6 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from registry.trace.offline import bp as offline_bp
     from registry.trace.views import bp as trace_bp
     from registry.training.views import bp as training_bp
+    from registry.verify.recompute_views import bp as recompute_bp
     from registry.verify.verifier_views import bp as verifier_bp
     from registry.verify.views import bp as verify_bp
 
@@ -83,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(trace_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(verifier_bp)
+    app.register_blueprint(recompute_bp)
     app.register_blueprint(trace_import_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(offline_bp)

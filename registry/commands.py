@@ -35,6 +35,7 @@ from registry.storage import store as file_store
 from registry.validation import ID_MAX, localise
 from registry.verify import signing, ties
 from registry.verify.calc_schema import calc_from_json
+from registry.verify.recompute_cli import recompute_command
 
 
 @click.command("migrate")
@@ -314,6 +315,9 @@ def log_publish_tiles() -> None:
 @click.group("mrv")
 def mrv_group() -> None:
     """MRV: the emissions methodology."""
+
+
+mrv_group.add_command(recompute_command)
 
 
 @mrv_group.command("calc")

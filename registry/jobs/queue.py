@@ -58,6 +58,7 @@ TASK_MODULES: tuple[str, ...] = (
     "registry.labels.printing",
     "registry.labels.issue_jobs",
     "registry.reports.builds",
+    "registry.verify.recompute",
 )
 
 

@@ -133,41 +133,56 @@ def _computed(
     return outcome
 
 
-def compute_many(session: Db, season_ids: Sequence[int]) -> int:
+def compute_many(session: Db, season_ids: Sequence[int], *, current_version: bool = False) -> int:
     """`compute` for many seasons, storing the same rows, `BATCH` seasons at a time with
     four queries and one INSERT per batch (bulk.py reads them without the ORM). Returns how
     many new results were stored. Callers commit (a batch at a time for large runs); the
-    new rows are not in the session's identity map until they are queried."""
+    new rows are not in the session's identity map until they are queried.
+
+    `current_version`: a season whose newest result was made with an older version of its
+    methodology (a new version, or a corrected factor, which is a new version of the file)
+    gets a new result made with the current one even when its inputs did not change: the
+    authority's recompute (recompute.py). Pages never do this on their own, so a verified
+    season does not silently lose its approved result when a version is added."""
     ids = sorted(set(season_ids))
-    return sum(_compute_batch(session, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH))
+    return sum(
+        _compute_batch(session, ids[i : i + BATCH], current_version)
+        for i in range(0, len(ids), BATCH)
+    )
 
 
-def _compute_batch(session: Db, season_ids: Sequence[int]) -> int:
+def _compute_batch(session: Db, season_ids: Sequence[int], current_version: bool) -> int:
     with bulk.collector_paused():
-        rows = _new_rows(session, season_ids)
+        rows = _new_rows(session, season_ids, current_version)
         if rows:
             session.execute(insert(cast(Table, EmissionResult.__table__)), rows)
     return len(rows)
 
 
-def _new_rows(session: Db, season_ids: Sequence[int]) -> list[dict[str, Any]]:
+def _new_rows(
+    session: Db, season_ids: Sequence[int], current_version: bool
+) -> list[dict[str, Any]]:
     batch = bulk.read(session, season_ids, BASELINE_YEAR)
     newest = session.execute(
         select(
-            EmissionResult.season_id, EmissionResult.inputs_digest, EmissionResult.methodology
+            EmissionResult.season_id,
+            EmissionResult.inputs_digest,
+            EmissionResult.methodology,
+            EmissionResult.version,
         ).where(bulk.among(session, EmissionResult.season_id, season_ids), _is_newest())
     )
-    known = {season_id: (digest, method) for season_id, digest, method in newest}
+    known = {season_id: (digest, method, v) for season_id, digest, method, v in newest}
     rows = []
     for season in batch.seasons:
         own = batch.derivation(season)
         if not own.ok:
             continue
         base = _pick_baseline(season, batch.baselines.get(season.field_id, []))
-        digest_then, method = known.get(season.id, (None, DEFAULT_ID))
+        digest_then, method, version = known.get(season.id, (None, DEFAULT_ID, 0))
         document = _document(own, batch.derivation(base) if base is not None else None, method)
         digest = _digest(document)
-        if digest_then != digest:
+        older = current_version and version != load_methodology(method).version
+        if digest_then != digest or older:
             columns = _columns(document, digest, own, load_methodology(method))
             rows.append({"season_id": season.id, **columns})
     return rows
