@@ -3,6 +3,8 @@ computed from farm diaries, and the province reports, on PostgreSQL.
 
     .venv/bin/python bench/mrv_bench.py          # 100 k inputs, 100 k seasons, 1 M results
     .venv/bin/python bench/mrv_bench.py --quick  # 10 k inputs, 10 k seasons, 100 k results
+    .venv/bin/python bench/mrv_bench.py --parts 4 --seasons 1000000 --workers 2
+                                                 # the recompute spread over job workers
 
 The database named by BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/registry_bench_mrv) is created if missing and its
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import copy
 import cProfile
 import hashlib
 import io
@@ -25,6 +28,8 @@ import platform
 import pstats
 import random
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +64,7 @@ from registry import crops
 from registry.accounts import service as accounts
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import M2_PER_HA, db, grams, utcnow
+from registry.jobs.models import Job, JobStatus
 from registry.places import PROVINCES
 from registry.trace.models import (
     DiaryEntry,
@@ -69,7 +75,7 @@ from registry.trace.models import (
     SeasonType,
 )
 from registry.trace.schemas import DIARY_DATA
-from registry.verify import results
+from registry.verify import recompute, results
 from registry.verify.calc_schema import calc_from_json, load_input, quick_load
 from registry.verify.calculator import CalcInput, Lime, OrganicAmendment, calculate
 from registry.verify.methodology import DEFAULT_ID, Methodology, load_methodology
@@ -1894,6 +1900,285 @@ def bench_compute(app: Flask, args: argparse.Namespace, geo: Geography) -> dict[
     }
 
 
+# ---------------------------------------------------------------- 4. through the job queue
+PROJECTION_SEASONS = 5_000_000  # DESIGN §9: a national year
+MACHINES = (1, 2, 4, 8)  # of 2 workers each
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (same machine)."""
+    name = make_url(sqlalchemy_url(url)).database
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+# Ids shifted in each copy (by the table's own largest id, or its parent's), and the codes
+# made unique per copy; every other column is copied as it is.
+SHIFTED = {
+    "fields": {"id": "fields"},
+    "seasons": {"id": "seasons", "field_id": "fields"},
+    "diary_entries": {
+        "id": "diary_entries",
+        "season_id": "seasons",
+        "supersedes_id": "diary_entries",
+    },
+}
+RENAMED = {"fields": "code", "seasons": "code"}
+
+
+def replicate(url: str, farm: Farm, copies: int) -> float:
+    """`copies` copies of the generated fields with their seasons and diaries, made by the
+    server (INSERT ... SELECT with shifted ids): a national-size table in minutes where the
+    generator would take about an hour. A copy's seasons expect the original's documents.
+    Returns the seconds taken."""
+    start, base = time.perf_counter(), list(farm.seasons)
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        last = {
+            t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0])  # type: ignore[index]
+            for t in SHIFTED
+        }
+        columns = {
+            t: [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+                    (t,),
+                )
+            ]
+            for t in SHIFTED
+        }
+        for k in range(1, copies + 1):
+            for table, shifted in SHIFTED.items():
+                values = [
+                    f"{c} + {k * last[shifted[c]]}"
+                    if c in shifted
+                    else f"{c} || '.{k}'"
+                    if RENAMED.get(table) == c
+                    else c
+                    for c in columns[table]
+                ]
+                conn.execute(
+                    f"INSERT INTO {table} ({', '.join(columns[table])}) "  # type: ignore[arg-type]
+                    f"SELECT {', '.join(values)} FROM {table} WHERE id <= {last[table]}"
+                )
+            log(f"  copy {k}/{copies}: {(k + 1) * len(base):,} seasons")
+    for k in range(1, copies + 1):
+        for sid in base:
+            farm.expected[sid + k * last["seasons"]] = farm.expected[sid]
+            farm.seasons.append(sid + k * last["seasons"])
+    farm.entries *= copies + 1
+    farm.fields *= copies + 1
+    return time.perf_counter() - start
+
+
+def start_workers(url: str, folder: Path, count: int) -> list[subprocess.Popen[bytes]]:
+    """`registry worker --concurrency 1` processes on the bench database, as operators run
+    them; they take the default queue only, so the schedule's periodic jobs stay out of the
+    timing. Returns once each has said it is up."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": libpq_url(url),
+        "REGISTRY_INSTANCE": str(folder),
+        "REGISTRY_KEYS_DIR": str(folder / "keys"),
+        "SECRET_KEY": "bench-not-secret",
+    }
+    command = [str(Path(sys.executable).with_name("registry")), "worker", "--concurrency", "1"]
+    procs = []
+    for n in range(count):
+        out = (folder / f"worker-{n}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [*command, "--queues", "default"], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        )
+    deadline = time.monotonic() + 120
+    for n, proc in enumerate(procs):
+        while b"worker: concurrency" not in (folder / f"worker-{n}.log").read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit((folder / f"worker-{n}.log").read_text()[-2000:])
+            time.sleep(0.2)
+    time.sleep(1.0)  # past the opening of their queues
+    return procs
+
+
+def stop_workers(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def authority(app: Flask) -> int:
+    with app.app_context():
+        org = accounts.create_organisation(
+            db.session,
+            code="BO-NN-BENCH",
+            name="Bộ Nông nghiệp và Môi trường (bench)",
+            kind=OrgKind.AUTHORITY,
+            province="Hà Nội",
+            commune="phường Ba Đình",
+        )
+        db.session.commit()
+        return org.id
+
+
+def follow(app: Flask, job_id: int) -> tuple[Job, float]:
+    """Poll the parent job until it ends; its record and the seconds since `job_id` was
+    committed."""
+    start, next_log = time.perf_counter(), 10.0
+    with app.app_context():
+        while True:
+            db.session.rollback()
+            job = db.session.get_one(Job, job_id, populate_existing=True)
+            elapsed = time.perf_counter() - start
+            if job.status.finished:
+                db.session.expunge(job)
+                return job, elapsed
+            if elapsed >= next_log:
+                log(f"  queue: {job.done:,}/{job.total:,} seasons ({job.done / elapsed:,.0f}/s)")
+                next_log += 10.0
+            time.sleep(0.2)
+
+
+def bench_queue(
+    app: Flask, args: argparse.Namespace, geo: Geography, folder: Path
+) -> dict[str, Any]:
+    generated = copy.copy(args)
+    generated.seasons = min(args.seasons, args.generate)
+    log(f"4. recompute through the job queue: generating {generated.seasons:,} seasons")
+    farm, build_s = build_farms(app, generated, geo)
+    copies = max(0, round(args.seasons / len(farm.seasons)) - 1)
+    log(f"  generated in {build_s:.1f} s; {copies} copies made by the server")
+    copy_s = replicate(args.url, farm, copies) if copies else 0.0
+    with app.app_context():
+        set_sequences(db.engine, ("fields", "seasons", "diary_entries"))
+    ids = farm.seasons
+    log(f"  {len(ids):,} seasons; VACUUM ANALYZE")
+    admin(args.url, "VACUUM ANALYZE fields, seasons, diary_entries")
+    sample = ids[: args.one_process]
+    one = many_pass(app, "compute_many(), one process", sample, args.many_batch)
+    log(f"  {one.name}: {one.rate:,.0f} seasons/s over {one.seasons:,}")
+    drop_results(app, sample)
+    admin(args.url, "VACUUM ANALYZE emission_results")
+    org_id = authority(app)
+
+    procs = start_workers(args.url, folder, args.workers)
+    try:
+        pg_before = {pid: cpu_ticks(pid) for pid in backends(args.url)}
+        workers_before = [cpu_ticks(p.pid) for p in procs]
+        load_before = os.getloadavg()
+        with app.app_context():
+            job = recompute.start(
+                db.session,
+                db.session.get_one(Organisation, org_id),
+                None,
+                everything=True,
+                chunk=args.chunk,
+            )
+            db.session.commit()
+            job_id = job.id
+        log(
+            f"  job {job_id}: {len(ids):,} seasons in parts of {args.chunk:,}, "
+            f"{args.workers} workers"
+        )
+        parent, seconds = follow(app, job_id)
+        pg_cpu = sum(cpu_ticks(pid) - pg_before.get(pid, 0) for pid in backends(args.url))
+        worker_cpu = sum(cpu_ticks(p.pid) - b for p, b in zip(procs, workers_before, strict=True))
+        load_after = os.getloadavg()
+    finally:
+        stop_workers(procs)
+    if parent.status is not JobStatus.DONE or parent.done != len(ids):
+        raise SystemExit(f"the recompute ended {parent.status}: {parent.error}")
+    checks = check_compute(app, farm, ids, args.check, random.Random(args.seed + 3))
+    ticks = os.sysconf("SC_CLK_TCK")
+    rate = len(ids) / seconds
+    return {
+        "seasons": len(ids),
+        "diary_entries": farm.entries,
+        "generated": generated.seasons,
+        "build_seconds": round(build_s, 1),
+        "copies": copies,
+        "copy_seconds": round(copy_s, 1),
+        "workers": args.workers,
+        "chunk": args.chunk,
+        "parts": (parent.result or {}).get("parts"),
+        "results_stored": (parent.result or {}).get("stored"),
+        "seconds": round(seconds, 2),
+        "seasons_per_s": round(rate, 1),
+        "seasons_per_s_per_worker": round(rate / args.workers, 1),
+        "one_process": one.as_dict(),
+        "worker_cpu_us_per_season": round(worker_cpu / ticks * 1e6 / len(ids), 1),
+        "postgres_cpu_us_per_season": round(pg_cpu / ticks * 1e6 / len(ids), 1),
+        "postgres_cpu_share": round(pg_cpu / (pg_cpu + worker_cpu), 3) if worker_cpu else None,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in load_after],
+        "checks": checks,
+    }
+
+
+def queue_lines(q: dict[str, Any]) -> list[str]:
+    one = q["one_process"]
+    per_worker = q["seasons_per_s_per_worker"]
+    ratio = q["seasons_per_s"] / one["seasons_per_s"]
+    loads = [" / ".join(map(str, q[k])) for k in ("load_before", "load_after")]
+    lines = [
+        f"4. recompute through the job queue: {q['seasons']:,} seasons ({q['diary_entries']:,} "
+        f"diary entries: {q['generated']:,} generated in {q['build_seconds']:,.0f} s, "
+        f"{q['copies']} copies in {q['copy_seconds']:,.0f} s), {q['parts']:,} parts of "
+        f"{q['chunk']:,}, {q['workers']} `registry worker` processes (concurrency 1)",
+        f"   enqueue to all done: {q['seconds']:,.1f} s, {q['seasons_per_s']:,.0f} seasons/s, "
+        f"{per_worker:,.0f} per worker; {q['results_stored']:,} results stored",
+        f"   one process (compute_many, same run, {one['seasons']:,} seasons): "
+        f"{one['seasons_per_s']:,.0f} seasons/s; the queue gives {ratio:.2f} x "
+        f"that, {per_worker / one['seasons_per_s']:.2f} x a worker",
+        f"   CPU a season: workers {q['worker_cpu_us_per_season']:,.0f} µs, PostgreSQL backends "
+        f"{q['postgres_cpu_us_per_season']:,.0f} µs (share {q['postgres_cpu_share']:.0%}); load "
+        f"{loads[0]} before, {loads[1]} after",
+        f"   checked: {q['checks']['seasons_checked']:,} stored inputs == the generator's and "
+        f"recompute bit for bit; {q['checks']['results_total']:,} results == harvested seasons",
+    ]
+    return lines
+
+
+def queue_targets(q: dict[str, Any]) -> list[str]:
+    """5 M seasons on M machines of 2 workers, at the measured rate a worker (PostgreSQL on
+    its own server assumed not to be the bottleneck) and, for PostgreSQL, how many seasons a
+    second its measured CPU a season allows a core."""
+    per_worker = q["seasons_per_s_per_worker"]
+    cpu_bound = 1e6 / q["worker_cpu_us_per_season"]  # a worker with a core to itself
+    out = [
+        f"projection for {PROJECTION_SEASONS:,} seasons (a national year) on M machines of 2 "
+        f"workers, assuming PostgreSQL is not the bottleneck (measured here: "
+        f"{q['postgres_cpu_us_per_season']:,.0f} µs of its CPU a season, so one PostgreSQL "
+        f"core serves ~{1e6 / q['postgres_cpu_us_per_season']:,.0f} seasons/s):"
+    ]
+    for m in MACHINES:
+        measured = PROJECTION_SEASONS / (per_worker * 2 * m)
+        bound = PROJECTION_SEASONS / (cpu_bound * 2 * m)
+        out.append(
+            f"  M={m}: {measured / 60:,.1f} min at the measured {per_worker:,.0f} seasons/s a "
+            f"worker; {bound / 60:,.1f} min with a core per worker ({cpu_bound:,.0f}/s)"
+        )
+    return out
+
+
 # ---------------------------------------------------------------- 3. aggregates
 Sums = list[float]  # count, area, total, yield, baseline total, baseline yield
 
@@ -2550,6 +2835,8 @@ def table(doc: dict[str, Any]) -> str:
             f"({agg['communes_sharing_a_name']} of the {agg['communes']:,} communes share a name "
             "with a commune of another province)"
         )
+    if doc.get("queue"):
+        lines += ["", *queue_lines(doc["queue"])]
     lines.append("")
     lines += [f"target: {t}" for t in doc["targets"]]
     return "\n".join(lines)
@@ -2618,6 +2905,8 @@ def targets(doc: dict[str, Any]) -> list[str]:
             f"province report over {agg['results']:,} results p95 {t['p95_ms'] / 1000:,.2f} s "
             f"<= {TARGET_S:g} s: {verdict}"
         )
+    if doc.get("queue"):
+        out += queue_targets(doc["queue"])
     return out
 
 
@@ -2671,6 +2960,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="mix",
         help="fields of every crop (CROP_MIX, default) or rice alone (parts 1 and 2)",
     )
+    parser.add_argument(
+        "--generate",
+        type=int,
+        default=20_000,
+        help="seasons the generator makes in part 4; the server copies them up to --seasons",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="`registry worker` processes (part 4)"
+    )
+    parser.add_argument(
+        "--chunk", type=int, default=recompute.CHUNK, help="seasons a part (part 4)"
+    )
+    parser.add_argument(
+        "--one-process",
+        type=int,
+        default=20_000,
+        help="seasons computed in the bench process for comparison (part 4)",
+    )
     parser.add_argument("--seed", type=int, default=2035)
     parser.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/)")
     args = parser.parse_args(argv)
@@ -2678,6 +2985,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.calc, args.seasons, args.results = 10_000, 10_000, 100_000
         args.sample = min(args.sample, 2_000)
         args.profile = min(args.profile, 500)
+    if "2" in args.parts and "4" in args.parts:
+        parser.error("parts 2 and 4 each build their seasons: run them apart")
+    args.one_process = min(args.one_process, args.seasons)
     args.sample = min(args.sample, args.seasons)
     args.profile = min(args.profile, args.sample, args.calc)
     if min(args.calc, args.seasons, args.results) < 100:
@@ -2720,6 +3030,9 @@ def main(argv: list[str] | None = None) -> int:
                 save(doc, out)
             if "3" in args.parts:
                 doc["aggregates"] = bench_aggregates(app, args, geo, m)
+                save(doc, out)
+            if "4" in args.parts:
+                doc["queue"] = bench_queue(app, args, geo, Path(tmp))
             db.engine.dispose()
 
     doc["targets"] = targets(doc)
