@@ -56,28 +56,27 @@ def prune_imports(session: Db, timestamp: int) -> None:
     import_jobs.prune(session, utcnow())
 
 
-# ---------------------------------------------------------------- the log's tiles
-TilePublisher = Callable[[Db], None]
-_tile_publisher: list[TilePublisher] = []
-
-
-def tile_publisher(func: TilePublisher) -> TilePublisher:
-    """Name the function that publishes the log's tiles up to its current size (to the
-    store, DESIGN.md §6b): `publish_log_tiles` calls it every minute. It must be idempotent
-    (tiles already written are skipped or written again identical)."""
-    _tile_publisher[:] = [func]
-    return func
-
-
 def publish_log_tiles(session: Db, timestamp: int) -> None:
-    """Publish the log's tiles with the function named by `tile_publisher`, if any."""
-    for publish in _tile_publisher:
-        publish(session)
+    """Publish the log's tiles and checkpoint to the store (DESIGN.md §6b), as
+    `registry log publish-tiles` does: tiles already written are skipped."""
+    from registry.ledger import publish
+
+    publish.publish_job(session)
+
+
+def sequence_log(session: Db, timestamp: int) -> None:
+    """Number the log entries a writer left in the pool when it died after committing
+    (registry/ledger/sequencer.py), as `registry log sequence` does; nothing when the pool is
+    empty."""
+    from registry.ledger import sequencer
+
+    sequencer.sequence_all(session)
 
 
 SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("reports.remind", "0 0 * * *", remind),  # 07:00 in Vietnam
     Scheduled("reports.rebuild", "0 19 * * *", rebuild_reports),  # 02:00 in Vietnam
+    Scheduled("ledger.sequence", "* * * * *", sequence_log),
     Scheduled("ledger.publish_tiles", "* * * * *", publish_log_tiles),
     Scheduled("trace.prune_imports", "10 20 * * *", prune_imports),  # 03:10 in Vietnam
 )

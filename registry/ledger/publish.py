@@ -31,7 +31,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from registry import storage
 from registry.db import Db, utcnow
 from registry.errors import DomainError, NotFound
-from registry.jobs.periodic import tile_publisher
 from registry.keys import keystore
 from registry.ledger import note, service, tiles
 from registry.ledger.models import LogEntry, LogNode, LogPublication
@@ -181,7 +180,6 @@ def publish_current(session: Db, store: Store, origin: str, signer: Ed25519Priva
     return publish(session, store, signed)
 
 
-@tile_publisher
 def publish_job(session: Db) -> None:
     """The job workers' publication, every minute (registry/jobs/periodic.py)."""
     origin = current_app.config["LOG_ORIGIN"]

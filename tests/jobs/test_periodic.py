@@ -12,6 +12,8 @@ from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db, utcnow
 from registry.jobs import periodic, queue
 from registry.jobs.models import Job
+from registry.ledger import service as ledger
+from registry.ledger.models import LogPending
 from registry.reports.models import RollupState
 from registry.storage import store
 from registry.trace import import_checks, import_jobs
@@ -23,19 +25,30 @@ def test_the_schedule_is_registered_with_the_queue(app: Flask) -> None:
     registered = queue.runtime(app).queue.periodic_registry.periodic_tasks
     crons = {periodic_id: task.cron for (_name, periodic_id), task in registered.items()}
     assert crons["reports.remind"] == "0 0 * * *" and crons["reports.rebuild"] == "0 19 * * *"
-    assert {"jobs.retry_stalled", "ledger.publish_tiles", "trace.prune_imports"} <= set(crons)
+    assert {
+        "jobs.retry_stalled",
+        "ledger.sequence",
+        "ledger.publish_tiles",
+        "trace.prune_imports",
+    } <= set(crons)
     assert all(task.task.queue == queue.PERIODIC_QUEUE for task in registered.values())
 
 
-def test_the_tile_slot_calls_the_publisher_named_for_it(ctx: None) -> None:
-    called: list[object] = []
-    before = list(periodic._tile_publisher)
-    try:
-        periodic.tile_publisher(called.append)
-        periodic.publish_log_tiles(db.session, 0)
-    finally:
-        periodic._tile_publisher[:] = before
-    assert called == [db.session]
+def test_the_sequence_job_numbers_entries_a_dead_writer_left_in_the_pool(ctx: None) -> None:
+    moment = utcnow().replace(microsecond=0)
+    entry = ledger.encode_entry("demo.left", moment, "REGISTRY", "x", {"n": 1})
+    db.session.add(
+        LogPending(
+            type="demo.left", actor="REGISTRY", subject="x", time=moment, entry=entry, fill=[]
+        )
+    )
+    db.session.commit()
+    size = ledger.size(db.session)
+    scheduled = {item.name: item for item in periodic.SCHEDULE}["ledger.sequence"]
+    scheduled.func(db.session, 0)
+    scheduled.func(db.session, 0)  # idempotent: nothing left the second time
+    assert ledger.size(db.session) == size + 1
+    assert ledger.entry(db.session, size) == entry
 
 
 def test_the_nightly_rebuild_builds_the_cells_of_sums(ctx: None) -> None:
