@@ -51,7 +51,25 @@ def downgrade():
         "DROP TABLE IF EXISTS procrastinate_events, procrastinate_periodic_defers, "
         "procrastinate_jobs, procrastinate_workers CASCADE"
     )
+    # The functions too (trigger functions do not depend on a table or a type): left
+    # behind, they make the next upgrade's CREATE FUNCTION fail.
+    op.get_bind().connection.driver_connection.execute(DROP_FUNCTIONS)
     op.execute(
         "DROP TYPE IF EXISTS procrastinate_job_status, procrastinate_job_event_type, "
         "procrastinate_job_to_defer_v1 CASCADE"
     )
+
+
+DROP_FUNCTIONS = """
+DO $$
+DECLARE found regprocedure;
+BEGIN
+    FOR found IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema() AND p.proname LIKE 'procrastinate%'
+    LOOP
+        EXECUTE 'DROP FUNCTION IF EXISTS ' || found || ' CASCADE';
+    END LOOP;
+END $$
+"""
