@@ -23,11 +23,11 @@ from registry.accounts.forms import (
 )
 from registry.accounts.models import Organisation, OrgKind, Role
 from registry.db import db
+from registry.errors import DomainError
+from registry.limits import SIGN_IN, limiter, limits_off
 from registry.reminders import service as reminders
 from registry.reports.labels_text import deadline_title
 from registry.trace.service import today_in_vietnam
-from registry.errors import DomainError
-from registry.limits import SIGN_IN, limiter, limits_off
 
 bp = Blueprint("accounts", __name__)
 
