@@ -159,31 +159,40 @@ def finish_if_open(job_id: int, attempt: int, result: dict[str, Any] | None) -> 
     session.commit()
 
 
-def fail(session: Db, job_id: int, error: str) -> None:
+def fail(session: Db, job_id: int, error: str, *, attempt: int | None = None) -> None:
     """Mark a running job failed with a readable `error`, in `session`'s transaction (the
-    caller commits): how the parts of a held job end their parent when one part fails."""
+    caller commits): how the parts of a held job end their parent when one part fails.
+    With `attempt`, only while that attempt holds the job (see `record_failure`)."""
     _take_live(job_id)
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .where(_held(job_id, attempt))
         .values(status=JobStatus.FAILED, error=error[:2000], finished_at=utcnow())
     )
 
 
-def record_failure(job_id: int, error: str, *, final: bool) -> None:
+def record_failure(job_id: int, error: str, *, final: bool, attempt: int | None = None) -> None:
     """After a failed attempt (the runner; in a fresh transaction of its own): the job fails
-    when `final`, else it waits for its retry, queued again with the error beside it."""
+    when `final`, else it waits for its retry, queued again with the error beside it.
+
+    `attempt` is the failed run's: a run overtaken by another (a stalled job retried while
+    its first worker was only slow) then changes nothing, rather than failing or queueing
+    the job under the feet of the run that holds it now."""
     session = db.session
     session.rollback()
     if final:
-        fail(session, job_id, error)
+        fail(session, job_id, error, attempt=attempt)
     else:
         session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
-            .values(status=JobStatus.QUEUED, error=error)
+            update(Job).where(_held(job_id, attempt)).values(status=JobStatus.QUEUED, error=error)
         )
     session.commit()
+
+
+def _held(job_id: int, attempt: int | None) -> Any:
+    """The job, while running (under `attempt`, when given)."""
+    held = (Job.id == job_id) & (Job.status == JobStatus.RUNNING)
+    return held if attempt is None else held & (Job.attempts == attempt)
 
 
 def requeue(session: Db, job_ids: list[int]) -> None:

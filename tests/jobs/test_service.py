@@ -313,6 +313,27 @@ def test_a_held_job_stays_running_until_another_transaction_ends_it(
     assert failed.error == "Phần 2 không xong." and failed.finished_at is not None
 
 
+def test_the_failure_of_a_run_taken_over_leaves_the_job_to_the_run_that_holds_it(
+    htx: tuple[Organisation, User],
+) -> None:
+    org, user = htx
+    job = jobs.enqueue(db.session, "test.count", org, user, rows=1)
+    db.session.commit()
+    assert service.start(db.session, job.id) is not None  # attempt 1, then only slow
+    assert service.start(db.session, job.id) is not None  # attempt 2 took it over
+    service.record_failure(job.id, "first run's error", final=True, attempt=1)
+    service.record_failure(job.id, "first run's error", final=False, attempt=1)
+    db.session.expire_all()
+    held = db.session.get(Job, job.id)
+    assert held is not None
+    assert (held.status, held.error) == (JobStatus.RUNNING, None)
+    service.finish(db.session, job.id, attempt=2, result={"by": 2})  # its work still counts
+    db.session.commit()
+    service.record_failure(job.id, "too late", final=True, attempt=2)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status is JobStatus.DONE  # type: ignore[union-attr]
+
+
 def test_a_run_taken_over_leaves_the_job_to_the_run_that_holds_it(
     htx: tuple[Organisation, User], run_jobs: RunJobs
 ) -> None:
