@@ -44,7 +44,7 @@ from psycopg import sql
 
 from cluster import drive, spreadsheet
 from cluster.chain import Actors, Plan
-from cluster.client import Client, Journal, Refused, Servers, Write, expect, follow, job_url
+from cluster.client import Answer, Client, Journal, Refused, Servers, Write, expect, follow, job_url
 from cluster.processes import Process, Processes, wait_until_serving
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -214,19 +214,16 @@ def kill_in_a_job(
     settings: Settings,
     env: dict[str, str],
 ) -> Kill:
-    """Send the large import, make sure a worker holds its job (the other one is paused
-    until one of them has taken it, briefly, so that neither looks dead), SIGKILL the
-    holder while it imports, then give the survivor `grace` seconds alone to finish."""
+    """Send the large import, make sure which worker holds its job (`_holder`), SIGKILL that
+    worker while it imports, then give the survivor `grace` seconds alone to finish. The
+    job must then have been run twice: else the kill missed it."""
     kill = Kill(rows=settings.big_import)
     if not kill.rows:
         return kill
     prefix = "BIG-I"
     data, counts = spreadsheet.workbook(prefix, settings.big_import)
-    sent = spreadsheet.send(client, prefix, data)
-    if sent.status == 201:
-        raise Refused("the import was answered at once (201), not as a job (202)", sent)
+    holder, survivor, sent = _holder(processes, workers, client, prefix, data)
     kill.job = job_url(sent)
-    holder, survivor = _holder(processes, workers, client, kill.job)
     kill.victim, kill.done_at_kill = holder.name, _until_importing(client, kill.job)
     processes.kill(holder)
     killed = time.monotonic()
@@ -240,35 +237,49 @@ def kill_in_a_job(
     kill.seconds_to_finish = time.monotonic() - killed
     spreadsheet.check(report, counts, sent)
     journal.add(Write("import", prefix, "BIG", {"counts": counts}, server=sent.server))
+    tries = expect("read the job", client.get(kill.job), 200)["attempts"]
+    if tries < 2:
+        raise Refused(f"the killed job was run {tries} time(s): the kill missed it", sent)
     return kill
 
 
 def _holder(
-    processes: Processes, workers: list[Process], client: Client, job: str
-) -> tuple[Process, Process]:
-    """(the worker running the job, the other): each in turn pauses the other one until
-    the job runs, so the one left awake is the one that took it."""
-    for turn in range(20):
-        awake, paused = workers[turn % 2], workers[1 - turn % 2]
-        processes.pause(paused)
-        try:
-            if _wait_status(client, job, ("running", "done"), PAUSE_SECONDS) == "running":
-                return awake, paused
-        finally:
+    processes: Processes, workers: list[Process], client: Client, prefix: str, data: bytes
+) -> tuple[Process, Process, Answer]:
+    """Send the import with one worker paused, so that the other one takes it; if that one
+    is busy, swap (pausing the awake one before waking the other: never both awake) until
+    the job runs. Each pause is shorter than the time after which a worker is taken for
+    dead. Returns (the worker running the job, the other one, the 202 answer)."""
+    awake, paused = workers
+    processes.pause(paused)
+    try:
+        sent = spreadsheet.send(client, prefix, data)
+        if sent.status != 202:
+            raise Refused("the import was not answered as a job (202)", sent)
+        for _ in range(20):
+            if _taken(client, sent, PAUSE_SECONDS):
+                return awake, paused, sent
+            processes.pause(awake)
+            if _taken(client, sent, 0):
+                return awake, paused, sent  # it took the job just before it was paused
             processes.resume(paused)
-        time.sleep(1)  # both awake: the paused one answers its heartbeat again
-    raise RuntimeError(f"no worker took the job {job}")
+            awake, paused = paused, awake
+        raise RuntimeError(f"no worker took the job {job_url(sent)}")
+    finally:
+        for worker in workers:
+            processes.resume(worker)
 
 
-def _wait_status(client: Client, job: str, wanted: tuple[str, ...], seconds: float) -> str:
+def _taken(client: Client, sent: Answer, seconds: float) -> bool:
+    """Whether the job runs, waiting up to `seconds` (0: at once) for it to start."""
     deadline = time.monotonic() + seconds
-    status = ""
-    while time.monotonic() < deadline:
-        status = expect("follow the job", client.get(job), 200)["status"]
-        if status in wanted:
-            return str(status)
+    while True:
+        found = expect("follow the job", client.get(job_url(sent)), 200)
+        if found["status"] in ("done", "failed"):
+            raise Refused("the job ended before its worker could be killed", found)
+        if found["status"] == "running" or time.monotonic() >= deadline:
+            return bool(found["status"] == "running")
         time.sleep(0.1)
-    return status
 
 
 def _until_importing(client: Client, job: str) -> int:
