@@ -25,6 +25,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -162,6 +163,7 @@ def bench_issuance(app: Flask, url: str, args: argparse.Namespace) -> dict[str, 
         today = date.today()
         form, shared = unit_form(issuer, packed, retailer)
         pool_start = start_pool(form, issuer)
+        peak_rss = [peak_rss_mb()]
         for n in range(args.rounds):
             request = issuance.request_label(db.session, retailer, packed.id, args.units, UNIT_KG)
             db.session.commit()
@@ -173,6 +175,7 @@ def bench_issuance(app: Flask, url: str, args: argparse.Namespace) -> dict[str, 
             cpu.append(time.process_time() - own + cpu_seconds(pids) - others)
             labels.append(label.id)
             log(f"(a) round {n + 1}: {args.units:,} units in {seconds[-1]:.2f} s")
+        peak_rss.append(peak_rss_mb())
         parts = issuance_parts(form, shared, issuer, args.units)
         crossover = pool_crossover(form, issuer, args.crossover_runs)
         if args.profile:
@@ -196,6 +199,7 @@ def bench_issuance(app: Flask, url: str, args: argparse.Namespace) -> dict[str, 
         "ed25519_signs_per_s_one_core": [round(c) for c in ceilings],
         "ceiling_two_cores": round(CORES * ceiling),
         "share_of_ceiling": round(statistics.median(rates) / (CORES * ceiling), 3),
+        "peak_rss_mb_before_after_rounds": peak_rss,
         "pool_processes": len(signer.processes()),
         "pool_start_s": round(pool_start, 3),
         "parts": parts,
@@ -206,6 +210,11 @@ def bench_issuance(app: Flask, url: str, args: argparse.Namespace) -> dict[str, 
 
 def keystore_key(app: Flask) -> Any:
     return KeyStore(Path(app.config["KEYS_DIR"])).private("label")
+
+
+def peak_rss_mb() -> int:
+    """The most memory this process has held so far (Linux counts ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def ed25519_ceiling(seconds: float) -> float:
@@ -736,6 +745,8 @@ target ≥ {TARGET_SERIALS_PER_S:,}: {verdict(rate >= TARGET_SERIALS_PER_S)}
     share of the ceiling      {issued["share_of_ceiling"]:.0%} (median rate ÷ ceiling)
     CPU-s per 1,000 serials   {issued["cpu_s_per_1000"]:.3f} (this process, the pool's \
 children and PostgreSQL)
+    peak memory               {" → ".join(map(str, issued["peak_rss_mb_before_after_rounds"]))} MB \
+(this process, before and after the rounds)
     parts, each alone (/s)    new serials {parts["serials_per_s"]:,} · tokens in one process \
 {parts["tokens_per_s_one_process"]:,} · in the pool {parts["tokens_per_s_pool"]:,} · \
 rows written {parts["inserted_rows_per_s"]:,}

@@ -56,7 +56,7 @@ from registry.labels.token import TokenTemplate
 POOL_FROM = 500
 #: Tokens per task: small enough that the caller writes the first rows while the pool still
 #: signs the rest, large enough that dispatch stays a small part (a task costs ~0.2 ms).
-CHUNK = 1_000
+CHUNK = 500
 
 
 @dataclass(frozen=True)

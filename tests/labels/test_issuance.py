@@ -4,8 +4,11 @@ that write nothing, and the cascade from a revoked approval."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
@@ -90,6 +93,21 @@ def test_the_largest_request_the_api_accepts_is_issued(packed, authority, issuer
     assert last is not None
     trust = {bytes.fromhex(issuer.kid): issuer.key.public_key()}
     assert ptt1.check_url(last.url, trust, set(), utcnow().timestamp()).status is ptt1.Status.VALID
+
+
+@given(st.binary(min_size=5, max_size=5 * 64).filter(lambda b: len(b) % 5 == 0))
+def test_serials_write_each_40_random_bits_in_crockford_base32(drawn: bytes) -> None:
+    """The whole draw is written by one base32 encoding; each serial must still be its 40
+    bits, most significant first, in Crockford's alphabet."""
+    with patch.object(issuance.secrets, "token_bytes", return_value=drawn):
+        serials = issuance._serials(len(drawn) // 5)
+    expected = set()
+    for start in range(0, len(drawn), 5):
+        bits = int.from_bytes(drawn[start : start + 5])
+        expected.add(
+            "".join(issuance.ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
+        )
+    assert serials == expected
 
 
 def count() -> tuple[int, int]:
