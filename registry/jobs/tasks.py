@@ -35,6 +35,7 @@ from sqlalchemy import exc as sa_exc
 from registry.db import Db, db
 from registry.errors import DomainError
 from registry.jobs import service
+from registry.storage.s3 import TRANSIENT as STORAGE_TRANSIENT
 from registry.validation import localise
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     psycopg.OperationalError,
     psycopg.InterfaceError,
     sqlite3.OperationalError,
+    *STORAGE_TRANSIENT,
     Transient,
 )
 

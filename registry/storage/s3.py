@@ -17,11 +17,20 @@ from typing import IO, Any, cast
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from registry.storage import Blob, Missing, StorageUnavailable, check_key
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+# Failures worth trying again later: the store unreachable or the connection dropped or timed
+# out (a job that hits one is retried with back-off), on either backend.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    EndpointUnreachable,
+    HTTPClientError,
+    TimeoutError,
+    ConnectionError,
+)
 
 
 def client(endpoint: str | None = None, addressing: str | None = None) -> Any:

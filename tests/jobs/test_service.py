@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import exc as sa_exc
@@ -40,6 +41,20 @@ def count_rows(run: jobs.JobRun, rows: int, fail_times: int = 0, rule: bool = Fa
     for done in range(0, rows + 1, 10):
         run.progress(done, rows, f"{done} rows")
     return {"rows": rows, "attempt": run.attempt}
+
+
+@jobs.task("test.store", retries=2)
+def write_file(run: jobs.JobRun, fail_with: str) -> dict:
+    """Idempotent: it writes nothing but its result. Fails once as the file store would."""
+    CALLS[run.job_id] += 1
+    if CALLS[run.job_id] == 1:
+        failures = {
+            "unreachable": EndpointConnectionError(endpoint_url="http://s3.invalid"),
+            "dropped": ConnectionClosedError(endpoint_url="http://s3.invalid"),
+            "timeout": TimeoutError("the shared folder did not answer"),
+        }
+        raise failures[fail_with]
+    return {"attempt": run.attempt}
 
 
 @jobs.task("test.watch")
@@ -129,6 +144,20 @@ def test_a_transient_failure_is_retried_and_the_job_then_succeeds(
     assert done is not None and done.status is JobStatus.DONE
     assert CALLS[job.id] == 3 and done.attempts == 3 and done.result == {"rows": 5, "attempt": 3}
     assert done.error is None
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "dropped", "timeout"])
+def test_a_file_store_that_fails_for_a_moment_is_tried_again(
+    htx: tuple[Organisation, User], run_jobs: RunJobs, failure: str
+) -> None:
+    org, user = htx
+    job = jobs.enqueue(db.session, "test.store", org, user, fail_with=failure)
+    db.session.commit()
+    run_jobs()
+    db.session.expire_all()
+    done = db.session.get(Job, job.id)
+    assert done is not None and done.status is JobStatus.DONE
+    assert done.attempts == 2 and done.result == {"attempt": 2}
 
 
 def test_a_transient_failure_that_lasts_fails_after_the_retries_with_a_readable_error(
