@@ -36,11 +36,10 @@ def storage_check() -> None:
 @storage_group.command("migrate")
 @with_appcontext
 def storage_migrate() -> None:
-    """Copy evidence (EVIDENCE_DIR) and print sheets ({instance}/prints) of earlier
-    versions into the store; run again, it copies only what is still missing."""
+    """Copy the evidence of earlier versions (EVIDENCE_DIR) into the store; run again, it
+    copies only what is still missing."""
     sources = {
         "evidence": (upgrade.copy_evidence, Path(current_app.config["EVIDENCE_DIR"])),
-        "print sheets": (upgrade.copy_prints, Path(current_app.instance_path) / "prints"),
     }
     refused = False
     for name, (copy, folder) in sources.items():

@@ -1,11 +1,12 @@
 """Copying the files of earlier versions into the store, once, after an upgrade.
 
 Before the store, evidence lived in `EVIDENCE_DIR/ab/cdef…` (the SHA-256 split after two
-digits) and print sheets in `{instance}/prints/{job}.pdf`, on the disk of whichever machine
-took the upload. `registry storage migrate` copies both into the store under their new keys;
-running it again copies only what is still missing. An evidence file is copied only when its
-bytes still hash to its name: a damaged file is reported, never stored under a digest that
-signed records cite."""
+digits), on the disk of whichever machine took the upload. `registry storage migrate` copies
+it into the store under its new keys; running it again copies only what is still missing.
+An evidence file is copied only when its bytes still hash to its name: a damaged file is
+reported, never stored under a digest that signed records cite. (Print sheets of those
+versions are not copied: their print jobs' records were replaced by the job queue's, so no
+page can reach them; a sheet is printed again in seconds.)"""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ from pathlib import Path
 
 from registry.storage import Store
 from registry.trace import evidence
-
-_JOB_PDF = re.compile(r"[0-9]+\.pdf")
 
 
 @dataclass
@@ -48,18 +47,4 @@ def copy_evidence(folder: Path, files: Store) -> Copied:
         kind = evidence.PDF if data.startswith(b"%PDF-") else evidence.JPEG
         files.put(key, data, content_type=kind, cache_control=evidence.CACHE)
         done.copied += 1
-    return done
-
-
-def copy_prints(folder: Path, files: Store) -> Copied:
-    """`folder/{job}.pdf` to `prints/{job}.pdf`."""
-    done = Copied()
-    for path in sorted(folder.glob("*.pdf")):
-        if not _JOB_PDF.fullmatch(path.name):
-            done.refused.append(f"{path}: not a print sheet")
-        elif files.exists(f"prints/{path.name}"):
-            done.present += 1
-        else:
-            files.put(f"prints/{path.name}", path.read_bytes(), content_type=evidence.PDF)
-            done.copied += 1
     return done

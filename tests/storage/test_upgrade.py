@@ -1,5 +1,5 @@
-"""`registry storage migrate`: files of earlier versions (EVIDENCE_DIR/ab/cdef…,
-{instance}/prints/{job}.pdf) copied into the store once, checked, on either backend."""
+"""`registry storage migrate`: the evidence of earlier versions (EVIDENCE_DIR/ab/cdef…)
+copied into the store once, checked, on either backend."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask.testing import FlaskCliRunner
 
 from registry import storage
 from registry.storage import Store
-from registry.storage.upgrade import copy_evidence, copy_prints
+from registry.storage.upgrade import copy_evidence
 from registry.trace.evidence import EvidenceStore
 from tests.trace.test_evidence import TINY_PDF, photo
 
@@ -48,17 +48,6 @@ def test_old_evidence_is_copied_once_and_only_when_whole(store: Store, tmp_path:
         with contextlib.closing(blob.file) as stream:
             assert stream.read() == body
     assert list(store.keys()) == sorted([evidence.key(jpeg), evidence.key(pdf)])
-
-
-def test_old_print_sheets_are_copied(store: Store, tmp_path: Path) -> None:
-    (tmp_path / "prints").mkdir()
-    (tmp_path / "prints" / "12.pdf").write_bytes(b"%PDF- sheet 12")
-    (tmp_path / "prints" / "draft.pdf").write_bytes(b"%PDF- not a job")
-    done = copy_prints(tmp_path / "prints", store)
-    assert (done.copied, len(done.refused)) == (1, 1)
-    assert store.get("prints/12.pdf") == b"%PDF- sheet 12"
-    assert copy_prints(tmp_path / "prints", store).present == 1
-    assert copy_prints(tmp_path / "absent", store).copied == 0  # a new install has none
 
 
 def test_the_command_reports_and_fails_on_a_damaged_file(
