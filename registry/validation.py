@@ -63,7 +63,8 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _between(low: int, high: int) -> validate.Range:
+def between(low: int, high: int) -> validate.Range:
+    """A range whose message the catalogue translates (marshmallow's own is English)."""
     return validate.Range(min=low, max=high, error=_l("Must be between {min} and {max}."))
 
 
@@ -77,14 +78,14 @@ class Integer(fields.Integer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not any(_within_bounds(v) for v in self.validators):
-            self.validators.append(_between(INT_MIN, INT_MAX))
+            self.validators.append(between(INT_MIN, INT_MAX))
 
 
 class Id(Integer):
     """The id of a record (a batch, a request, a cursor over ids): 1 to ID_MAX."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=_between(1, ID_MAX), **kwargs)
+        super().__init__(validate=between(1, ID_MAX), **kwargs)
 
 
 def _within_bounds(validator: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from registry import jobs
 from registry.accounts.access import acting_organisation, kinds_required, principal, token_required
@@ -23,6 +23,7 @@ from registry.db import db
 from registry.jobs.schemas import JobOut
 from registry.trace import import_jobs, imports
 from registry.trace import spreadsheets as sheets
+from registry.trace.schemas import one_of
 from registry.trace.spreadsheets import CSV_MIME, XLSX_MIME
 
 blp = Blueprint(
@@ -39,7 +40,7 @@ class ImportQuery(Schema):
     )
     kind = fields.String(
         load_default=None,
-        validate=validate.OneOf(sheets.KINDS),
+        validate=one_of(sheets.KINDS),
         metadata={
             "description": "What a CSV file holds (also accepted as a multipart field); found "
             "from the headers when absent. Workbooks name their sheets."

@@ -42,7 +42,8 @@ from registry.jobs.service import JobTakenOver
 from registry.jobs.tasks import TRANSIENT, readable
 from registry.places import PROVINCES
 from registry.trace.models import Field, Season
-from registry.validation import ID_MAX
+from registry.trace.schemas import one_of
+from registry.validation import Id, between
 from registry.verify import bulk, results
 from registry.verify.methodology import available, load_methodology
 from registry.verify.models import EmissionResult
@@ -64,16 +65,12 @@ class ScopeIn(Schema):
     """What to recompute: the filters given all apply; `seasons` names seasons one by one;
     `everything` (every season of the registry) must be asked for in so many words."""
 
-    province = fields.String(load_default=None, validate=validate.OneOf(PROVINCES))
-    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    province = fields.String(load_default=None, validate=one_of(PROVINCES))
+    year = fields.Integer(load_default=None, validate=between(2000, 2100))
     methodology = fields.String(load_default=None)
-    seasons = fields.List(
-        fields.Integer(validate=validate.Range(1, ID_MAX)),
-        load_default=None,
-        validate=validate.Length(1, LISTED_MAX),
-    )
+    seasons = fields.List(Id(), load_default=None, validate=validate.Length(1, LISTED_MAX))
     everything = fields.Boolean(load_default=False)
-    chunk = fields.Integer(load_default=CHUNK, validate=validate.Range(CHUNK_MIN, CHUNK_MAX))
+    chunk = fields.Integer(load_default=CHUNK, validate=between(CHUNK_MIN, CHUNK_MAX))
 
     @validates_schema
     def _one_scope(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -308,6 +308,9 @@ def test_api_csv_kind_from_query_or_form_and_wrong_types(
         "/api/v1/imports", headers=auth, content_type="multipart/form-data", data={}
     )
     assert missing.status_code == 422 and "file" in missing.json["errors"]
+    unknown = post(client, auth, data, "a.csv", "?kind=households")
+    assert unknown.status_code == 422
+    assert unknown.json["errors"]["kind"] == ["Phải là một trong: fields, seasons, diary."]
 
 
 def test_api_jobs_are_their_organisations_own(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from flask_babel import force_locale
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from registry.jobs.models import Job, JobStatus
 from registry.trace import service
 from registry.trace.models import Season
 from registry.trace.schemas import DiaryEntryIn, SeasonIn
+from registry.validation import localise
 from registry.verify import methodology, recompute, recompute_cli, results
 from registry.verify.models import EmissionResult
 from tests.conftest import Factory, csrf_token, login
@@ -300,6 +302,18 @@ def test_what_to_recompute_is_checked(
     with pytest.raises(recompute.InvalidScope) as caught:
         recompute.start(db.session, org, None, **asked)
     assert field in caught.value.errors
+
+
+def test_what_to_recompute_is_refused_in_vietnamese(authority: Organisation, ctx: None) -> None:
+    org = db.session.get_one(Organisation, authority.id)
+    asked = {"province": "Atlantis", "year": 1999, "chunk": 1}
+    with pytest.raises(recompute.InvalidScope) as caught:
+        recompute.start(db.session, org, None, **asked)
+    with force_locale("vi"):
+        errors = localise(caught.value.errors)
+    assert errors["province"][0].startswith("Phải là một trong: An Giang")
+    assert errors["year"] == ["Phải nằm trong khoảng 2000 đến 2100."]
+    assert errors["chunk"] == ["Phải nằm trong khoảng 10 đến 20000."]
 
 
 def test_only_the_authority_recomputes(make: Factory, ctx: None) -> None:
