@@ -150,7 +150,7 @@ def _run(spec: TaskSpec, job_id: int, will_retry: Callable[[BaseException], bool
         if not retry:
             log.exception("job %s (%s) failed", job_id, spec.kind)
         with force_locale(locale):
-            service.record_failure(job_id, readable(exc), final=not retry)
+            service.record_failure(job_id, readable(exc), final=not retry, attempt=job_run.attempt)
         raise
     if result is HELD:
         return None

@@ -24,7 +24,7 @@ def _period(text: str) -> None:
     try:
         Period.parse(text)
     except ValueError as exc:
-        raise ValidationError(_l("A year (2026) or a half-year (2026-H1, 2026-H2).")) from exc
+        raise ValidationError(str(_l("A year (2026) or a half-year (2026-H1, 2026-H2)."))) from exc
 
 
 class Form(Schema):

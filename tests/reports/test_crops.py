@@ -179,6 +179,17 @@ def test_a_crop_outside_the_catalogue_is_refused_naming_the_field(
     assert progress.status_code == 422 and "crop" in progress.json["errors"]
 
 
+def test_a_period_that_does_not_exist_is_refused_in_one_sentence(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    from tests.accounts.test_api import bearer
+
+    auth = bearer(app, make.user(make.org(kind=OrgKind.AUTHORITY, code="HP-API")), ("read",))
+    said = "Một năm (2026) hoặc nửa năm (2026-H1, 2026-H2)."
+    api = client.get("/api/v1/reports/dashboard?period=2026-H3", headers=auth)
+    assert api.status_code == 422 and api.json["errors"]["period"] == [said]
+
+
 @pytest.mark.parametrize("crop", ["maize", "flower", "pomelo", "fruit_tree"])
 def test_any_catalogue_crop_is_a_filter(client: FlaskClient, make: Factory, crop: str) -> None:
     authority_login(client, make)
