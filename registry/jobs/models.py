@@ -54,15 +54,6 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    @property
-    def percent(self) -> int | None:
-        """How far it has got, 0–100; None while the total is not known."""
-        if self.status is JobStatus.DONE:
-            return 100
-        if self.total <= 0:
-            return None
-        return min(100, self.done * 100 // self.total)
-
 
 QUEUE_TABLES = "procrastinate_"  # procrastinate's own tables (its migration), not models
 
