@@ -42,6 +42,7 @@ class Job(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus), default=JobStatus.QUEUED)
     args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lock: Mapped[str | None] = mapped_column(String(100))  # jobs sharing it run one at a time
     locale: Mapped[str] = mapped_column(String(8), default="vi")  # the asker's language
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)

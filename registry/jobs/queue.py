@@ -41,7 +41,6 @@ from sqlalchemy.orm import Session
 
 from registry.db import Db, db
 from registry.jobs import periodic, service, tasks
-from registry.jobs.models import JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -321,12 +320,13 @@ def start_embedded(app: Flask) -> EmbeddedWorker:
 
 
 def _requeue_unfinished(found: Runtime) -> None:
-    jobs = service.unfinished(db.session)
-    service.requeue(db.session, [job.id for job in jobs if job.status is JobStatus.RUNNING])
-    db.session.commit()
-    for job in jobs:
+    """The in-memory queue died with the last process: hand its unfinished jobs to this one,
+    with their locks. A running job keeps its status: its task starts again as a new
+    attempt, and a held job's parts can still close it meanwhile."""
+    for job in service.unfinished(db.session):
         log.info("job %s (%s) deferred again after a restart", job.id, job.kind)
-        _defer_now(found, job.id, job.kind, None)
+        _defer_now(found, job.id, job.kind, job.lock)
+    db.session.rollback()
 
 
 def run_until_empty(app: Flask, queues: list[str] | None = None, timeout: float = 120) -> None:

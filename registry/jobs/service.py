@@ -74,6 +74,7 @@ def enqueue(
         organisation_id=org.id,
         user_id=user.id if user is not None else None,
         args=args,
+        lock=lock,
         locale=str(get_locale() or "vi"),
     )
     session.add(job)

@@ -290,14 +290,19 @@ def test_jobs_left_by_a_process_that_stopped_are_deferred_again_at_start_up(
     if not found.embedded:
         pytest.skip("on PostgreSQL the queue itself is durable")
     org, user = htx
-    waiting = jobs.enqueue(db.session, "test.count", org, user, rows=1)
+    waiting = jobs.enqueue(db.session, "test.count", org, user, lock="org-1", rows=1)
     running = jobs.enqueue(db.session, "test.count", org, user, rows=2)
     db.session.commit()
     service.start(db.session, running.id)  # it was running when the process stopped
-    found.queue.connector.reset()  # type: ignore[attr-defined]  # the memory went with it
+    connector = found.queue.connector
+    connector.reset()  # type: ignore[attr-defined]  # the memory went with it
     run_jobs()
     assert CALLS == Counter()
     queue._requeue_unfinished(found)  # what `registry run` does as it starts
+    deferred = connector.jobs.values()  # type: ignore[attr-defined]
+    again = {j["args"]["job_id"]: j["lock"] for j in deferred if j["queue_name"] == "default"}
+    assert again == {waiting.id: "org-1", running.id: None}  # each with its lock
+    assert db.session.get(Job, running.id).status is JobStatus.RUNNING  # type: ignore[union-attr]
     run_jobs()
     db.session.expire_all()
     for job in (waiting, running):
