@@ -51,8 +51,9 @@ from cryptography.hazmat.primitives.serialization import (
 from registry.labels.token import TokenTemplate
 
 #: Tokens from which a request is signed in the pool. bench/labels_bench.py part (a)
-#: measures the crossover: a warm pool gains from about 150 tokens (dispatch costs ~1 ms);
-#: starting one takes 0.2-1 s once per process, not worth it for the demo's 100 and 200.
+#: measures the crossover: on a quiet machine a warm pool is faster from 100 tokens on
+#: (2.7 against 3.6 ms), but starting one takes about a second once per process, which
+#: the demo's requests of 100 and 200 units would not earn back.
 POOL_FROM = 500
 #: Tokens per task: small enough that the caller writes the first rows while the pool still
 #: signs the rest, large enough that dispatch stays a small part (a task costs ~0.2 ms).
