@@ -36,6 +36,7 @@ from registry import crops
 from registry.accounts.models import Organisation, User
 from registry.db import Db
 from registry.errors import DomainError
+from registry.ledger import sequencer
 from registry.trace import schemas, service
 from registry.trace import spreadsheets as sheets
 from registry.trace.models import DiaryEntry, Field, Season, SeasonType
@@ -111,7 +112,8 @@ def import_file(
     report.layouts = [sheets.Layout.of(sheet) for sheet in book.sheets]
     run = _Run(session, org, user, report, progress, book.row_count)
     try:
-        run.apply(book)
+        with sequencer.batched(session):  # entries go to the log's pool: the head stays free
+            run.apply(book)
         if not dry_run and report.ok:
             report.saved = True
             report.seconds = round(time.perf_counter() - started, 3)

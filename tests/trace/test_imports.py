@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
@@ -138,6 +140,34 @@ def test_the_same_thousand_rows_fixed_are_all_written_and_logged(htx: Htx) -> No
     assert report.counts == {"fields": 20, "seasons": 40, "diary": 940}
     assert counts(org) == (20, 40, 940)
     assert ledger.size(db.session) == size + 1000
+    for model in (Field, DiaryEntry):  # each row holds the index of its own entry
+        indices = list(db.session.scalars(select(model.log_index)))
+        assert indices and min(indices) >= size
+
+
+def test_other_writers_log_while_a_long_import_runs(app: Flask, htx: Htx) -> None:
+    """The import's entries wait in the log's pool until it commits, so the log head is not
+    held for the import's whole transaction: another writer appends meanwhile, at once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time anyway")
+    org, user = htx
+    told: list[int] = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if told or done < 300:
+            return
+        with Session(db.engine) as other:
+            other.execute(text("SET LOCAL lock_timeout = '3s'"))
+            told.append(ledger.append(other, "test.meanwhile", "REGISTRY", "x", {"n": done}))
+            other.commit()
+
+    data, _ = thousand_rows()
+    size = ledger.size(db.session)
+    report = imports.import_file(
+        db.session, org, user, "nhap.xlsx", data, dry_run=False, progress=meanwhile
+    )
+    assert report.saved and told == [size]  # the other writer came first, while it ran
+    assert ledger.size(db.session) == size + 1001
 
 
 def test_a_dry_run_reports_what_it_would_do_and_writes_nothing(htx: Htx) -> None:
