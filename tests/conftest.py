@@ -127,14 +127,18 @@ def ctx(app: Flask) -> Iterator[None]:
         db.session.remove()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(app: Flask) -> Iterator[str]:
-    """The app served over real HTTP on a free port, for browsers and outside checkers."""
-    queue.start_embedded(app)  # its jobs run as under `registry run`
+    """The app served over real HTTP on a free port, for browsers and outside checkers.
+    Its jobs run on the embedded worker thread, as under `registry run`, for the tests of
+    one folder: afterwards `run_jobs` runs them in the test's own thread again."""
+    worker = queue.start_embedded(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    worker.stop()
+    queue.runtime(app).worker = None
 
 
 @pytest.fixture

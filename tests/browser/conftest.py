@@ -23,8 +23,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """Chromium for this folder's tests. Package-scoped: Playwright's sync API keeps an
+    event loop running in the tests' thread while it is open, and procrastinate's sync
+    calls (deferring and running jobs in later tests) refuse such a thread."""
     if not CHROMIUM.exists():
         pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium to run browser tests")
     from playwright.sync_api import sync_playwright
