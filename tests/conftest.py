@@ -127,11 +127,11 @@ def ctx(app: Flask) -> Iterator[None]:
         db.session.remove()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on a free port, for browsers and outside checkers.
     Its jobs run on the embedded worker thread, as under `registry run`, for the tests of
-    one folder: afterwards `run_jobs` runs them in the test's own thread again."""
+    one module: afterwards `run_jobs` runs them in the test's own thread again."""
     worker = queue.start_embedded(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -139,6 +139,7 @@ def live_server(app: Flask) -> Iterator[str]:
     server.shutdown()
     worker.stop()
     queue.runtime(app).worker = None
+    clear_queue(app)  # what it was left (its periodic jobs): the tests' own runs start empty
 
 
 @pytest.fixture
