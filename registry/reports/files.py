@@ -5,7 +5,11 @@ either: the first download builds a file, puts it in the store (`registry.storag
 `reports/ab/abcdef….pdf` and records its digest in `report_files`; every later download, on
 any web server, streams the stored bytes with the digest as ETag. A file that went missing
 from the store is built again (the data it is drawn from is in the database). Callers
-commit."""
+commit.
+
+A build is reproducible (pdf.py, xlsx.py): the same data makes the same bytes, dated by
+the data and not by the clock, so a file built again is the file it replaces, under the
+same key, and a build whose bytes the store holds already writes nothing."""
 
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ def stored(session: Db, report: GeneratedReport, fmt: str, registry_id: str) -> 
         sha256=hashlib.sha256(body).hexdigest(),
         size=len(body),
     )
-    store().put(key(made), body, content_type=FORMATS[fmt], cache_control=CACHE)
+    if not store().exists(key(made)):  # else: the same bytes, stored by an earlier build
+        store().put(key(made), body, content_type=FORMATS[fmt], cache_control=CACHE)
     if found is not None:  # its object was lost: the new build takes its place
         found.sha256, found.size = made.sha256, made.size
         session.flush()
@@ -49,8 +54,9 @@ def stored(session: Db, report: GeneratedReport, fmt: str, registry_id: str) -> 
 
 
 def _record(session: Db, made: ReportFile) -> ReportFile:
-    """Two first downloads at once both build; the row written first wins, and the other
-    build (a valid file too) stays unreferenced in the store."""
+    """Two first downloads at once both build, as a rule the same bytes (other versions
+    of ReportLab or openpyxl may write them otherwise); the row written first wins, and a
+    build of other bytes (a valid file too) stays unreferenced in the store."""
     try:
         with session.begin_nested():
             session.add(made)

@@ -2,11 +2,17 @@
 label artwork bundles (registry/labels/fonts, Bitstream Vera licence) because the PDF
 core fonts have no Vietnamese letters; tables of figures; the charts of charts.py drawn
 as vectors. Call it inside `force_locale` for the language of the words; the figures
-come from the stored report data only."""
+come from the stored report data only.
+
+The same data makes the same bytes (files.py stores a file by its SHA-256): ReportLab's
+invariant mode keeps the clock out of the file and derives the document ID from its
+metadata (whose subject names the data's digest), and the creation date written in the
+metadata is the report's generation time from the data, not the time of the build."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -312,8 +318,16 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
         bottomMargin=16 * mm,
         title=title,
         author=registry_id,
+        subject=f"{_('SHA-256 of the report data (JCS)')}: {digest}",
         lang="vi",
+        invariant=1,
     )
+    created = pdf_date(data["generated_at"])
+
+    def canvas(*args: Any, **kwargs: Any) -> Canvas:
+        made = Canvas(*args, **kwargs)
+        made.setDateFormatter(lambda *_clock: created)  # instead of the invariant 2000-01-01
+        return made
 
     def footer(canvas: Canvas, doc: Any) -> None:
         canvas.setFont(REGULAR, 7.5)
@@ -321,8 +335,14 @@ def render(data: dict[str, Any], digest: str, log_index: int, registry_id: str) 
         canvas.drawString(18 * mm, 9 * mm, f"{title} · SHA-256 {digest[:16]}…")
         canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, _("Page %(n)s", n=doc.page))
 
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    document.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=canvas)
     return out.getvalue()
+
+
+def pdf_date(rfc3339: str) -> str:
+    """A UTC time of the report data (RFC 3339) as a PDF date (ISO 32000-1, 7.9.4)."""
+    at = datetime.fromisoformat(rfc3339).astimezone(UTC)
+    return f"D:{at:%Y%m%d%H%M%S}+00'00'"
 
 
 def _crops(data: dict[str, Any]) -> list[dict[str, Any]]:

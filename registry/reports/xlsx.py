@@ -4,13 +4,19 @@ Call it inside `force_locale` for the language of the headings.
 
 Each number is rounded to the precision people read and carries a number format saying
 so; dates and times are real date cells on the Vietnam clock; header rows stay frozen.
-The frozen report data itself keeps full precision and UTC (it is what the digest signs)."""
+The frozen report data itself keeps full precision and UTC (it is what the digest signs).
+
+The same data makes the same bytes (files.py stores a file by its SHA-256): the workbook's
+created and modified properties and the date of every member of its ZIP are the report's
+generation time from the data, where openpyxl would write the time of the build."""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import date
+import zipfile
+from datetime import UTC, date, datetime
+from os import PathLike
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -20,6 +26,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from registry.reports.labels_text import (
     area_name,
@@ -123,9 +130,56 @@ def render(data: dict[str, Any], digest: str, log_index: int) -> bytes:
         skip,
     )
     _trajectory(book.create_sheet(_sheet_name(_("Progress to 2035"))), data)
+    return _save(book, data["generated_at"])
+
+
+def _save(book: Workbook, rfc3339: str) -> bytes:
+    """The workbook's bytes, dated `rfc3339` (a UTC time of the report data) throughout.
+    `Workbook.save` would set the modified property to now: openpyxl's writer is given the
+    archive instead, as `save` does it."""
+    at = datetime.fromisoformat(rfc3339)
+    book.properties.created = book.properties.modified = at.astimezone(UTC).replace(tzinfo=None)
     out = io.BytesIO()
-    book.save(out)
+    ExcelWriter(book, _DatedZip(out, local_clock(rfc3339))).save()
     return out.getvalue()
+
+
+class _DatedZip(zipfile.ZipFile):
+    """A ZIP archive for openpyxl's writer whose members all carry one date (ZIP dates are
+    on the local clock: the reader's, Vietnam) and the same permissions, where zipfile
+    would date a member written from a name by the clock and one from a file by its
+    modification time."""
+
+    def __init__(self, out: io.BytesIO, at: datetime) -> None:
+        super().__init__(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.date_time = (at.year, at.month, at.day, at.hour, at.minute, at.second)
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        name = (
+            zinfo_or_arcname.filename
+            if isinstance(zinfo_or_arcname, zipfile.ZipInfo)
+            else zinfo_or_arcname
+        )
+        member = zipfile.ZipInfo(name, date_time=self.date_time)
+        member.compress_type = zipfile.ZIP_DEFLATED
+        member.external_attr = 0o600 << 16  # rw------- as zipfile gives a member named
+        super().writestr(member, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: str | PathLike[str],
+        arcname: str | PathLike[str] | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        with open(filename, "rb") as source:  # a sheet openpyxl wrote to a temporary file
+            self.writestr(str(arcname or filename), source.read(), compress_type, compresslevel)
 
 
 def _sheet_name(text: str) -> str:

@@ -5,6 +5,7 @@ the nightly rebuild brings the sums and every report's files up to date, idempot
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from flask import Flask
@@ -19,6 +20,7 @@ from registry.jobs.models import Job, JobStatus
 from registry.ledger.models import LogEntry
 from registry.reports import builds, files
 from registry.reports.models import GeneratedReport, ReportFile, RollupState
+from registry.storage.local import LocalStore
 from tests.accounts.test_api import bearer
 from tests.conftest import Factory, csrf_token, login
 from tests.reports.test_views import authority, office, seasons  # noqa: F401
@@ -204,3 +206,31 @@ def test_the_nightly_rebuild_makes_what_is_missing_once(
         db.session.remove()
     rebuilt = made(app)[2]
     assert set(rebuilt) == {"pdf", "xlsx"}
+
+
+def test_a_file_built_again_is_the_same_file_and_is_not_written_again(
+    app: Flask, client: FlaskClient, make: Factory, seasons: None, run_jobs: RunJobs
+) -> None:
+    """Builds are reproducible: the nightly rebuild of a file lost from the store gives back
+    the same bytes under the same key, and of a file whose row was lost (its bytes still in
+    the store) records the same digest without writing the object again."""
+    auth = bearer(app, authority(make), RW)
+    client.post("/api/v1/reports/periodic", json=HALF, headers=auth)
+    run_jobs()
+    _, _, kept = made(app)
+    with app.app_context():
+        store = storage.store()
+        assert isinstance(store, LocalStore)  # the tests' store: objects as files
+        pdf_key = f"reports/{kept['pdf'][:2]}/{kept['pdf']}.pdf"
+        xlsx_key = f"reports/{kept['xlsx'][:2]}/{kept['xlsx']}.xlsx"
+        lost = store.get(pdf_key)
+        store.delete(pdf_key)
+        untouched = os.stat(store.path(xlsx_key))
+        db.session.execute(delete(ReportFile).where(ReportFile.format == "xlsx"))
+        db.session.commit()
+        assert builds.nightly(db.session) == 2
+        assert store.get(pdf_key) == lost
+        after = os.stat(store.path(xlsx_key))
+        assert (after.st_ino, after.st_mtime_ns) == (untouched.st_ino, untouched.st_mtime_ns)
+        db.session.remove()
+    assert made(app)[2] == kept

@@ -3,8 +3,11 @@ Vietnamese, and an XLSX with the same figures."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import time
 import unicodedata
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import pypdfium2 as pdfium
@@ -153,3 +156,42 @@ def test_the_xlsx_keeps_its_header_rows_in_view(app: Flask, data: dict) -> None:
     with force_locale("vi"):
         book = load_workbook(io.BytesIO(xlsx.render(data, "ef" * 32, 9)))
     assert [sheet.freeze_panes for sheet in book.worksheets] == ["A2", "B2", "D2", "D2", "A2"]
+
+
+def _both(data: dict, digest: str = "ab" * 32) -> tuple[bytes, bytes]:
+    with force_locale("vi"):
+        return pdf.render(data, digest, 17, "r"), xlsx.render(data, digest, 17)
+
+
+def test_the_same_data_makes_the_same_bytes_whatever_the_clock(
+    app: Flask, data: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are stored by their SHA-256: a build again, a year and some seconds later
+    by the clock that ReportLab and zipfile read, gives the same bytes; the dates inside
+    are the report's generation time from the data."""
+    first = _both(data)
+    later = time.time() + 400 * 86400 + 37
+    monkeypatch.setattr(time, "time", lambda: later)
+    again = _both(data)
+    assert [hashlib.sha256(b).digest() for b in again] == [
+        hashlib.sha256(b).digest() for b in first
+    ]
+    body, book = again
+    document = pdfium.PdfDocument(body)
+    meta = document.get_metadata_dict()
+    assert meta["CreationDate"] == meta["ModDate"] == "D:20261201030000+00'00'"
+    assert data["generated_at"] == "2026-12-01T03:00:00Z"
+    properties = load_workbook(io.BytesIO(book)).properties
+    assert properties.created == properties.modified == datetime(2026, 12, 1, 3)
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:  # ZIP dates: Vietnam's clock
+        assert {m.date_time for m in archive.infolist()} == {(2026, 12, 1, 10, 0, 0)}
+
+
+def test_other_data_makes_other_bytes(app: Flask, data: dict) -> None:
+    first = _both(data)
+    figure = {**data, "emissions": {**data["emissions"], "total_kg_co2e": 12000.0}}
+    later = {**data, "generated_at": "2026-12-01T03:00:02Z"}
+    for changed, digest in ((figure, "ab" * 32), (later, "ab" * 32), (data, "cd" * 32)):
+        for old, new in zip(first, _both(changed, digest), strict=True):
+            assert hashlib.sha256(old).digest() != hashlib.sha256(new).digest()
+    assert _both(data) == first
