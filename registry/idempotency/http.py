@@ -1,10 +1,19 @@
-"""`@idempotent`: the `Idempotency-Key` header on a view that writes.
+"""`@idempotent`: the `Idempotency-Key` header on a view that writes, and the commit of its work.
 
 A view under `@idempotent` leaves the commit to it: the decorator commits the view's work
 together with the answer it keeps for the key (a success, 2xx or 3xx), or rolls it back
 (any other answer, or an exception). Without the header the view works as any other,
 committed on success. The caller is the API token or, on pages, the signed-in user; a key
-of one caller is never seen by another."""
+of one caller is never seen by another.
+
+The view's log entries go to the sequencer's pool (`sequencer.batched`): they are numbered
+in batches once committed, so that writers do not commit one at a time behind the log's
+head. A view whose answer shows an index (an API write that returns the record) commits
+its work before rendering it, with `commit_work()` or `@commits_before_answer`: the indices
+are known when the commit returns. The answer is then kept in a second transaction; the
+first keeps that the work is done (`service.mark_done`): a retry meanwhile is told the
+request is in progress, and one after the server stopped between the two is told it was
+done, never doing it twice."""
 
 from __future__ import annotations
 
@@ -14,12 +23,13 @@ from functools import wraps
 from typing import IO, Any, ParamSpec
 
 import rfc8785
-from flask import Response, make_response, request
+from flask import Response, g, make_response, request
 
 from registry.accounts.access import principal
 from registry.db import db, utcnow
 from registry.idempotency import service
 from registry.idempotency.service import HEADER, Answer
+from registry.ledger import sequencer
 
 P = ParamSpec("P")
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -27,6 +37,8 @@ NOT_IN_FINGERPRINT = {"csrf_token"}  # changes with the session, not with the re
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Location", "ETag", "Link", "Vary")
 REPLAYED = "Idempotent-Replayed"
 CHUNK = 1024 * 1024
+CLAIM = "idempotency_claim"  # g: the key claimed for this request, if any
+COMMITTED = "idempotency_work_committed"  # g: commit_work() has committed the view's work
 
 # The header as the OpenAPI document describes it (`@blp.doc(parameters=[PARAMETER])`).
 PARAMETER = {
@@ -49,30 +61,70 @@ def idempotent(view: Callable[P, Any]) -> Callable[P, Response]:
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        sent = request.headers.get(HEADER)
-        if sent is None or request.method in ("GET", "HEAD", "OPTIONS"):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
             return _committed(make_response(view(*args, **kwargs)))
+        sent = request.headers.get(HEADER)
+        if sent is None:
+            with sequencer.batched(db.session):
+                return _committed(make_response(view(*args, **kwargs)))
         key = service.parse_key(sent)
         found = service.claim(db.session, caller(), key, _fingerprint(), utcnow())
         if isinstance(found, Answer):
             return _replay(found)
+        setattr(g, CLAIM, found)
         try:
-            response = make_response(view(*args, **kwargs))
+            with sequencer.batched(db.session):
+                response = make_response(view(*args, **kwargs))
         except BaseException:
-            service.release(db.session, found)
+            _release_unless_done(found)
             raise
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not g.get(COMMITTED):
             service.release(db.session, found)
             return response
         service.answer(db.session, found, _kept(response))
         try:
             db.session.commit()
         except BaseException:  # nothing was written: a retry may do the work
-            service.release(db.session, found)
+            _release_unless_done(found)
             raise
         return response
 
     return wrapper
+
+
+def commit_work() -> None:
+    """Commit the view's work now, before its answer is rendered: the log entries it
+    submitted are numbered when the commit returns, and their indices filled in. With an
+    `Idempotency-Key` the same transaction keeps that the work is done (`service.mark_done`),
+    so that a retry never does it twice; `@idempotent` keeps the real answer next."""
+    found = g.get(CLAIM)
+    if found is not None:
+        service.mark_done(db.session, found)
+    db.session.commit()
+    setattr(g, COMMITTED, True)
+
+
+def commits_before_answer(view: Callable[P, Any]) -> Callable[P, Any]:
+    """For an API view under `@idempotent` whose answer shows log indices: placed below
+    `@blp.response`, it commits the view's work (`commit_work`) before the answer is
+    rendered from what the view returned."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        result = view(*args, **kwargs)
+        commit_work()
+        return result
+
+    return wrapper
+
+
+def _release_unless_done(found: Any) -> None:
+    """Give the key back after a failure, unless the work was committed already (then the
+    provisional answer stays for a retry to get)."""
+    if g.get(COMMITTED):
+        db.session.rollback()
+    else:
+        service.release(db.session, found)
 
 
 def caller() -> str:

@@ -13,6 +13,7 @@ Keys are kept `RETENTION` (the draft asks servers to say how long; docs/api.md d
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from registry.idempotency.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
 STALE = timedelta(minutes=2)  # a request still unanswered after this is taken as lost
+DONE = 0  # the status kept while the answer of work already committed is being made
 _KEY = re.compile(r"[!#-\[\]-~]{1,255}")  # visible ASCII but quote and backslash (sf-string)
 
 
@@ -106,6 +108,10 @@ def claim(
     session.commit()
     if record.fingerprint != fingerprint:
         raise KeyReused()
+    if record.status == DONE:
+        if record.claimed_at > now - STALE:
+            raise RequestInProgress()
+        return done()
     if record.status is not None:
         return Answer(record.status, dict(record.headers), bytes(record.body))
     if record.claimed_at <= now - STALE and _take_over(session, record, now):
@@ -133,6 +139,26 @@ def _take_over(session: Db, record: IdempotencyKey, now: datetime) -> bool:
     session.commit()
     session.refresh(record)
     return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_done(session: Db, record: IdempotencyKey) -> None:
+    """Keep, with the work of a view that commits before rendering its answer
+    (`http.commit_work`), that the work is done; the real answer replaces this a moment
+    later. Until `STALE` a retry is told the request is still in progress; after it (the
+    server stopped in between) it gets `done()`."""
+    record.status, record.headers, record.body = DONE, {}, b""
+    session.add(record)
+
+
+def done() -> Answer:
+    """What a retry gets for a request whose work was done but whose answer was lost: a
+    success, as the work was done, in the retry's language."""
+    detail = _l(
+        "The request was carried out, but its answer was lost when the server stopped: "
+        "open the record to see it."
+    )
+    body = json.dumps({"status": "done", "detail": str(detail)}, ensure_ascii=False)
+    return Answer(200, {"Content-Type": "application/json"}, body.encode())
 
 
 def answer(session: Db, record: IdempotencyKey, found: Answer) -> None:

@@ -15,7 +15,7 @@ from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
 from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
-from registry.idempotency.http import idempotent
+from registry.idempotency.http import commits_before_answer, idempotent
 from registry.trace import evidence as evidence_files
 from registry.trace import finding, schemas, service
 from registry.trace.models import DiaryEntry, Field, Season
@@ -56,6 +56,7 @@ def list_fields(query: dict[str, Any]) -> Any:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
+@commits_before_answer
 def create_field(values: dict[str, Any]) -> Field:
     """Register a field (logged as `field.registered`; the household stays private)."""
     field = service.register_field(db.session, acting_organisation(), values)
@@ -123,6 +124,7 @@ def _page_url(number: int) -> str:
 @blp.response(201, schemas.SeasonOut)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
+@commits_before_answer
 def open_season(values: dict[str, Any]) -> Season:
     season = service.open_season(db.session, acting_organisation(), values)
     return season
@@ -154,6 +156,7 @@ def season_diary(code: str) -> list[DiaryEntry]:
 @blp.response(201, schemas.DiaryEntryOut)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
+@commits_before_answer
 def record_entry(values: dict[str, Any]) -> DiaryEntry:
     """Append a diary entry; `data` is validated by `kind` (see the *Data schemas)."""
     entry = service.record_entry(db.session, acting_organisation(), principal().user, values)

@@ -29,7 +29,8 @@ from registry.accounts.access import acting_organisation, kinds_required, princi
 from registry.accounts.models import OrgKind
 from registry.db import db
 from registry.errors import DomainError, problem, wants_problem_json
-from registry.idempotency.http import idempotent
+from registry.idempotency.http import commit_work, idempotent
+from registry.ledger import sequencer
 from registry.places import PROVINCES
 from registry.trace import evidence as evidence_files
 from registry.trace import finding, geo, maps, questions, schemas, service
@@ -191,6 +192,7 @@ def _register_from_form() -> Any:
 
 
 def _field_created(field: Any) -> Response:
+    commit_work()  # the answer shows the field's log index, known once committed
     body = schemas.FieldOut().dump(field)
     body["url"] = url_for("trace.field", code=field.code)
     response = jsonify(body)
@@ -259,7 +261,8 @@ def open_season(code: str) -> Page:
     values, errors = _load(schemas.SeasonIn(), data)
     if values is not None:
         try:
-            season = service.open_season(db.session, acting_organisation(), values)
+            with sequencer.batched(db.session):  # numbered once committed, in a batch
+                season = service.open_season(db.session, acting_organisation(), values)
         except DomainError as exc:
             errors = localise(exc.errors)
         else:
@@ -285,7 +288,8 @@ def add_certification(code: str) -> Page:
             ).sha256
         values, errors = _load(schemas.CertificationIn(), data)
         if values is not None:
-            service.add_certification(db.session, acting_organisation(), code, values)
+            with sequencer.batched(db.session):
+                service.add_certification(db.session, acting_organisation(), code, values)
             db.session.commit()
             flash(_("Certification added."), "success")
             return redirect(url_for("trace.field", code=code.upper()))
@@ -423,6 +427,7 @@ def _record_for_outbox(season: Any, kind: str) -> Response:
         errors = localise(exc.errors) or None
         extra = {"correct": target} if target is not None else None
         return problem(exc.status, str(exc.title), detail, errors, slug=exc.kind, extra=extra)
+    commit_work()  # the answer shows the entry's log index, known once committed
     body = schemas.DiaryEntryOut().dump(entry)
     body["url"] = url_for("trace.season", code=season.code, _anchor=f"entry-{entry.id}")
     response = jsonify(body)

@@ -119,7 +119,9 @@ def test_a_write_whose_commit_fails_frees_its_key(
     commit = Session.commit
 
     def refused_once(session: Session) -> None:
-        answered = [o for o in session.dirty if isinstance(o, IdempotencyKey) and o.status]
+        answered = [
+            o for o in session.dirty if isinstance(o, IdempotencyKey) and o.status is not None
+        ]
         if answered and not refused:
             refused.append(answered)
             raise OperationalError("COMMIT", {}, Exception("the database went away"))
