@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from types import FrameType
 from typing import Any
 
 import click
@@ -55,11 +58,73 @@ def worker_command(concurrency: int, queues: str) -> None:
 @click.pass_context
 def run_command(ctx: click.Context, **options: Any) -> None:
     """Flask's `run`, plus the embedded worker where the database is SQLite: not in the
-    reloader's watching parent, only in the process that serves."""
+    reloader's watching parent, only in the process that serves.
+
+    It stops on SIGINT (Ctrl-C) and on SIGTERM alike (`_stop_on_signals`): the server
+    closes, the worker stops, and the exit status is the shell's for that signal (130,
+    143)."""
     app = ctx.ensure_object(ScriptInfo).load_app()
     reload = options.get("reload")
     watching = (reload or (reload is None and app.debug)) and not is_running_from_reloader()
-    if queue.runtime(app).embedded and not watching and not os.environ.get("REGISTRY_NO_WORKER"):
-        queue.start_embedded(app)
-        click.echo(" * Background jobs: the embedded worker runs in this process")
-    ctx.invoke(flask_run, **options)
+    embed = (
+        queue.runtime(app).embedded and not watching and not os.environ.get("REGISTRY_NO_WORKER")
+    )
+    received = _stop_on_signals()
+    try:
+        if embed:
+            queue.start_embedded(app)
+            click.echo(" * Background jobs: the embedded worker runs in this process")
+        ctx.invoke(flask_run, **options)
+    except KeyboardInterrupt:  # a signal before the server ran (after, Werkzeug takes it)
+        if not received:
+            raise
+    finally:
+        worker = queue.runtime(app).worker
+        if worker is not None:
+            _stop(worker, 128 + received[0] if received else 1)
+    if received:
+        ctx.exit(128 + received[0])
+
+
+STOP_GRACE_SECONDS = 5  # for the jobs the embedded worker is running to end
+
+
+def _stop_on_signals() -> list[int]:
+    """Make SIGINT and SIGTERM stop the server as Ctrl-C does (a KeyboardInterrupt, which
+    Werkzeug's server loop takes as its cue to close); returns the list the signal received
+    is added to. SIGINT is taken over even where it was ignored: a shell that is not
+    interactive starts its background jobs (`make demo &`) with SIGINT ignored, which
+    Python leaves so, and `kill -INT` would then do nothing. A second signal while
+    stopping ends the process at once."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        return received  # signals are the main thread's (a test running the command)
+
+    def at_once(signum: int, frame: FrameType | None) -> None:
+        os._exit(128 + signum)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        for name in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(name, at_once)
+        raise KeyboardInterrupt
+
+    for name in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(name, stop)
+    return received
+
+
+def _stop(worker: queue.EmbeddedWorker, status: int) -> None:
+    """Stop the embedded worker. A job still running after STOP_GRACE_SECONDS is left (it
+    runs again at the next start, as after a crash: jobs are idempotent), and the process
+    ends at once with `status`: else the interpreter would wait for the job's thread."""
+    if worker.stop(timeout=STOP_GRACE_SECONDS):
+        click.echo(" * Background jobs: the embedded worker stopped")
+        return
+    click.echo(
+        " * Background jobs: a job still running is left; it runs again at the next start",
+        err=True,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

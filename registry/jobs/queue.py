@@ -296,10 +296,13 @@ class EmbeddedWorker:
             self.ready.set()
             await self.found.queue.run_worker_async(concurrency=2, **self.found.worker_options())
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> bool:
+        """Stop taking jobs and wait up to `timeout` seconds for those running to end;
+        whether the worker is done (a job still running goes on, on its own thread)."""
         if self._loop is not None and self._task is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._task.cancel)
-        self.thread.join(timeout=30)
+        self.thread.join(timeout=timeout)
+        return not self.thread.is_alive()
 
 
 def start_embedded(app: Flask) -> EmbeddedWorker:
