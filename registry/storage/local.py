@@ -2,7 +2,12 @@
 machines). A write goes to a temporary file in the same folder first and is flushed to disk
 and renamed into place, so a reader never sees half an object and a crash right after a
 write loses nothing that was acknowledged. Temporary files start with `.`, which no key
-part may (`check_key`), so they never show as objects."""
+part may (`check_key`), so they never show as objects.
+
+Folders are made for a key's parts as it is written, and removed with the last object in
+them, as on S3 where there are none: else every prefix ever used would stay as an empty
+folder (each log tile's `NNN.p/` of partial tiles once the tile is full, `prints/`,
+imports' folders). A write whose folder is removed at that moment makes it again."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from pathlib import Path
 from registry.storage import Blob, Missing, StorageUnavailable, check_key
 
 _ABSENT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+_TRIES = 5  # a put whose new folder a delete removed at that moment tries this often
 
 
 class LocalStore:
@@ -32,8 +38,7 @@ class LocalStore:
         cache_control: str | None = None,
     ) -> None:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        handle, temporary = self._temporary(target.parent)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
@@ -43,6 +48,20 @@ class LocalStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+    @staticmethod
+    def _temporary(folder: Path) -> tuple[int, str]:
+        """A new temporary file in `folder`, made with its parents if need be. Once the file
+        is there the folder is not empty, so no delete removes it until the write is done."""
+        tries = _TRIES
+        while True:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                return tempfile.mkstemp(dir=folder, prefix=".part-")
+            except (FileNotFoundError, FileExistsError):  # a delete removed a folder meanwhile
+                tries -= 1
+                if not tries:
+                    raise
 
     def get(self, key: str) -> bytes:
         try:
@@ -61,7 +80,19 @@ class LocalStore:
         return self.path(key).is_file()
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        target = self.path(key)
+        target.unlink(missing_ok=True)
+        self._remove_empty(target.parent)
+
+    def _remove_empty(self, folder: Path) -> None:
+        """Remove `folder` and the folders above it that are left empty, up to the root (which
+        stays): the folders that puts made for keys now gone."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another object, a write under way) or gone already
+                return
+            folder = folder.parent
 
     def url(self, key: str, expires: int = 300) -> str | None:
         check_key(key)

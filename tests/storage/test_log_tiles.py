@@ -10,6 +10,7 @@ from registry.db import db
 from registry.keys import keystore
 from registry.ledger import publish, service, tiles
 from registry.storage import Missing, Store
+from registry.storage.local import LocalStore
 from registry.storage.s3 import S3Store
 from tests.ledger.test_publish import ORIGIN, grow
 from tests.ledger.test_tiles import CHECKER
@@ -45,6 +46,10 @@ def test_tiles_on_every_backend(ctx: None, store: Store) -> None:
     assert sorted(store.keys("log/")) == sorted(
         [publish.CHECKPOINT, *(publish.key(tile) for tile in tiles.tiles(530))]
     )
+    if isinstance(store, LocalStore):  # tile 001 is full: its folder of partials went too
+        assert not (store.path("log/tile/0/001.p")).exists()
+        empty = [p for p in store.root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+        assert empty == []
 
 
 def test_objects_carry_their_type_and_lifetime_on_s3(ctx: None, s3: Any) -> None:
