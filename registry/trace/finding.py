@@ -82,11 +82,15 @@ def search_text(code: str, name: str, planting_area_code: str | None) -> str:
 
 
 def _matches(column: Any, q: str | None) -> ColumnElement[bool] | None:
-    """Every word of the query, folded, occurs in `column`. Folded words hold letters and
-    digits only, so no LIKE wildcard (% or _) reaches the database."""
-    words = fold(q or "").split()
-    if not words:
+    """Every word of the query, folded, occurs in `column`; None (no condition) for an
+    empty query. Folded words hold letters and digits only, so no LIKE wildcard (% or _)
+    reaches the database, and a query of punctuation alone ("--", "?!", "%") has no word
+    to find: it matches nothing (it listed everything, as if the box were empty)."""
+    if q is None or not q.strip():
         return None
+    words = fold(q).split()
+    if not words:
+        return false()
     return and_(*(column.contains(word) for word in words))
 
 

@@ -8,10 +8,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry import crops
 from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
+from registry.folding import fold
 from registry.trace import finding, service
 from registry.trace.finding import PER_PAGE, Progress
 from registry.trace.labels import NEED_LABELS
@@ -74,8 +77,11 @@ def other(ctx: None, make: Factory) -> Organisation:
         ("ds-02", ["DS-02"]),
         ("vt-hn-0042", ["HD-01"]),  # the planting-area code
         ("100%", ["DS-02"]),  # punctuation is left out, as in the names searched
-        ("%", ["DS-01", "DS-02", "HD-01"]),  # no word: no wildcard reaches LIKE
-        ("_", ["DS-01", "DS-02", "HD-01"]),
+        ("%", []),  # punctuation alone: no word to find (and no wildcard reaches LIKE)
+        ("_", []),
+        ("--", []),
+        ("?!", []),
+        (" . ", []),
         ("", ["DS-01", "DS-02", "HD-01"]),
         ("   ", ["DS-01", "DS-02", "HD-01"]),
     ],
@@ -143,6 +149,25 @@ def test_seasons_by_code_field_crop_and_year(htx: Htx, other: Organisation) -> N
     assert finding.years_of(db.session, org.id) == [2026, 2020]
     page = find(db.session, org.id, year=2019)
     assert (page.items, page.matched, page.total) == ([], 0, 3)
+    nothing = find(db.session, org.id, q="--")  # punctuation alone: nothing to find
+    assert (nothing.items, nothing.matched, nothing.total) == ([], 0, 3)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.text(min_size=1, max_size=12).filter(lambda q: q.strip() and not fold(q)))
+def test_a_query_without_a_letter_or_digit_finds_nothing(htx: Htx, q: str) -> None:
+    """Whatever punctuation, symbols or spaces a query holds without a letter or digit, it
+    finds no field nor season (an empty one lists them all)."""
+    org, _ = htx
+    if not finding.find_fields(db.session, org.id).total:
+        register(org)
+        open_season(org, "HD-01")
+        db.session.commit()
+    assert finding.find_fields(db.session, org.id, q=q).matched == 0
+    assert finding.find_seasons(db.session, org.id, q=q).matched == 0
+    assert finding.find_fields(db.session, org.id, q=" " * len(q)).matched == 3
 
 
 def test_each_season_stands_in_one_place_on_its_way_to_a_label(htx: Htx) -> None:

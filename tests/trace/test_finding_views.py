@@ -62,6 +62,29 @@ def test_a_search_is_a_url_with_its_counts(client: FlaskClient, htx: object) -> 
     assert 'data-counts="1/55"' in by_commune
 
 
+@pytest.mark.parametrize("q", ["--", "?!", "%", "..."])
+def test_a_search_of_punctuation_alone_finds_nothing_and_says_so(
+    app: Flask, client: FlaskClient, htx: tuple[Organisation, User], q: str
+) -> None:
+    """A search with no letter nor digit in it finds nothing (it listed every field, as if
+    the box were empty), on the pages and in the API."""
+    for path, counts, row, nothing in (
+        ("/fields", "0/55", '<tr><td data-label="Mã">', "Không có thửa ruộng nào khớp"),
+        ("/seasons", "0/2", "data-season=", "Không có vụ nào khớp"),
+    ):
+        response = client.get(path, query_string={"q": q})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'data-counts="{counts}"' in html and nothing in text(html)
+        assert row not in html and f'value="{q}"' in html  # the form shows what was searched
+    auth = bearer(app, htx[1], scopes=("read",))
+    for path in ("/api/v1/fields", "/api/v1/seasons"):
+        found = client.get(path, query_string={"q": q}, headers=auth)
+        assert found.status_code == 200 and found.json == [], found.json
+        paged = client.get(path, query_string={"q": q, "page": 1}, headers=auth)
+        assert paged.json == [] and paged.headers["X-Total-Count"] == "0"
+
+
 def test_fifty_a_page_and_the_links_between_pages_keep_the_filters(
     client: FlaskClient, htx: object
 ) -> None:
