@@ -90,13 +90,20 @@ def record(
     `batched(session)`, submitted to the pool (None now; `fill` is set when commit returns).
     For domain writes that do not need their index before they commit when run as a batch:
     an import of 5,000 rows in one transaction no longer holds the log head all along."""
+    return record_many(session, [(type, actor, subject, data)], [list(fill)])[0]
+
+
+def record_many(
+    session: Db, entries: Sequence[service.Entry], fills: Sequence[Sequence[Fill]] = ()
+) -> list[int | None]:
+    """`record` for several entries at once; `fills[i]` names the columns entry i fills."""
     if session.info.get(BATCHED):
-        submit(session, type, actor, subject, data, fill)
-        return None
-    index = service.append(session, type, actor, subject, data)
-    for obj, name in fill:
-        setattr(obj, name, index)
-    return index
+        return [None for _ in submit_many(session, entries, fills)]
+    indices = service.append_many(session, entries)
+    for index, targets in zip(indices, fills, strict=False):
+        for obj, name in targets:
+            setattr(obj, name, index)
+    return list(indices)
 
 
 @contextmanager

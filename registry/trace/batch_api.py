@@ -16,7 +16,7 @@ from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER
 from registry.db import db
 from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
-from registry.idempotency.http import idempotent
+from registry.idempotency.http import commits_before_answer, idempotent
 from registry.trace import batch_schemas as schemas
 from registry.trace import batches, capture
 from registry.trace.models import Batch, Handover
@@ -54,6 +54,7 @@ def list_batches() -> list[Batch]:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
+@commits_before_answer
 def register_harvest(values: dict[str, Any]) -> Batch:
     """A paddy batch drawn from approved seasons (never more than their verified harvest)."""
     batch = batches.register_harvest(db.session, acting_organisation(), values, _base())
@@ -70,6 +71,7 @@ def register_harvest(values: dict[str, Any]) -> Batch:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(*MAKERS)
+@commits_before_answer
 def transform(values: dict[str, Any]) -> Batch:
     """Drying, husking, milling, polishing or packing, within the step's yield range."""
     batch = batches.transform(db.session, acting_organisation(), values, _base())
@@ -86,6 +88,7 @@ def transform(values: dict[str, Any]) -> Batch:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(*MAKERS)
+@commits_before_answer
 def merge(values: dict[str, Any]) -> Batch:
     """Batches of one product merged into one."""
     batch = batches.merge(db.session, acting_organisation(), values, _base())
@@ -111,6 +114,7 @@ def get_batch(batch_id: int) -> Batch:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(*MAKERS)
+@commits_before_answer
 def split(values: dict[str, Any], batch_id: int) -> list[Batch]:
     parts = batches.split(db.session, acting_organisation(), batch_id, values["parts"], _base())
     return parts
@@ -126,6 +130,7 @@ def split(values: dict[str, Any], batch_id: int) -> list[Batch]:
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(*MAKERS)
+@commits_before_answer
 def ship(values: dict[str, Any], batch_id: int) -> Handover:
     """Send the batch (or `kg` of it) to another organisation; it stays yours until accepted."""
     handover = batches.ship(
@@ -158,6 +163,7 @@ def pending() -> list[Handover]:
 @blp.response(200, schemas.HandoverOut)
 @blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
+@commits_before_answer
 def answer(values: dict[str, Any], handover_id: int) -> Handover:
     """Accept (the batch becomes yours) or reject (say why)."""
     handover = batches.answer(

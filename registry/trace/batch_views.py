@@ -22,6 +22,7 @@ from registry.accounts.access import acting_organisation, kinds_required
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import db
 from registry.errors import DomainError
+from registry.ledger import sequencer
 from registry.numbers import number
 from registry.trace import batch_schemas as schemas
 from registry.trace import batches, lineage, prices, steps
@@ -64,7 +65,8 @@ def _attempt(
     """Load, act, commit; or the localised errors by dotted key and nothing written."""
     try:
         values = schema.load(data)
-        done = act(values)
+        with sequencer.batched(db.session):  # log entries numbered once committed
+            done = act(values)
     except ValidationError as exc:
         return None, localise(_flat(exc.messages))
     except DomainError as exc:

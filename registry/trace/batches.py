@@ -41,6 +41,7 @@ from registry import crops
 from registry.accounts.models import Organisation, OrgKind
 from registry.db import GRAMS_PER_KG, Db, grams, utcnow
 from registry.errors import DomainError, NotFound
+from registry.ledger import sequencer
 from registry.ledger import service as ledger
 from registry.numbers import number
 from registry.trace import epcis, prices, steps
@@ -600,9 +601,7 @@ def _record_outputs(
         )
         for b in made
     ]
-    for batch, index in zip(made, ledger.append_many(session, entries), strict=True):
-        batch.log_index = index
-    store_event(session, org, event, [*made, *parents], made[0].log_index)
+    _log_batches(session, org, event, made, [*made, *parents], entries)
 
 
 def _registered(batch: Batch, inputs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -798,19 +797,13 @@ def _record(
     inputs: list[dict[str, Any]],
     parents: Iterable[Batch] = (),
 ) -> None:
-    session.flush()
-    batch.log_index = ledger.append(
-        session,
+    entry = (
         "batch.registered",
         org.code,
         f"{org.code}/{batch.lot_code}",
-        {
-            **_registered(batch, inputs),
-            "event": event["eventID"],
-            "event_digest": digest(event),
-        },
+        {**_registered(batch, inputs), "event": event["eventID"], "event_digest": digest(event)},
     )
-    store_event(session, org, event, [batch, *parents], batch.log_index)
+    _log_batches(session, org, event, [batch], [batch, *parents], [entry])
 
 
 def _record_many(
@@ -830,9 +823,23 @@ def _record_many(
         )
         for b in outputs
     ]
-    for batch, index in zip(outputs, ledger.append_many(session, entries), strict=True):
-        batch.log_index = index
-    store_event(session, org, event, [*outputs, parent], outputs[0].log_index)
+    _log_batches(session, org, event, outputs, [*outputs, parent], entries)
+
+
+def _log_batches(
+    session: Db,
+    org: Organisation,
+    event: dict[str, Any],
+    made: Sequence[Batch],
+    about: list[Batch],
+    entries: Sequence[ledger.Entry],
+) -> None:
+    """Log one `batch.registered` entry a batch made, and keep the event that made them
+    with the first one's index (numbered now, or by the sequencer once committed)."""
+    row = store_event(session, org, event, about, -1)
+    fills: list[list[sequencer.Fill]] = [[(b, "log_index")] for b in made]
+    fills[0].append((row, "log_index"))
+    sequencer.record_many(session, entries, fills)
 
 
 def store_event(
@@ -940,7 +947,7 @@ def ship(
         _lot(org, batch),
         handover.id,
     )
-    handover.log_index = _log_event(session, org, event, batch, handover)
+    _log_event(session, org, event, batch, handover, "log_index")
     return handover
 
 
@@ -979,14 +986,22 @@ def answer(
         _lot(org, batch),
         accept,
     )
-    handover.decided_log_index = _log_event(session, org, event, batch, handover)
+    _log_event(session, org, event, batch, handover, "decided_log_index")
     return handover
 
 
 def _log_event(
-    session: Db, org: Organisation, event: dict[str, Any], batch: Batch, handover: Handover
-) -> int:
-    index = ledger.append(
+    session: Db,
+    org: Organisation,
+    event: dict[str, Any],
+    batch: Batch,
+    handover: Handover,
+    column: str,
+) -> None:
+    """Log a hand-over's event; its index goes to the event and to the hand-over's
+    `column` for that step (numbered now, or by the sequencer once committed)."""
+    row = store_event(session, org, event, [batch], -1)
+    sequencer.record(
         session,
         "trace.event",
         org.code,
@@ -1000,9 +1015,8 @@ def _log_event(
             "kg": batch.quantity_kg,
             "digest": digest(event),
         },
+        [(handover, column), (row, "log_index")],
     )
-    store_event(session, org, event, [batch], index)
-    return index
 
 
 # ---------------------------------------------------------------- revocation cascade

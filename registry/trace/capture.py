@@ -22,7 +22,7 @@ from sqlalchemy import select
 from registry.accounts.models import Organisation
 from registry.db import Db
 from registry.errors import Conflict, DomainError
-from registry.ledger import service as ledger
+from registry.ledger import sequencer
 from registry.trace import epcis
 from registry.trace.batches import store_event
 from registry.trace.models import Batch, TraceEvent
@@ -134,8 +134,9 @@ def _store(
         )
         for e in events
     ]
-    indices = ledger.append_many(session, entries)
-    return [
-        store_event(session, org, event, list(dict.fromkeys(about)), index, captured=True)
-        for event, about, index in zip(events, linked, indices, strict=True)
+    rows = [
+        store_event(session, org, event, list(dict.fromkeys(about)), -1, captured=True)
+        for event, about in zip(events, linked, strict=True)
     ]
+    sequencer.record_many(session, entries, [[(row, "log_index")] for row in rows])
+    return rows

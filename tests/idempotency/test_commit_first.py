@@ -119,9 +119,12 @@ def test_a_retry_after_a_crash_between_work_and_answer_gets_done_not_a_second_en
             )
         )
         db.session.commit()
-    retry = client.post("/api/v1/diary", json=ENTRY, headers=keyed(auth, "k-lost"))
+    english = {**keyed(auth, "k-lost"), "Accept-Language": "en"}
+    retry = client.post("/api/v1/diary", json=ENTRY, headers=english)
     assert retry.status_code == 200 and retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json["status"] == "done" and "answer was lost" in retry.json["detail"]
+    vietnamese = client.post("/api/v1/diary", json=ENTRY, headers=keyed(auth, "k-lost"))
+    assert "câu trả lời bị mất" in vietnamese.json["detail"]
     assert count(app, DiaryEntry) == 1
 
 
