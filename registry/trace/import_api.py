@@ -3,7 +3,9 @@ management software, and exports in the template's columns. Bearer tokens: `writ
 import, `read` to export and to follow the import's job; producer organisations only.
 
 An import is accepted at once (202) and run as a background job (import_jobs): the answer
-is the job, and `Location` names `/api/v1/jobs/{id}`, whose `result` is the report."""
+is the job, and `Location` names `/api/v1/jobs/{id}`, whose `result` is the report. An
+upload takes an `Idempotency-Key` (registry/idempotency/): a retry with the key gets the first
+202 and its job again, never a second import."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from registry.accounts.models import OrgKind
 from registry.accounts.schemas import ProblemSchema
 from registry.api import BEARER, BINARY, TEXT
 from registry.db import db
+from registry.idempotency.http import PARAMETER as IDEMPOTENCY_KEY
+from registry.idempotency.http import idempotent
 from registry.jobs.schemas import JobOut
 from registry.trace import import_jobs, imports
 from registry.trace import spreadsheets as sheets
@@ -53,6 +57,9 @@ class ImportFile(Schema):
 
 
 @blp.post("/imports")
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.alt_response(409, schema=ProblemSchema)
 @blp.doc(security=BEARER)
 @blp.arguments(ImportQuery, location="query")
 @blp.arguments(ImportFile, location="files")
@@ -67,6 +74,7 @@ class ImportFile(Schema):
 )
 @blp.alt_response(413, schema=ProblemSchema, description="Over 5 MB, or unpacks to over 50 MB")
 @blp.alt_response(415, schema=ProblemSchema, description="Not an .xlsx workbook nor UTF-8 CSV")
+@blp.alt_response(422, schema=ProblemSchema)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
 def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
@@ -76,7 +84,8 @@ def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
     saved) by a background job. Rows are checked with the same rules as the single-record
     endpoints and applied fields first, then seasons, then the diary. Errors name the sheet,
     the row as Excel numbers it and the column header; messages follow the caller's
-    language (Vietnamese by default)."""
+    language (Vietnamese by default). With an `Idempotency-Key`, a retry of the upload gets
+    this first answer and its job, and starts no second one."""
     upload = files["file"]
     kind = query["kind"] or request.form.get("kind") or None
     data = upload.read(sheets.MAX_BYTES + 1)
@@ -89,7 +98,6 @@ def import_records(query: dict[str, Any], files: dict[str, Any]) -> Any:
         kind,
         dry_run=query["dry_run"],
     )
-    db.session.commit()
     location = url_for("jobs_api.job_status", job_id=job.id)
     return jobs.view(job), 202, {"Location": location}
 

@@ -5,6 +5,8 @@ imports its rows (imports.py), and the page or the API follows the job.
 kind that does not exist), stores the upload (import_checks) and queues a `trace.import`
 job; imports of one organisation run one at a time (they write the same records). The job
 keeps the report as its result and, when rows have problems, queues the marked copy.
+A checked file is imported once: asking again (a second press) gets the import already
+asked for, and an import that finds another of the same file done saves nothing again.
 """
 
 from __future__ import annotations
@@ -86,9 +88,28 @@ def import_checked(session: Db, org: Organisation, user: User, checked: Job) -> 
     if checked.status is not JobStatus.DONE or not result.get("dry_run") or result["error_count"]:
         raise NothingToImport()
     args = checked.args
+    earlier = _import_of(session, org.id, args["token"])
+    if earlier is not None:  # a second press, a form sent again: the import already asked for
+        return earlier
     if not store().exists(import_checks.of(org.id, args["token"]).upload):
         raise UploadGone()
     return queue_stored(session, org, user, args["token"], args["filename"], args["kind"], False)
+
+
+def _import_of(session: Db, org_id: int, token: str, but: int | None = None) -> Job | None:
+    """The import (not a check) of the upload stored under `token` that is queued, running
+    or has saved its rows, other than job `but`: a stored file is imported once."""
+    found = session.scalars(
+        select(Job)
+        .where(Job.organisation_id == org_id, Job.kind == KIND, Job.status != JobStatus.FAILED)
+        .order_by(Job.id)
+    )
+    for job in found:
+        if job.id == but or job.args.get("token") != token or job.args.get("dry_run", True):
+            continue
+        if job.status is not JobStatus.DONE or (job.result or {}).get("saved"):
+            return job
+    return None
 
 
 @jobs.task(KIND)
@@ -106,6 +127,12 @@ def run_import(
     user = db.session.get(User, run.user_id) if run.user_id is not None else None
     if org is None or user is None:
         raise NotFound()
+    if not dry_run:  # imports of one organisation run one at a time (their lock)
+        earlier = _import_of(db.session, org.id, token, but=run.job_id)
+        if earlier is not None and earlier.status is JobStatus.DONE:
+            run.finish(db.session, result=earlier.result)  # its rows are saved once already
+            db.session.commit()
+            return None
     check = import_checks.of(org.id, token)
     try:
         data = check.store.get(check.upload)

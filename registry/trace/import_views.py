@@ -32,6 +32,7 @@ from registry import jobs
 from registry.accounts.access import acting_organisation, principal
 from registry.db import db
 from registry.errors import DomainError
+from registry.idempotency.http import idempotent
 from registry.trace import import_checks, import_jobs, imports, service
 from registry.trace import spreadsheets as sheets
 from registry.trace.import_schemas import from_summary
@@ -60,7 +61,12 @@ Page = str | tuple[str, int] | Response
 
 @bp.route("/import", methods=["GET", "POST"])
 @producer_only
+@idempotent
 def import_page() -> Page:
+    """The upload form. Its script (static/js/upload-progress.js) sends the form with an
+    `Idempotency-Key`, kept until the file, the kind or the button changes: a form sent again
+    after a lost answer or a second press gets the first answer (the first job's page) and
+    starts no second job. `@idempotent` commits the job with that answer."""
     errors: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -86,7 +92,6 @@ def import_page() -> Page:
                 errors = localise(exc.errors) or {"file": [str(exc.title)]}
                 status = exc.status
             else:
-                db.session.commit()
                 return redirect(url_for("trace_import.import_job", job_id=job.id), 303)
     return render_template(
         "trace/import.html",

@@ -67,3 +67,37 @@ def test_a_phone_downloads_its_file_with_the_problems_marked(
     assert phone.locator("[data-copy=ready]").is_visible()
     assert phone.get_by_role("link", name="Tải tệp (XLSX)").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_form_sent_again_after_a_lost_answer_starts_no_second_job(
+    phone: Any, make: Factory, tmp_path: Path
+) -> None:
+    """The registry took the upload but the phone lost the answer: pressed again, the form
+    goes with the same Idempotency-Key and lands on the first job's page; no second job."""
+    (tmp_path / "nhap.xlsx").write_bytes(workbook())
+    user = htx_user(make)
+    sign_in(phone, user.email)
+    keys: list[str] = []
+
+    def answer_lost_once(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fetch(max_redirects=0)  # the registry gets it and answers...
+            route.abort("connectionreset")  # ...but the phone never sees the answer
+        else:
+            route.continue_()
+
+    phone.route("**/import", answer_lost_once)
+    phone.goto("/import")
+    phone.set_input_files("input[type=file]", str(tmp_path / "nhap.xlsx"))
+    phone.get_by_role("button", name="Kiểm tra trước").click()
+    phone.wait_for_selector("[data-progress-text]:has-text('Mất kết nối')")
+    phone.get_by_role("button", name="Kiểm tra trước").click()
+    phone.wait_for_selector("#report[data-report=ok]")
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    phone.unroute("**/import")
+    phone.goto("/import")
+    assert phone.locator("[data-recent-imports] li").count() == 1

@@ -13,14 +13,17 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
-from registry.accounts.models import OrgKind, User
+from registry.accounts.models import Organisation, OrgKind, User
 from registry.db import db
+from registry.idempotency.models import IdempotencyKey
 from registry.jobs import service
-from registry.jobs.models import Job
+from registry.jobs.models import Job, JobStatus
 from registry.storage import store
-from registry.trace import import_checks
+from registry.trace import import_checks, import_jobs
 from registry.trace import spreadsheets as sheets
+from registry.trace.models import DiaryEntry
 from tests.accounts.test_api import bearer
 from tests.conftest import Factory, csrf_token, login
 
@@ -377,3 +380,128 @@ def test_the_job_page_shows_the_rows_done_and_a_failure_in_vietnamese(
     failed = client.get(lost.location).get_data(as_text=True)
     assert 'data-report="failed"' in failed and "Không hoàn thành được công việc:" in failed
     assert "Tệp của lần kiểm tra này không còn được lưu" in failed
+
+
+# ---------------------------------------------------------------- sent twice
+def jobs_of(app: Flask) -> list[Job]:
+    with app.app_context():
+        return list(db.session.scalars(select(Job).order_by(Job.id)))
+
+
+def codes(client: FlaskClient, auth: dict[str, str]) -> list[str]:
+    return [f["code"] for f in client.get("/api/v1/fields", headers=auth).json]
+
+
+def test_an_api_upload_sent_again_with_its_key_gets_the_first_job_and_no_second(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    auth = bearer(app, htx_user(make), scopes=("read", "write"))
+    keyed = {**auth, "Idempotency-Key": "nhap-1"}
+    data = workbook()  # made once: a workbook's bytes name the second it was written
+    first = post(client, keyed, data, "nhap.xlsx", "?dry_run=false")
+    assert first.status_code == 202 and "Idempotent-Replayed" not in first.headers
+    again = post(client, keyed, data, "nhap.xlsx", "?dry_run=false")
+    assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json and again.headers["Location"] == first.headers["Location"]
+    assert [job.id for job in jobs_of(app)] == [first.json["id"]]
+    other = post(client, keyed, workbook(bad=True), "nhap.xlsx", "?dry_run=false")
+    assert other.status_code == 422 and other.mimetype == "application/problem+json"
+    assert other.json["type"].endswith("/problems/idempotency-key-reused")
+    as_check = post(client, keyed, data, "nhap.xlsx")  # the same file, but a check
+    assert as_check.status_code == 422
+    assert len(jobs_of(app)) == 1
+    done = finished(client, auth, first, run_jobs)
+    assert done["result"]["saved"] is True and codes(client, auth) == ["DS-01"]
+    replayed = post(client, keyed, data, "nhap.xlsx", "?dry_run=false")
+    assert replayed.json["id"] == first.json["id"] and len(jobs_of(app)) == 1
+    unkeyed = post(client, auth, data, "nhap.xlsx")  # no key: a new job, as before
+    assert unkeyed.status_code == 202 and len(jobs_of(app)) == 2
+    spec = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/imports"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in spec["parameters"]]
+    assert {"409", "422"} <= set(spec["responses"])
+
+
+def test_a_refused_api_upload_frees_its_key(app: Flask, client: FlaskClient, make: Factory) -> None:
+    auth = bearer(app, htx_user(make), scopes=("read", "write"))
+    keyed = {**auth, "Idempotency-Key": "nhap-2"}
+    refused = post(client, keyed, b"%PDF-1.7\n\xe2\xe3\xcf\xd3", "a.pdf")
+    assert refused.status_code == 415 and jobs_of(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+    accepted = post(client, keyed, b"%PDF-1.7\n\xe2\xe3\xcf\xd3", "a.pdf")
+    assert accepted.status_code == 415 and "Idempotent-Replayed" not in accepted.headers
+
+
+def test_the_import_form_sent_twice_with_its_key_starts_one_job(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    """The page's script sends the form with an Idempotency-Key (static/js/upload-progress.js):
+    a second press or a retry lands on the first job's page."""
+    login(client, htx_user(make))
+    token = csrf_token(client, "/import")
+    data = workbook()  # made once: a workbook's bytes name the second it was written
+
+    def send(body: bytes, action: str = "import") -> Any:
+        return client.post(
+            "/import",
+            headers={"Idempotency-Key": "trang-1", "Accept": "text/html"},
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "action": action, "file": (io.BytesIO(body), "n.xlsx")},
+        )
+
+    first = send(data)
+    again = send(data)
+    assert first.status_code == again.status_code == 303
+    assert again.location == first.location and again.headers["Idempotent-Replayed"] == "true"
+    assert len(jobs_of(app)) == 1
+    assert send(data, "check").status_code == 422  # the other button: another request
+    assert send(workbook(bad=True)).status_code == 422 and len(jobs_of(app)) == 1
+    page = follow(client, first, run_jobs).get_data(as_text=True)
+    assert 'data-report="saved"' in page
+    html = client.get("/import").get_data(as_text=True)
+    assert html.count("/import/jobs/") == 1  # one job in "your last imports"
+
+
+def test_import_of_a_check_pressed_twice_imports_once(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    user = htx_user(make)
+    login(client, user)
+    checked = follow(client, upload(client, workbook(), "nhap.xlsx", "check"), run_jobs)
+    html = checked.get_data(as_text=True)
+    action = re.search(r'action="(/import/jobs/\d+/import)"', html).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    first = client.post(action, data={"csrf_token": token})
+    second = client.post(action, data={"csrf_token": token})  # before the job ran
+    assert first.status_code == second.status_code == 303
+    assert second.location == first.location and len(jobs_of(app)) == 2  # the check, one import
+    follow(client, first, run_jobs)
+    third = client.post(action, data={"csrf_token": token})  # after it saved the rows
+    assert third.location == first.location and len(jobs_of(app)) == 2
+    auth = bearer(app, user, scopes=("read",))
+    assert codes(client, auth) == ["DS-01"]
+
+
+def test_two_imports_of_one_stored_file_save_its_rows_once(
+    app: Flask, client: FlaskClient, make: Factory, run_jobs: RunJobs
+) -> None:
+    """Two requests that both found no import yet (at the same moment) queue two jobs: they
+    run one at a time, and the second finds the rows saved by the first."""
+    user = htx_user(make)
+    with app.test_request_context():
+        org, me = db.session.get(Organisation, user.organisation_id), db.session.get(User, user.id)
+        assert org is not None and me is not None
+        check = import_jobs.start(db.session, org, me, "nhap.xlsx", workbook())
+        token = check.args["token"]
+        first = import_jobs.queue_stored(db.session, org, me, token, "nhap.xlsx", None, False)
+        second = import_jobs.queue_stored(db.session, org, me, token, "nhap.xlsx", None, False)
+        db.session.commit()
+        ids = first.id, second.id
+    run_jobs()
+    auth = bearer(app, user, scopes=("read",))
+    assert codes(client, auth) == ["DS-01"]
+    with app.app_context():
+        done = [db.session.get_one(Job, job_id) for job_id in ids]
+        assert [job.status for job in done] == [JobStatus.DONE, JobStatus.DONE]
+        assert all(job.result and job.result["saved"] for job in done)
+        assert db.session.scalar(select(func.count()).select_from(DiaryEntry)) == 1

@@ -2,9 +2,31 @@
 // with XMLHttpRequest so the browser can report how much of the file has gone up; then the
 // browser goes to the page of the job that reads the rows (or, when the file was refused,
 // the answer replaces the page's <main>). Without JavaScript the form posts as usual.
+// Each sending carries an Idempotency-Key, kept while the file, the kind and the button stay
+// the same: sent again (a second press, a retry after the connection dropped), the form gets
+// the first answer, the first job's page, and starts no second job.
 (function () {
   "use strict";
   if (!window.FormData || !window.DOMParser || !window.XMLHttpRequest) return;
+
+  function newKey() {
+    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+
+  // The key of this sending: the last one while nothing on the form changed since.
+  function keyFor(form, action) {
+    if (!form._idempotency || form._idempotency.action !== action) {
+      form._idempotency = { key: newKey(), action: action };
+    }
+    return form._idempotency.key;
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target && event.target.form;
+    if (form && form.hasAttribute("data-upload")) form._idempotency = null;
+  });
 
   function setDisabled(form, disabled) {
     var buttons = form.querySelectorAll("button");
@@ -55,6 +77,7 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.getAttribute("action") || window.location.href);
     xhr.setRequestHeader("Accept", "text/html");
+    xhr.setRequestHeader("Idempotency-Key", keyFor(form, submitter ? submitter.value : ""));
     xhr.upload.onprogress = function (e) {
       if (!e.lengthComputable) return;
       bar.value = Math.round((100 * e.loaded) / e.total);
