@@ -73,6 +73,9 @@ def from_environment() -> dict[str, Any]:
         # A label request of more unit labels than this is issued by a background job (the
         # API answers 202 with the job) instead of while the page or the caller waits.
         "LABELS_ISSUE_JOB_ABOVE_UNITS": int(os.environ.get("LABELS_ISSUE_JOB_ABOVE_UNITS", "5000")),
+        # Print sheets (and their jobs) are removed this many days after they were made
+        # (registry/labels/printing.py `prune`, nightly); one still being made stays.
+        "PRINT_SHEETS_KEEP_DAYS": int(os.environ.get("PRINT_SHEETS_KEEP_DAYS", "30")),
         # The S3 API server for s3:// when it is not AWS (MinIO, Ceph, a Vietnamese cloud);
         # credentials and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
         "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from registry.db import Db
 
@@ -56,6 +57,18 @@ def prune_imports(session: Db, timestamp: int) -> None:
     import_jobs.prune(session, utcnow())
 
 
+def prune_print_sheets(session: Db, timestamp: int) -> None:
+    """Print sheets and their jobs go `PRINT_SHEETS_KEEP_DAYS` (30 by default) after they
+    were made; a sheet still being made stays."""
+    from flask import current_app
+
+    from registry.db import utcnow
+    from registry.labels import printing
+
+    days = max(0, int(current_app.config[printing.KEEP_SETTING]))
+    printing.prune(session, utcnow(), timedelta(days=days))
+
+
 def publish_log_tiles(session: Db, timestamp: int) -> None:
     """Publish the log's tiles and checkpoint to the store (DESIGN.md §6b), as
     `registry log publish-tiles` does: tiles already written are skipped."""
@@ -79,4 +92,5 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("ledger.sequence", "* * * * *", sequence_log),
     Scheduled("ledger.publish_tiles", "* * * * *", publish_log_tiles),
     Scheduled("trace.prune_imports", "10 20 * * *", prune_imports),  # 03:10 in Vietnam
+    Scheduled("labels.prune_print_sheets", "20 20 * * *", prune_print_sheets),  # 03:20
 )

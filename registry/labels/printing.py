@@ -4,15 +4,17 @@ A sheet of thousands of labels takes seconds, longer than a page should wait: th
 queues a `labels.print_sheet` job (registry.jobs) and a worker, on any machine, renders it
 page by page, reporting the pages done, and puts the PDF in the store (`registry.storage`)
 as `prints/{job}.pdf`, which any web server then streams. The page that follows the job
-refreshes itself (no script needed)."""
+refreshes itself (no script needed). Sheets made more than `PRINT_SHEETS_KEEP_DAYS` ago
+go with their jobs (`prune`, nightly): a sheet is made again from its label in seconds."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from registry import jobs
 from registry.accounts.models import Organisation, OrgKind, User
@@ -26,6 +28,7 @@ from registry.trace.labels import PRODUCT_LABELS
 
 KIND = "labels.print_sheet"
 PROGRESS_EVERY = 5  # pages between progress reports
+KEEP_SETTING = "PRINT_SHEETS_KEEP_DAYS"
 
 
 class PrintRefused(DomainError):
@@ -95,6 +98,29 @@ def render(session: Db, run: jobs.JobRun, label_id: int, size: str) -> tuple[str
     store().put(key, pdf, content_type="application/pdf", cache_control="private, no-cache")
     pages = -(-len(arts) // sheets.SIZES[size].per_page)
     return key, {"serial": serial, "size": size, "labels": len(arts), "pages": pages}
+
+
+def prune(session: Db, now: datetime, keep: timedelta) -> int:
+    """Remove the sheets finished (made, or failed) before `now - keep`, their PDFs from the
+    store first, then their jobs. A sheet still queued or being made stays, however old
+    its job, and so does one finished since. Idempotent; commits. Returns how many went."""
+    finished = func.coalesce(jobs.Job.finished_at, jobs.Job.created_at)
+    old = list(
+        session.scalars(
+            select(jobs.Job).where(
+                jobs.Job.kind == KIND,
+                jobs.Job.status.in_((jobs.JobStatus.DONE, jobs.JobStatus.FAILED)),
+                finished < now - keep,
+            )
+        )
+    )
+    files = store()
+    for job in old:  # a failed run may have stored the PDF before failing
+        for key in {job.result_key or pdf_key(job.id), pdf_key(job.id)}:
+            files.delete(key)
+    session.execute(delete(jobs.Job).where(jobs.Job.id.in_([job.id for job in old])))
+    session.commit()
+    return len(old)
 
 
 def product_name(product: str) -> str:

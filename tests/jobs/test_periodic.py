@@ -30,6 +30,7 @@ def test_the_schedule_is_registered_with_the_queue(app: Flask) -> None:
         "ledger.sequence",
         "ledger.publish_tiles",
         "trace.prune_imports",
+        "labels.prune_print_sheets",
     } <= set(crons)
     assert all(task.task.queue == queue.PERIODIC_QUEUE for task in registered.values())
 

@@ -5,15 +5,16 @@ more when run again, and says readably why a sheet could not be made."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import flask_babel
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from registry import jobs
-from registry.db import db
-from registry.jobs import queue
+from registry.db import db, utcnow
+from registry.jobs import periodic, queue
 from registry.jobs.models import Job, JobStatus
 from registry.labels import printing
 from registry.labels.models import Label
@@ -130,3 +131,46 @@ def test_the_holder_gets_the_artwork(
     svg = client.get(f"/labels/{serial}/artwork.svg")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     assert svg.status_code == 200 and "PHÁT THẢI THẤP" in svg.get_data(as_text=True)
+
+
+def test_sheets_go_with_their_jobs_after_the_setting_unless_still_being_made(
+    app: Flask, client: FlaskClient, make: Factory, packed, authority, run_jobs: RunJobs
+) -> None:
+    """PRINT_SHEETS_KEEP_DAYS after a sheet was made (or failed), the nightly job removes its
+    PDF and its job; a sheet queued or being made stays however old its job, and so does one
+    made within the days kept."""
+    assert app.config[printing.KEEP_SETTING] == 30  # the default
+    app.config[printing.KEEP_SETTING] = 10
+    serial = issue_through_pages(client, make, packed, authority)
+    made = {name: ask_for_sheet(client, serial) for name in ("old", "new", "failed", "running")}
+    run_jobs()
+    waiting = ask_for_sheet(client, serial)  # queued, not run yet
+    long_ago, lately = utcnow() - timedelta(days=11), utcnow() - timedelta(days=9)
+    changes = {
+        "old": {"finished_at": long_ago},
+        "new": {"finished_at": lately},  # asked long ago, made lately
+        "failed": {"status": JobStatus.FAILED, "finished_at": long_ago, "result_key": None},
+        "running": {"status": JobStatus.RUNNING, "finished_at": None},  # made again, under way
+    }
+    for name, values in changes.items():
+        db.session.execute(
+            update(Job).where(Job.id == made[name]).values(created_at=long_ago, **values)
+        )
+    db.session.execute(
+        update(Job).where(Job.id == waiting).values(created_at=long_ago - timedelta(days=99))
+    )
+    db.session.commit()
+    try:
+        with app.app_context():
+            periodic.prune_print_sheets(db.session, 0)
+            periodic.prune_print_sheets(db.session, 0)  # idempotent: nothing more goes
+    finally:
+        app.config[printing.KEEP_SETTING] = 30
+    db.session.expire_all()
+    left = set(db.session.scalars(select(Job.id).where(Job.kind == printing.KIND)))
+    assert left == {made["new"], made["running"], waiting}
+    ours = {*made.values(), waiting}
+    kept = {job_id for job_id in ours if store().exists(printing.pdf_key(job_id))}
+    assert kept == {made["new"], made["running"]}
+    assert client.get(f"/labels/print/{made['old']}.pdf").status_code == 404
+    assert client.get(f"/labels/print/{made['new']}.pdf").status_code == 200
