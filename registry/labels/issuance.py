@@ -14,7 +14,7 @@ import enum
 import hashlib
 import itertools
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -45,6 +45,11 @@ _TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.en
 SERIAL_LENGTH = 8  # 40 bits: a whole number of base32 characters and of bytes
 MAX_UNITS = 100_000
 IN_LIST = 10_000  # serials per IN list where there is no array parameter (SQLite)
+PROGRESS_EVERY = 5_000  # unit labels between two reports to an issuance's `progress`
+
+#: Told how many unit labels of an issuance are signed (and handed to the writer) so far, of
+#: how many: `progress(done, total)`, every `PROGRESS_EVERY` units and at the last one.
+Progress = Callable[[int, int], None]
 
 
 class LabelRefused(DomainError):
@@ -146,11 +151,13 @@ def issue(
     issuer: Issuer,
     today: date,
     at: datetime | None = None,
+    progress: Progress | None = None,
 ) -> Label:
     """Issue the requested label (and unit labels) if the batch meets the criteria in force.
     Authority staff issue; the requester may too when the criteria allow auto-issue.
     `at`, the moment of issuance, is now except when an earlier issuance is loaded (the
-    demo's expired label); its log entry is appended now all the same."""
+    demo's expired label); its log entry is appended now all the same. `progress`, if
+    given, is told the unit labels signed so far (a background job shows them)."""
     request, in_force = checked(session, actor, request_id, today)
     moment = (at or utcnow()).replace(microsecond=0)
     label = _issue(
@@ -162,6 +169,7 @@ def issue(
         in_force.validity_days,
         issuer,
         moment,
+        progress,
     )
     request.status, request.decided_at = RequestStatus.ISSUED, moment
     return label
@@ -278,6 +286,7 @@ def _issue(
     days: int,
     issuer: Issuer,
     now: datetime,
+    progress: Progress | None = None,
 ) -> Label:
     facts = facts_of(session, batch)
     expires = now + timedelta(days=days)
@@ -321,7 +330,7 @@ def _issue(
     session.add(main)
     session.flush()
     if request.units:
-        rows = unit_rows(serials[1:], form, issuer.key)
+        rows = unit_rows(serials[1:], form, issuer.key, progress)
         write_units(session, rows, {"parent_id": main.id, **shared})
     return main
 
@@ -398,13 +407,31 @@ def shared_columns(
 
 
 def unit_rows(
-    serials: Sequence[str], form: Form, key: Ed25519PrivateKey
+    serials: Sequence[str], form: Form, key: Ed25519PrivateKey, progress: Progress | None = None
 ) -> Iterator[tuple[str, str, str]]:
     """Serial, token and URL of each unit label, in order, as `signer` hands out the
-    tokens (in chunks, from a pool of processes for large requests)."""
+    tokens (in chunks, from a pool of processes for large requests); `progress` is told the
+    count after each `PROGRESS_EVERY` units."""
     chunks = signer.tokens(form.template, serials, key)
+    if progress is not None:
+        chunks = counted(chunks, len(serials), progress, PROGRESS_EVERY)
     for serial, token in zip(serials, itertools.chain.from_iterable(chunks), strict=True):
         yield serial, token, form.url(serial, token)
+
+
+def counted(
+    chunks: Iterator[list[str]], total: int, progress: Progress, every: int = PROGRESS_EVERY
+) -> Iterator[list[str]]:
+    """The chunks of tokens as they come, telling `progress` how many were handed on once
+    `every` more are (and after the last): a call per few thousand units, not per unit, as
+    a job's progress costs a commit on PostgreSQL."""
+    done = told = 0
+    for chunk in chunks:
+        yield chunk  # resumed once the caller has taken (written) the chunk's rows
+        done += len(chunk)
+        if done - told >= every or done == total:
+            progress(done, total)
+            told = done
 
 
 def write_units(session: Db, rows: Iterator[tuple[str, str, str]], shared: dict[str, Any]) -> None:

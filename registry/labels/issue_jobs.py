@@ -1,7 +1,8 @@
 """Large label issuance as a background job: a request of more unit labels than
 `LABELS_ISSUE_JOB_ABOVE_UNITS` is signed and written by a worker (issuance.issue, whose
 signing pool takes seconds for 100,000 units), while the page or the API that asked follows
-the job; smaller ones stay answered at once.
+the job, which counts the unit labels signed so far (issuance's `progress`, every few
+thousand); smaller ones stay answered at once.
 
 `start` refuses at once what issuance would refuse before any signing (not allowed,
 already decided, criteria not met: issuance.checked) and queues a `labels.issue` job, or
@@ -83,8 +84,10 @@ def issue_request(run: jobs.JobRun, request_id: int) -> None:
     label = _issued(session, request)
     if label is None:
         actor = session.get_one(Organisation, run.organisation_id)
-        run.progress(0, 0, _("Signing %(n)s unit labels", n=number(request.units)))
-        label = issuance.issue(session, actor, request_id, issuer(), today_in_vietnam())
+        run.progress(0, request.units, _("Signing %(n)s unit labels", n=number(request.units)))
+        label = issuance.issue(
+            session, actor, request_id, issuer(), today_in_vietnam(), progress=run.progress
+        )
     run.finish(session, result=result_of(label))
     session.commit()
 

@@ -161,3 +161,24 @@ def test_no_label_without_an_approved_chain(packed, authority, issuer, verifier)
     db.session.rollback()
     assert any("approval" in e or "phê duyệt" in e for e in refused.value.errors["criteria"])
     assert count() == before
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=700), max_size=40),
+    every=st.integers(min_value=1, max_value=5_000),
+)
+def test_issuance_progress_is_told_every_so_many_units_and_at_the_last(
+    sizes: list[int], every: int
+) -> None:
+    """`counted` hands the chunks on unchanged and tells the count once `every` more units
+    are through (never per unit), and always after the last."""
+    chunks = [[str(n)] * size for n, size in enumerate(sizes)]
+    total, told = sum(sizes), []
+    passed = list(issuance.counted(iter(chunks), total, lambda d, t: told.append((d, t)), every))
+    assert passed == chunks
+    assert all(t == total for _, t in told)
+    done = [d for d, _ in told]
+    assert done == sorted(set(done)) and (done[-1:] == [total] if total else done == [])
+    steps = [b - a for a, b in zip([0, *done], done, strict=False)]
+    assert all(step >= every for step in steps[:-1])
+    assert len(told) <= total // every + 1

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from registry.accounts.models import Organisation
 from registry.db import db
 from registry.jobs import queue
+from registry.jobs import service as jobs_service
 from registry.jobs.models import Job, JobStatus
-from registry.labels import issuance, issue_jobs
+from registry.labels import issuance, issue_jobs, signer
 from registry.labels.models import Label, LabelRequest, RequestStatus
 from registry.ledger.models import LogEntry
 from registry.trace.models import Batch
@@ -264,3 +265,54 @@ def test_a_job_asked_for_in_english_says_why_in_english(
     run_jobs()
     failed = client.get(accepted.headers["Location"], headers=operator).json
     assert failed["error"] == "This request was already decided."
+
+
+def test_the_job_tells_the_unit_labels_signed_as_it_goes(
+    app: Flask,
+    client: FlaskClient,
+    packed: Batch,
+    member: dict[str, str],
+    operator: dict[str, str],
+    run_jobs: RunJobs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """issuance.issue's progress goes to the job (at most every PROGRESS_EVERY units, here 4
+    in chunks of 3), and the job ends with its count: 30 of 30 unit labels."""
+    monkeypatch.setattr(issuance, "PROGRESS_EVERY", 4)
+    monkeypatch.setattr(signer, "CHUNK", 3)
+    real, told = jobs_service.progress, []
+
+    def seen(job_id: int, done: int, total: int, message: str = "") -> None:
+        told.append((done, total))
+        real(job_id, done, total, message)
+
+    monkeypatch.setattr(jobs_service, "progress", seen)
+    large = ask(client, member, packed, 30)
+    accepted = client.post(f"/api/v1/labels/requests/{large}/issue", headers=operator)
+    run_jobs()
+    assert told == [(0, 30), (6, 30), (12, 30), (18, 30), (24, 30), (30, 30)]
+    followed = client.get(accepted.headers["Location"], headers=operator).json
+    assert followed["status"] == "done" and (followed["done"], followed["total"]) == (30, 30)
+    assert counts(app) == (1 + 30, 1)
+
+
+def test_the_page_and_the_api_show_the_unit_labels_signed_so_far(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    packed: Batch,
+    member: dict[str, str],
+    authority: Organisation,
+) -> None:
+    large = ask(client, member, packed, ABOVE + 1)
+    person = make.user(authority)
+    auth = bearer(app, person, RW)
+    job_id = client.post(f"/api/v1/labels/requests/{large}/issue", headers=auth).json["id"]
+    with app.app_context():
+        jobs_service.start(db.session, job_id)  # as a worker 40,000 units into 100,000
+        jobs_service.progress(job_id, 40_000, 100_000)
+    login(client, person)
+    page = client.get(f"/labels/issue/{job_id}").get_data(as_text=True)
+    assert 'data-issue-job="running"' in page and "40.000/100.000" in page
+    followed = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    assert (followed["done"], followed["total"], followed["percent"]) == (40_000, 100_000, 40)
