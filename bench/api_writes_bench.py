@@ -340,6 +340,7 @@ class Write:
     entry: int | None = None
     error: str | None = None
     rate_limited: bool = False  # the answer carried X-RateLimit-* headers
+    retried: list[str] = field(default_factory=list)  # the connection error sent again after
 
     @property
     def warm_up(self) -> bool:
@@ -370,20 +371,30 @@ def entry_body(plan: Plan, client: int, n: int) -> dict[str, Any]:
 def write_once(
     plan: Plan, sessions: list[requests.Session], client: int, n: int, server: int
 ) -> Write:
+    """One write; sent again once, with the same key, if the connection failed (gunicorn's
+    gthread worker may close a kept-alive connection as a request arrives on it,
+    benoitc/gunicorn#1698): what the `Idempotency-Key` lets a client do safely. A timeout is
+    not retried."""
     headers = {
         "Authorization": f"Bearer {plan.secret}",
         "Idempotency-Key": uuid.uuid4().hex,
     }
     body = entry_body(plan, client, n)
+    url = f"{plan.bases[server]}/api/v1/diary"
     started = time.monotonic_ns()
-    try:
-        answer = sessions[server].post(
-            f"{plan.bases[server]}/api/v1/diary", json=body, headers=headers, timeout=TIMEOUT
-        )
-    except requests.RequestException as exc:
-        return Write(client, n, server, 0, started, time.monotonic_ns(), error=type(exc).__name__)
-    ended = time.monotonic_ns()
-    write = Write(client, n, server, answer.status_code, started, ended)
+    retried: list[str] = []
+    while True:
+        try:
+            answer = sessions[server].post(url, json=body, headers=headers, timeout=TIMEOUT)
+            break
+        except requests.ConnectionError as exc:
+            if retried:
+                return failed(client, n, server, started, exc, retried)
+            retried.append(f"{type(exc).__name__}: {exc}"[:300])
+        except requests.RequestException as exc:
+            return failed(client, n, server, started, exc, retried)
+    write = Write(client, n, server, answer.status_code, started, time.monotonic_ns())
+    write.retried = retried
     write.rate_limited = any(h.lower().startswith("x-ratelimit") for h in answer.headers)
     if answer.status_code == 201:
         found = answer.json()
@@ -391,6 +402,14 @@ def write_once(
     else:
         write.error = answer.text[:300]
     return write
+
+
+def failed(
+    client: int, n: int, server: int, started: int, exc: Exception, retried: list[str]
+) -> Write:
+    """A write that got no answer: status 0, the exception's name first in `error`."""
+    error = f"{type(exc).__name__}: {exc}"[:300]
+    return Write(client, n, server, 0, started, time.monotonic_ns(), error=error, retried=retried)
 
 
 def client_thread(
@@ -592,7 +611,9 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
     timed = [w for w in outcome.writes if not w.warm_up]
     ok = [w for w in timed if w.status == 201]
     errors = Counter(
-        str(w.status) if w.status else f"0 {w.error}" for w in timed if w.status != 201
+        str(w.status) if w.status else f"0 {(w.error or '').split(':')[0]}"
+        for w in timed
+        if w.status != 201
     )
     summary: dict[str, Any] = {
         "writes": len(timed),
@@ -600,6 +621,9 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         "errors_by_status": dict(sorted(errors.items())),
         "warm_up_writes": len(outcome.writes) - len(timed),
         "warm_up_errors": sum(1 for w in outcome.writes if w.warm_up and w.status != 201),
+        # sent again with the same key after a connection error (see `write_once`)
+        "retried": sum(1 for w in timed if w.retried),
+        "retried_then_201": sum(1 for w in timed if w.retried and w.status == 201),
     }
     if timed:
         seconds = (max(w.ended for w in timed) - min(w.started for w in timed)) / 1e9
@@ -607,9 +631,9 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         summary["writes_per_second"] = round(len(ok) / seconds, 1) if seconds else None
     if ok:
         summary["latency"] = Stats.of([w.ended - w.started for w in ok]).as_dict()
-    failed = [w for w in timed if w.status != 201]
-    if failed:
-        summary["first_errors"] = [asdict(w) for w in failed[:5]]
+    wrong = [w for w in timed if w.status != 201]
+    if wrong:
+        summary["first_errors"] = [asdict(w) for w in wrong[:5]]
     return summary
 
 
@@ -630,7 +654,9 @@ def table(
         f"servers       {args.servers} gunicorn × {args.workers} workers, {threads}",
         f"clients       {args.clients} in {args.client_procs} processes, {args.writes} writes each "
         f"(+{args.servers} warm-up), {args.seasons} seasons",
-        f"writes        {summary['ok']} answered 201 of {summary['writes']}; errors: {errors}",
+        f"writes        {summary['ok']} answered 201 of {summary['writes']}; errors: {errors}; "
+        f"sent again after a connection error: {summary['retried']} "
+        f"({summary['retried_then_201']} then 201)",
     ]
     if "writes_per_second" in summary:
         lines.append(
