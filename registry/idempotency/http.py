@@ -28,6 +28,7 @@ from flask import Response, g, make_response, request
 from registry.accounts.access import principal
 from registry.db import db, utcnow
 from registry.idempotency import service
+from registry.idempotency.models import IdempotencyKey
 from registry.idempotency.service import HEADER, Answer
 from registry.ledger import sequencer
 
@@ -64,32 +65,38 @@ def idempotent(view: Callable[P, Any]) -> Callable[P, Response]:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return _committed(make_response(view(*args, **kwargs)))
         sent = request.headers.get(HEADER)
-        if sent is None:
-            with sequencer.batched(db.session):
-                return _committed(make_response(view(*args, **kwargs)))
-        key = service.parse_key(sent)
-        found = service.claim(db.session, caller(), key, _fingerprint(), utcnow())
-        if isinstance(found, Answer):
-            return _replay(found)
-        setattr(g, CLAIM, found)
         try:
             with sequencer.batched(db.session):
-                response = make_response(view(*args, **kwargs))
-        except BaseException:
-            _release_unless_done(found)
-            raise
-        if response.status_code >= 400 and not g.get(COMMITTED):
-            service.release(db.session, found)
-            return response
-        service.answer(db.session, found, _kept(response))
-        try:
-            db.session.commit()
-        except BaseException:  # nothing was written: a retry may do the work
-            _release_unless_done(found)
-            raise
-        return response
+                if sent is None:
+                    return _committed(make_response(view(*args, **kwargs)))
+                return _keyed(service.parse_key(sent), view, *args, **kwargs)
+        finally:  # a test may send several requests in one application context
+            g.pop(CLAIM, None)
+            g.pop(COMMITTED, None)
 
     return wrapper
+
+
+def _keyed(key: str, view: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Response:
+    found = service.claim(db.session, caller(), key, _fingerprint(), utcnow())
+    if isinstance(found, Answer):
+        return _replay(found)
+    setattr(g, CLAIM, found)
+    try:
+        response = make_response(view(*args, **kwargs))
+    except BaseException:
+        _release_unless_done(found)
+        raise
+    if response.status_code >= 400 and not g.get(COMMITTED):
+        service.release(db.session, found)
+        return response
+    service.answer(db.session, found, _kept(response))
+    try:
+        db.session.commit()
+    except BaseException:  # a retry may do the work, unless it is done already
+        _release_unless_done(found)
+        raise
+    return response
 
 
 def commit_work() -> None:
@@ -107,7 +114,8 @@ def commit_work() -> None:
 def commits_before_answer(view: Callable[P, Any]) -> Callable[P, Any]:
     """For an API view under `@idempotent` whose answer shows log indices: placed below
     `@blp.response`, it commits the view's work (`commit_work`) before the answer is
-    rendered from what the view returned."""
+    rendered from what the view returned. (API views refuse by raising, so what returns
+    is a success.)"""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
@@ -118,9 +126,9 @@ def commits_before_answer(view: Callable[P, Any]) -> Callable[P, Any]:
     return wrapper
 
 
-def _release_unless_done(found: Any) -> None:
-    """Give the key back after a failure, unless the work was committed already (then the
-    provisional answer stays for a retry to get)."""
+def _release_unless_done(found: IdempotencyKey) -> None:
+    """Give the key back after a failure, unless the work was committed already: then its
+    done mark stays, for a retry to be told so."""
     if g.get(COMMITTED):
         db.session.rollback()
     else:

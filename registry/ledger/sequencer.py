@@ -110,11 +110,12 @@ def record_many(
 def batched(session: Db) -> Iterator[None]:
     """Inside, `record` submits to the pool instead of appending: for writers that answer
     after their commit (imports and other jobs, pages that redirect)."""
+    outer = session.info.get(BATCHED, False)
     session.info[BATCHED] = True
     try:
         yield
     finally:
-        session.info.pop(BATCHED, None)
+        session.info[BATCHED] = outer  # nested: the outer `batched` goes on
 
 
 def submit(

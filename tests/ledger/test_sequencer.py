@@ -444,3 +444,26 @@ def test_a_writer_killed_mid_batch_loses_no_acknowledged_entry(
         check_told(told)
     result = runner.invoke(args=["log", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_nested_batched_leaves_the_outer_one_batching(ctx: None, org_id: int) -> None:
+    """A write view runs inside `batched` (@idempotent) and may call code that opens its
+    own: when the inner one ends, entries still go to the pool; after the outer, they append."""
+    rows = [price(db.session, org_id, n) for n in range(3)]
+    db.session.flush()
+    with sequencer.batched(db.session):
+        with sequencer.batched(db.session):
+            inner = sequencer.record(
+                db.session, "test.event", "HTX-B", "a", {}, [(rows[0], "log_index")]
+            )
+        after = sequencer.record(
+            db.session, "test.event", "HTX-B", "b", {}, [(rows[1], "log_index")]
+        )
+        assert inner is None and after is None and pool(db.session) == 2
+    size = service.size(db.session)
+    outside = sequencer.record_many(
+        db.session, [("test.event", "HTX-B", "c", {})], [[(rows[2], "log_index")]]
+    )
+    assert outside == [size] and rows[2].log_index == size  # appended, the pool still waits
+    db.session.commit()
+    assert [r.log_index for r in rows] == [size + 1, size + 2, size]
