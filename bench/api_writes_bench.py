@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -453,10 +453,14 @@ def client_process(plan: Plan, clients: list[int], barrier: Any, results: Any) -
     results.put(([asdict(w) for w in out], broken))
 
 
-def run_clients(args: argparse.Namespace, plan: Plan) -> tuple[list[Write], list[str]]:
-    """`--clients` writers over `--client-procs` forked processes, threads inside."""
+def run_clients(
+    args: argparse.Namespace, plan: Plan, meter: CpuMeter
+) -> tuple[list[Write], list[str]]:
+    """`--clients` writers over `--client-procs` forked processes, threads inside; `meter`
+    is read when they all have warmed up (this process waits at their barrier too) and once
+    they are done."""
     context = mp.get_context("fork")
-    barrier = context.Barrier(args.clients)
+    barrier = context.Barrier(args.clients + 1)
     results = context.Queue()
     procs = [
         context.Process(
@@ -471,6 +475,11 @@ def run_clients(args: argparse.Namespace, plan: Plan) -> tuple[list[Write], list
     try:
         for proc in procs:
             proc.start()
+        try:
+            barrier.wait(TIMEOUT * 2)
+        except threading.BrokenBarrierError:
+            broken.append("the clients did not all warm up and start")
+        meter.start()
         timeout = TIMEOUT * (args.writes + len(plan.bases) + 2)
         for _ in procs:
             try:
@@ -480,6 +489,7 @@ def run_clients(args: argparse.Namespace, plan: Plan) -> tuple[list[Write], list
                 break
             writes += [Write(**w) for w in found]
             broken += lost
+        meter.stop()
     finally:
         for proc in procs:
             proc.join(5)
@@ -487,6 +497,69 @@ def run_clients(args: argparse.Namespace, plan: Plan) -> tuple[list[Write], list
                 proc.terminate()
                 proc.join()
     return writes, broken
+
+
+class CpuMeter:
+    """CPU time (user + system, from /proc) the servers' processes and the database's
+    backends use between `start` and `stop`. Backends are those of the bench database
+    alive at `stop`, read only when PostgreSQL runs on this machine (else None)."""
+
+    def __init__(self, url: str, server_pids: list[int]) -> None:
+        self.url, self.groups = url, set(server_pids)
+        host = make_url(sqlalchemy_url(url)).host or "localhost"
+        self.local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("/")
+        self.before: dict[str, dict[int, float]] = {}
+        self.used: dict[str, float | None] = {}
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        found = {"servers": cpu_by_pid(group_members(self.groups))}
+        if self.local:
+            with psycopg.connect(libpq_url(self.url)) as conn:
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchall()
+            found["backends"] = cpu_by_pid(int(row[0]) for row in pids)
+        return found
+
+    def start(self) -> None:
+        self.before = self.sample()
+
+    def stop(self) -> None:
+        after = self.sample()
+        self.used = {"servers": None, "backends": None}
+        for name, now in after.items():
+            then = self.before.get(name, {})
+            self.used[name] = sum(cpu - then.get(pid, 0.0) for pid, cpu in now.items())
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (the state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_by_pid(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds each process has used so far; one that is gone is left out."""
+    found = {}
+    for pid in pids:
+        with suppress(OSError, IndexError, ValueError):
+            fields = _stat(pid)
+            found[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return found
+
+
+def group_members(pgids: set[int]) -> list[int]:
+    """The processes of these process groups (a gunicorn master and its workers)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError, ValueError):
+                if int(_stat(entry.name)[2]) in pgids:
+                    members.append(int(entry.name))
+    return members
 
 
 # ---------------------------------------------------------------- checks (the database)
@@ -582,6 +655,7 @@ class Outcome:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     imported: str = ""
+    cpu: dict[str, float | None] = field(default_factory=dict)  # seconds, timed writes
 
 
 def check_not_limited(writes: list[Write]) -> None:
@@ -599,7 +673,9 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> Outcome:
         plan = Plan([s.base for s in started], secret, seasons, args.writes)
         log(f"{args.clients} clients × {args.writes} writes (+{len(started)} warm-up each)")
         outcome.load_before = os.getloadavg()
-        outcome.writes, outcome.broken = run_clients(args, plan)
+        meter = CpuMeter(url, [s.popen.pid for s in started])
+        outcome.writes, outcome.broken = run_clients(args, plan, meter)
+        outcome.cpu = meter.used
         outcome.load_after = os.getloadavg()
         check_not_limited(outcome.writes)
         for server in started:  # a signed checkpoint of each, for the audit to check too
@@ -631,6 +707,11 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         summary["writes_per_second"] = round(len(ok) / seconds, 1) if seconds else None
     if ok:
         summary["latency"] = Stats.of([w.ended - w.started for w in ok]).as_dict()
+    if timed and outcome.cpu:
+        summary["cpu_ms_per_write"] = {
+            name: None if used is None else round(used * 1000 / len(timed), 2)
+            for name, used in outcome.cpu.items()
+        }
     wrong = [w for w in timed if w.status != 201]
     if wrong:
         summary["first_errors"] = [asdict(w) for w in wrong[:5]]
@@ -668,6 +749,17 @@ def table(
             f"latency ms    p50 {latency['p50_ms']:.1f} · p95 {latency['p95_ms']:.1f} · "
             f"max {latency['max_ms']:.1f} · mean {latency['mean_ms']:.1f}"
         )
+    cpu = summary.get("cpu_ms_per_write")
+    if cpu:
+        servers_ms, backends_ms = cpu.get("servers"), cpu.get("backends")
+        line = f"CPU a write   servers {servers_ms:.1f} ms"
+        if backends_ms is not None:
+            line += f" · PostgreSQL backends {backends_ms:.1f} ms"
+        spent = (servers_ms or 0) + (backends_ms or 0)
+        if spent:
+            cpus = os.cpu_count() or 1
+            line += f" (at most {cpus * 1000 / spent:.0f} writes/s on {cpus} CPUs)"
+        lines.append(line)
     lines += [
         f"load average  before {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f} · "
         f"after {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
