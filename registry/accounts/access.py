@@ -146,7 +146,8 @@ def _check_token(scope: str) -> None:
             token.id,
         )
         g.principal = acting
-        db.session.commit()  # keep last_used_at even if the endpoint only reads
+        if db.session.is_modified(token):
+            db.session.commit()  # keep last_used_at even if the endpoint only reads
     if scope not in (acting.scopes or ()):
         abort(403)
 

@@ -26,7 +26,7 @@ import rfc8785
 from flask import Response, g, make_response, request
 
 from registry.accounts.access import principal
-from registry.db import db, utcnow
+from registry.db import commit_keeping, db, utcnow
 from registry.idempotency import service
 from registry.idempotency.models import IdempotencyKey
 from registry.idempotency.service import HEADER, Answer
@@ -107,7 +107,7 @@ def commit_work() -> None:
     found = g.get(CLAIM)
     if found is not None:
         service.mark_done(db.session, found)
-    db.session.commit()
+    commit_keeping(db.session)  # the answer shows what was just written
     setattr(g, COMMITTED, True)
 
 

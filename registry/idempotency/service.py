@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from registry.db import Db
+from registry.db import Db, commit_keeping
 from registry.errors import DomainError
 from registry.idempotency.models import IdempotencyKey
 
@@ -98,7 +98,7 @@ def claim(
         )
         session.add(record)
         try:
-            session.commit()
+            commit_keeping(session)  # the request goes on with its user and organisation
             return record
         except IntegrityError:  # claimed by a concurrent request a moment ago
             session.rollback()

@@ -79,6 +79,24 @@ def test_token_secret_is_shown_once_and_only_its_digest_is_stored(ctx: None, mak
     assert service.token_for_secret(db.session, "not-a-token") is None
 
 
+def test_a_token_keeps_when_it_was_last_used_to_the_minute(ctx: None, make: Factory) -> None:
+    """A gateway's token makes many requests a second: its row is written at most once a
+    minute, not by every request."""
+    user = db.session.get(User, make.user(make.org()).id)
+    assert user is not None
+    _, secret = service.create_token(db.session, user=user, name="cổng", scopes=["read"])
+    db.session.commit()
+    start = utcnow()
+    used = service.token_for_secret(db.session, secret, start)
+    assert used is not None and used.last_used_at == start and db.session.is_modified(used)
+    db.session.commit()
+    soon = service.token_for_secret(db.session, secret, start + timedelta(seconds=59))
+    assert soon is not None and soon.last_used_at == start and not db.session.is_modified(soon)
+    later = start + service.USED_TO_THE
+    assert (again := service.token_for_secret(db.session, secret, later)) is not None
+    assert again.last_used_at == later
+
+
 def test_revoked_and_expired_tokens_stop_working(ctx: None, make: Factory) -> None:
     user = db.session.get(User, make.user(make.org()).id)
     assert user is not None
