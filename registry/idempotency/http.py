@@ -90,8 +90,8 @@ def _keyed(key: str, view: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) 
     if response.status_code >= 400 and not g.get(COMMITTED):
         service.release(db.session, found)
         return response
-    service.answer(db.session, found, _kept(response))
     try:
+        service.answer(db.session, found, _kept(response))
         db.session.commit()
     except BaseException:  # a retry may do the work, unless it is done already
         _release_unless_done(found)

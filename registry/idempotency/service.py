@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from registry.db import Db, commit_keeping
+from registry.db import Db, commit_keeping, utcnow
 from registry.errors import DomainError
 from registry.idempotency.models import IdempotencyKey
 
@@ -147,6 +147,7 @@ def mark_done(session: Db, record: IdempotencyKey) -> None:
     later. Until `STALE` a retry is told the request is still in progress; after it (the
     server stopped in between) it gets `done()`."""
     record.status, record.headers, record.body = DONE, {}, b""
+    record.claimed_at = utcnow()  # the two minutes count from the work's commit
     session.add(record)
 
 

@@ -84,9 +84,15 @@ def issue_request(run: jobs.JobRun, request_id: int) -> None:
     label = _issued(session, request)
     if label is None:
         actor = session.get_one(Organisation, run.organisation_id)
-        run.progress(0, request.units, _("Signing %(n)s unit labels", n=number(request.units)))
+        message = _("Signing %(n)s unit labels", n=number(request.units))
+        run.progress(0, request.units, message)
         label = issuance.issue(
-            session, actor, request_id, issuer(), today_in_vietnam(), progress=run.progress
+            session,
+            actor,
+            request_id,
+            issuer(),
+            today_in_vietnam(),
+            progress=lambda done, total: run.progress(done, total, message),
         )
     run.finish(session, result=result_of(label))
     session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from registry.validation import Integer
@@ -21,6 +23,26 @@ class ConsistencyQuery(Schema):
 
 class RecentQuery(Schema):
     before = Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class LogIndex(fields.Integer):
+    """A record's transparency-log index, or null while the log has not numbered its entry
+    yet (the sequencer numbers entries just after their commit; docs/architecture.md,
+    "Which writes go through the pool"). The placeholder kept meanwhile (-1) is never shown
+    as if it were an index."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", True)
+        kwargs.setdefault(
+            "metadata",
+            {"description": "Index of the record's log entry; null for a moment after the write."},
+        )
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:
+        if value is None or value < 0:
+            return None
+        return int(value)
 
 
 class Base64Hash(fields.Field):

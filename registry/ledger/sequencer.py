@@ -108,8 +108,9 @@ def record_many(
 
 @contextmanager
 def batched(session: Db) -> Iterator[None]:
-    """Inside, `record` submits to the pool instead of appending: for writers that answer
-    after their commit (imports and other jobs, pages that redirect)."""
+    """Inside, `record` submits to the pool instead of appending: for writers that show
+    their indices only after their commit (imports and other jobs, pages that redirect,
+    `@idempotent` views, which commit before rendering an answer that shows one)."""
     outer = session.info.get(BATCHED, False)
     session.info[BATCHED] = True
     try:

@@ -124,7 +124,6 @@ def _page_url(number: int) -> str:
 @blp.response(201, schemas.SeasonOut)
 @token_required("write")
 @kinds_required(OrgKind.PRODUCER)
-@commits_before_answer
 def open_season(values: dict[str, Any]) -> Season:
     season = service.open_season(db.session, acting_organisation(), values)
     return season

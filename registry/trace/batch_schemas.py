@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from registry import crops
 from registry.labels.gs1 import normalise_gtin
+from registry.ledger.schemas import LogIndex
 from registry.trace.schemas import CODE, GRAM_KG, Strict, one_of, quantity, text
 from registry.trace.steps import step_codes
 from registry.validation import Id
@@ -176,7 +177,7 @@ class BatchOut(Schema):
     on_hold_reason = fields.String(attribute="at_risk_reason", allow_none=True)
     inputs = fields.List(fields.Nested(BatchInputOut))
     created_at = fields.DateTime()
-    log_index = fields.Integer()
+    log_index = LogIndex()
 
 
 class HandoverOut(Schema):
@@ -191,8 +192,8 @@ class HandoverOut(Schema):
     reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
-    log_index = fields.Integer()
-    decided_log_index = fields.Integer(allow_none=True)
+    log_index = LogIndex()
+    decided_log_index = LogIndex()
 
 
 class CaptureOut(Schema):

@@ -20,6 +20,7 @@ from marshmallow import (
 
 from registry import crops
 from registry.db import GRAMS_PER_KG, M2_PER_HA
+from registry.ledger.schemas import LogIndex
 from registry.places import PROVINCES
 from registry.trace.finding import Progress
 from registry.trace.models import DiaryKind, Scheme, SeasonType
@@ -103,7 +104,7 @@ class FieldOut(Schema):
     commune = fields.String()
     location = fields.Dict(attribute="geometry")
     created_at = fields.DateTime()
-    log_index = fields.Integer()
+    log_index = LogIndex()
 
 
 class CertificationIn(Strict):
@@ -450,7 +451,7 @@ class DiaryEntryOut(Schema):
     reason = fields.String(allow_none=True)
     digest = fields.String()
     recorded_at = fields.DateTime()
-    log_index = fields.Integer()
+    log_index = LogIndex()
 
 
 class EvidenceOut(Schema):

@@ -22,12 +22,14 @@ from registry.idempotency import http, service
 from registry.idempotency.models import IdempotencyKey
 from registry.ledger import service as ledger
 from registry.ledger.models import LogEntry, LogPending
+from registry.ledger.schemas import LogIndex
 from registry.trace.models import DiaryEntry, Field, Season
 from tests.conftest import Factory
 from tests.idempotency.test_http import ENTRY, a_season, count, keyed
-from tests.trace.test_api import writer
+from tests.trace.test_api import FIELD, writer
 from tests.trace.test_offline import WATER, outbox_post
 from tests.trace.test_offline import a_season as a_season_on_pages
+from tests.trace.test_views import FIELD_FORM, signed_in_htx
 
 
 def logged(app: Flask, index: int) -> dict[str, Any]:
@@ -76,6 +78,36 @@ def test_api_fields_and_seasons_answer_the_indices_the_pool_gave(
     assert opened[0]["type"] == "season.opened" and opened[0]["subject"] == season_code
     shown = client.get("/api/v1/fields/DS-01", headers=auth).json
     assert shown["log_index"] == field_index
+
+
+@pytest.mark.parametrize("key", [None, "k-field"])
+def test_a_field_answers_the_index_the_pool_gave_over_the_api(
+    app: Flask, client: FlaskClient, make: Factory, key: str | None
+) -> None:
+    auth = writer(app, make)
+    answer = client.post("/api/v1/fields", json=FIELD, headers=keyed(auth, key) if key else auth)
+    assert answer.status_code == 201, answer.json
+    index = answer.json["log_index"]
+    assert logged(app, index)["type"] == "field.registered"
+    with app.app_context():
+        assert db.session.scalars(select(Field.log_index)).one() == index
+
+
+def test_a_field_from_the_phones_outbox_answers_its_numbered_index(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    signed_in_htx(client, make)
+    answer = outbox_post(client, "/fields/new", FIELD_FORM)
+    assert answer.status_code == 201, answer.json
+    entry = logged(app, answer.json["log_index"])
+    assert entry["type"] == "field.registered" and entry["subject"] == "DS-01"
+
+
+def test_an_index_not_numbered_yet_is_shown_as_null_never_as_minus_one() -> None:
+    """Readers between a write's commit and its numbering see null, not the placeholder."""
+    shown = LogIndex()
+    assert shown.serialize("i", {"i": -1}) is None and shown.serialize("i", {"i": None}) is None
+    assert shown.serialize("i", {"i": 0}) == 0 and shown.serialize("i", {"i": 41}) == 41
 
 
 def test_the_diary_page_answers_the_outbox_with_the_numbered_index(
