@@ -28,7 +28,8 @@ demo: install
 	$(BIN)/registry migrate
 	$(BIN)/registry keys generate
 	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/registry demo
-	PORT=$(PORT) PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
+	# exec: the server takes the shell's place, so a signal to the recipe's process reaches it
+	PORT=$(PORT) PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' exec $(BIN)/registry run --host 127.0.0.1 --port $(PORT)
 
 test: install lint
 	$(BIN)/pytest
