@@ -45,7 +45,16 @@ import psycopg
 import requests
 from sqlalchemy.engine import make_url
 
-from common import RESULTS, Stats, fresh_database, libpq_url, log, make_app, sqlalchemy_url
+from common import (
+    RESULTS,
+    Stats,
+    checkout,
+    fresh_database,
+    libpq_url,
+    log,
+    make_app,
+    sqlalchemy_url,
+)
 from registry.accounts import service as accounts
 from registry.accounts.models import OrgKind, Role
 from registry.db import db
@@ -303,26 +312,6 @@ def imported_from(started: list[Server], app_dir: Path) -> str:
     if wrong or not files:
         raise SystemExit(f"the servers imported {wrong or 'nothing'}, not {wanted}")
     return wanted
-
-
-def git_commit(app_dir: Path) -> str:
-    """The app dir's commit, and whether its registry/ has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(app_dir), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(app_dir), "status", "--porcelain", "--", "registry"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (f" + {len(dirty)} uncommitted files in registry/" if dirty else "")
 
 
 # ---------------------------------------------------------------- the clients
@@ -839,7 +828,7 @@ def bench(args: argparse.Namespace) -> int:
     summary = summarise(outcome)
     extra = {
         "postgresql": pg_version,
-        "app_commit": git_commit(args.app_dir),
+        "app_commit": checkout(args.app_dir),
         "checks": checked,
         "problems": problems,
     }

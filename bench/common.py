@@ -149,14 +149,16 @@ def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", before)
 
 
-def checkout() -> str:
-    """The commit measured, and whether registry/ had uncommitted changes (read-only git)."""
+def checkout(folder: Path | None = None) -> str:
+    """The commit measured (of `folder`, default the current directory's checkout), and
+    whether its registry/ had uncommitted changes (read-only git)."""
+    git = ["git", "-C", str(folder)] if folder else ["git"]
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "registry"],
+            [*git, "status", "--porcelain", "--", "registry"],
             capture_output=True,
             text=True,
             check=True,
