@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from registry.db import Db, commit_keeping, utcnow
+from registry.db import Db, commit_keeping
 from registry.errors import DomainError
 from registry.idempotency.models import IdempotencyKey
 
@@ -52,6 +53,11 @@ class RequestInProgress(DomainError):
     status = 409
     slug = "request-in-progress"
     title = _l("A request with this Idempotency-Key is still being processed.")
+
+
+class ClaimTaken(RequestInProgress):
+    """This request ran past `STALE` and a retry took its claim over: its work is rolled
+    back, and the retry's counts."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +152,7 @@ def mark_done(session: Db, record: IdempotencyKey) -> None:
     (`http.commit_work`), that the work is done; the real answer replaces this a moment
     later. Until `STALE` a retry is told the request is still in progress; after it (the
     server stopped in between) it gets `done()`."""
-    record.status, record.headers, record.body = DONE, {}, b""
-    record.claimed_at = utcnow()  # the two minutes count from the work's commit
-    session.add(record)
+    _keep(session, record, Answer(DONE))
 
 
 def done() -> Answer:
@@ -164,17 +168,39 @@ def done() -> Answer:
 
 def answer(session: Db, record: IdempotencyKey, found: Answer) -> None:
     """Keep the answer of the claimed request; the caller commits it with the request's work."""
-    record.status, record.headers, record.body = found.status, found.headers, found.body
-    session.add(record)
+    _keep(session, record, found)
+
+
+def _keep(session: Db, record: IdempotencyKey, found: Answer) -> None:
+    """Write `found` for the key only while this request still holds its claim: a retry may
+    have taken over a claim older than `STALE` from a request still at work, and then this
+    request's work must not commit beside the retry's (ClaimTaken rolls it back)."""
+    kept = session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == record.id,
+            IdempotencyKey.claimed_at == record.claimed_at,
+            or_(IdempotencyKey.status.is_(None), IdempotencyKey.status == DONE),
+        )
+        .values(status=found.status, headers=found.headers, body=found.body)
+        .execution_options(synchronize_session=False)
+    )
+    if kept.rowcount != 1:  # type: ignore[attr-defined]
+        raise ClaimTaken()
+    for name, value in [("status", found.status), ("headers", found.headers), ("body", found.body)]:
+        set_committed_value(record, name, value)
 
 
 def release(session: Db, record: IdempotencyKey) -> None:
     """Give the key back after a request that failed: its work was rolled back, so a retry
     with the key may do it."""
+    ours = record.claimed_at  # read before the rollback expires it
     session.rollback()
     session.execute(
         delete(IdempotencyKey).where(
-            IdempotencyKey.id == record.id, IdempotencyKey.status.is_(None)
+            IdempotencyKey.id == record.id,
+            IdempotencyKey.status.is_(None),
+            IdempotencyKey.claimed_at == ours,  # not the claim of a retry that took it over
         )
     )
     session.commit()

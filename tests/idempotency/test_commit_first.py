@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from registry.db import db, utcnow
 from registry.idempotency import http, service
@@ -23,9 +24,10 @@ from registry.idempotency.models import IdempotencyKey
 from registry.ledger import service as ledger
 from registry.ledger.models import LogEntry, LogPending
 from registry.ledger.schemas import LogIndex
+from registry.trace import service as trace_service
 from registry.trace.models import DiaryEntry, Field, Season
 from tests.conftest import Factory
-from tests.idempotency.test_http import ENTRY, a_season, count, keyed
+from tests.idempotency.test_http import ENTRY, SEASON, a_season, count, keyed
 from tests.trace.test_api import FIELD, writer
 from tests.trace.test_offline import WATER, outbox_post
 from tests.trace.test_offline import a_season as a_season_on_pages
@@ -191,3 +193,42 @@ def test_concurrent_api_writers_each_learn_their_own_index(
         assert indices == list(range(before, ledger.size(db.session)))
     for answer in answers:
         assert logged(app, answer.json["log_index"])["data"]["entry"] == answer.json["id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/api/v1/diary", "record_entry"), ("/api/v1/seasons", "open_season")],
+)
+def test_a_request_whose_claim_a_retry_took_over_writes_nothing(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    name: str,
+) -> None:
+    """The request ran past STALE and a retry took its key over while it was at work (the
+    diary commits before its answer, the season with it): it is told 409 and its work rolls
+    back, so only the retry's counts; the retry's claim is left alone."""
+    auth = writer(app, make)
+    a_season(client, auth)
+    body = (
+        ENTRY if name == "record_entry" else {**SEASON, "year": 2027, "sowing_date": "2027-05-02"}
+    )
+    real = getattr(trace_service, name)
+
+    def taken_over_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        with Session(db.engine) as retry:  # before this request writes (SQLite locks then)
+            retry.execute(update(IdempotencyKey).values(claimed_at=utcnow() + timedelta(seconds=1)))
+            retry.commit()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trace_service, name, taken_over_meanwhile)
+    entries, seasons = count(app, DiaryEntry), count(app, Season)
+    answer = client.post(path, json=body, headers=keyed(auth, "k-slow"))
+    assert answer.status_code == 409, answer.json
+    assert answer.json["type"].endswith("/problems/request-in-progress")
+    assert (count(app, DiaryEntry), count(app, Season)) == (entries, seasons)
+    with app.app_context():
+        claim = db.session.scalars(select(IdempotencyKey)).one()
+        assert claim.status is None  # the retry's claim, still its own
